@@ -1,0 +1,4 @@
+"""scenarios."""
+
+__all__: list[str] = ["__version__"]
+__version__ = "0.1.0"

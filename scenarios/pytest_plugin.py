@@ -1,0 +1,1 @@
+"""pytest plugin (entry point ``pytest11``): ``pytest --scim-target URL --scim-token T``."""

@@ -1,0 +1,92 @@
+"""The import direction between the top-level packages (docs/architecture.md).
+
+- reference_server imports none of the other packages;
+- harness never imports reference_server, mock_idp, reports or scenarios, except the CLI
+  composition root (harness/cli.py), which may import scenarios to load the checks;
+- scenarios -> harness; mock_idp -> harness; reports -> harness;
+- composition roots (named below) may also wire scenarios and mock_idp, but no package
+  module other than tests imports reference_server: it is reached over HTTP or as a process.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("reference_server", "harness", "scenarios", "mock_idp", "reports")
+
+ALLOWED: dict[str, set[str]] = {
+    "reference_server": set(),
+    "harness": set(),
+    "scenarios": {"harness"},
+    "mock_idp": {"harness"},
+    "reports": {"harness"},
+}
+
+# Composition roots: thin modules that wire packages together. Never reference_server.
+ROOTS: dict[str, set[str]] = {
+    "harness/cli.py": {"scenarios"},
+    "reports/demo.py": {"harness", "scenarios", "mock_idp"},
+    "reports/commands.py": {"harness", "scenarios", "mock_idp"},
+    "scenarios/pytest_plugin.py": {"harness", "reports"},
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in {
+            "import_module",
+            "__import__",
+        }:
+            if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                found.add(node.args[0].value.split(".")[0])
+    return found & set(PACKAGES)
+
+
+def modules() -> list[Path]:
+    return sorted(p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_import_direction(path: Path) -> None:
+    rel = str(path.relative_to(ROOT))
+    package = rel.split("/")[0]
+    allowed = {package} | ALLOWED[package] | ROOTS.get(rel, set())
+    wrong = imported_packages(path) - allowed
+    assert not wrong, f"{rel} imports {sorted(wrong)}; allowed: {sorted(allowed - {package})}"
+
+
+def test_nothing_imports_reference_server() -> None:
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in modules()
+        if not str(p.relative_to(ROOT)).startswith("reference_server/")
+        and "reference_server" in imported_packages(p)
+    ]
+    assert offenders == []
+
+
+def test_checker_sees_a_wrong_edge(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import reference_server.app\nfrom harness import check\n")
+    assert imported_packages(bad) == {"reference_server", "harness"}
+
+
+def test_packages_export_curated_all() -> None:
+    import importlib
+
+    for pkg in PACKAGES:
+        module = importlib.import_module(pkg)
+        exported = getattr(module, "__all__", None)
+        assert isinstance(exported, list) and exported, f"{pkg}/__init__.py needs a curated __all__"
+        for name in exported:
+            assert hasattr(module, name), f"{pkg}.__all__ names {name}, which it does not define"
