@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Discovery", "ATTRIBUTE_DEFAULTS", "CORE_USER", "CORE_GROUP", "ENTERPRISE_USER"]
+__all__ = ["discover", "Discovery", "ATTRIBUTE_DEFAULTS", "CORE_USER", "CORE_GROUP", "ENTERPRISE_USER"]
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -138,3 +138,38 @@ class Discovery:
             "schemas": [s.get("id") for s in self.schemas if isinstance(s, dict)],
             "problems": list(self.problems),
         }
+
+
+def discover(client: "TargetClient") -> tuple[Discovery, list[str]]:  # noqa: F821
+    """Read the three discovery endpoints (RFC 7644 §4). Returns the discovery and the ids
+    of the exchanges it used. Problems (unreachable, non-JSON, wrong shape) are listed in
+    ``Discovery.problems``; they never raise."""
+    found = Discovery()
+    ids: list[str] = []
+
+    def read(path: str) -> Any:
+        ex = client.get(path)
+        ids.append(ex.id)
+        if ex.error:
+            found.problems.append(f"GET {path}: {ex.error}")
+            return None
+        if ex.status != 200:
+            found.problems.append(f"GET {path} answered {ex.status}")
+            return None
+        body = ex.json_or_none()
+        if body is None:
+            found.problems.append(f"GET {path}: the body is not JSON")
+        return body
+
+    spc = read("/ServiceProviderConfig")
+    found.spc = spc if isinstance(spc, dict) else None
+    for path, attr in (("/ResourceTypes", "resource_types"), ("/Schemas", "schemas")):
+        body = read(path)
+        if isinstance(body, dict) and isinstance(body.get("Resources"), list):
+            setattr(found, attr, [r for r in body["Resources"] if isinstance(r, dict)])
+        elif isinstance(body, list):  # not a ListResponse, but usable
+            setattr(found, attr, [r for r in body if isinstance(r, dict)])
+            found.problems.append(f"GET {path} returned a bare JSON array, not a ListResponse")
+        elif body is not None:
+            found.problems.append(f"GET {path} did not return a ListResponse")
+    return found, ids
