@@ -178,7 +178,7 @@ def check(
     """Register a check function. See the module docstring for an example."""
 
     def decorate(func: Callable[["CheckContext"], None]) -> Callable[["CheckContext"], None]:
-        (registry or REGISTRY).register(
+        (registry if registry is not None else REGISTRY).register(  # an empty Registry is falsy
             CheckSpec(
                 id=id,
                 title=title,

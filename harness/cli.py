@@ -7,9 +7,22 @@ pyproject.toml), so the harness never imports the reference server.
 
 from __future__ import annotations
 
+import json
+import signal
+import sys
+import threading
+from collections.abc import Callable
 from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, NoReturn
 
 import click
+
+from harness.checks import REGISTRY, SUITES
+from harness.cleanup import cleanup as cleanup_prefix
+from harness.config import DEFAULT_OUT, FAIL_ON, ConfigError, RunConfig, check_prefix, make_target
+from harness.console import ConsoleHandler, plain
+from harness.runner import load_checks, run_suite
 
 __all__ = ["main"]
 
@@ -55,3 +68,163 @@ def main() -> None:
       scim-harness run --target URL --token T             # the conformance suite
       scim-harness simulate --idp entra --target URL --token T --users 50 --days 1
     """
+
+
+# -- the harness's own commands ---------------------------------------------------------------
+def _load_registry() -> None:
+    """Fill the registry with the suite's checks (scenarios/ imports its modules)."""
+    import scenarios  # the composition root may wire the checks in
+
+    for problem in load_checks(scenarios):
+        click.echo(f"warning: {problem}", err=True)
+
+
+def _auth_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--target and one way to authenticate, shared by run and cleanup."""
+    options = [
+        click.option("--target", required=True, metavar="URL",
+                     help="The SCIM base URL, where /Users lives (a query string such as ?aadOptscim062020 is kept)."),
+        click.option("--token", envvar="SCIM_HARNESS_TOKEN", metavar="T",
+                     help="Bearer token (or set SCIM_HARNESS_TOKEN, which keeps it out of shell history)."),
+        click.option("--basic", metavar="USER:PASS", help="HTTP Basic credentials instead of a token."),
+        click.option("--header", "header", metavar="'NAME: VALUE'", help="A custom credential header instead of a token."),
+        click.option("--timeout", type=click.FloatRange(min=0.05), default=10.0, show_default=True, metavar="S",
+                     help="Seconds to wait for each response."),
+        click.option("--insecure", is_flag=True, help="Do not verify the target's TLS certificate (lab use only)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _usage(message: str) -> NoReturn:
+    raise click.UsageError(message)
+
+
+def _on_sigterm_interrupt() -> None:
+    """CI cancels with SIGTERM: treat it as Ctrl-C so the run still cleans up."""
+    if threading.current_thread() is threading.main_thread():
+        def interrupt(signum: int, frame: Any) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, interrupt)
+
+
+@main.command()
+@_auth_options
+@click.option("--suite", "suites", multiple=True, type=click.Choice([*SUITES, "all"]), default=("all",),
+              show_default=True, help="Which suite(s): the RFC checks or what an IdP relies on (repeatable).")
+@click.option("--select", multiple=True, metavar="ID_OR_TAG",
+              help="Only checks with this id, id prefix ('filter.*'), tag, area or checklist id (repeatable).")
+@click.option("--exclude", multiple=True, metavar="ID_OR_TAG", help="Leave these out (same forms as --select).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True,
+              help="Where results.json and junit.xml go.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="must", show_default=True,
+              help="must: exit 1 on a broken MUST; should: also on a broken SHOULD (WARN).")
+@click.option("--workers", type=click.IntRange(1, 32), default=1, show_default=True,
+              help="Checks run in parallel (each creates only its own objects).")
+@click.option("--run-timeout", type=click.FloatRange(min=0.1), default=None, metavar="S",
+              help="Stop starting checks after S seconds; the rest are reported as ERROR.")
+@click.option("--prefix", default=None, metavar="P",
+              help="Name prefix of every object the run creates (default: sh-<random>-).")
+def run(target: str, token: str | None, basic: str | None, header: str | None, timeout: float, insecure: bool,
+        suites: tuple[str, ...], select: tuple[str, ...], exclude: tuple[str, ...], out: Path, fail_on: str,
+        workers: int, run_timeout: float | None, prefix: str | None) -> None:
+    """Run the conformance suite against a SCIM endpoint and say what would break.
+
+    \b
+    Example:
+      scim-harness run --target https://app.example.com/scim/v2 --token "$TOKEN" --suite entra --workers 4
+
+    \b
+    Exit codes:
+      0  nothing failed at the --fail-on level
+      1  findings: a check FAILed (or WARNed with --fail-on should), or could not be judged (ERROR)
+      2  could not test: unreachable, credentials refused, not a SCIM endpoint, or interrupted
+
+    Writes results.json and junit.xml into --out, even when it could not test. Every object it
+    creates is named with the run's prefix and removed afterwards, also on Ctrl-C.
+    """
+    try:
+        config = RunConfig.from_options(target=target, token=token, basic=basic, header=header, suites=suites,
+                                         select=select, exclude=exclude, out=out, fail_on=fail_on, workers=workers,
+                                         timeout=timeout, run_timeout=run_timeout, insecure=insecure, prefix=prefix)
+    except ConfigError as exc:
+        _usage(str(exc))
+    from reports.json_writer import JsonWriter  # writers are handlers; the runner knows no formats
+    from reports.junit import JunitWriter
+
+    _load_registry()
+    writers = [JsonWriter(config.out / "results.json"), JunitWriter(config.out / "junit.xml")]
+    _on_sigterm_interrupt()
+    result = run_suite(config, handlers=[ConsoleHandler(sys.stdout), *writers])
+    code = result.exit_code
+    for writer in writers:
+        if writer.error:
+            click.echo(f"error: {writer.error}", err=True)
+            code = 2
+        elif writer.written:
+            click.echo(f"{writer.written.name + ':':<14}{writer.written}")
+    raise SystemExit(code)
+
+
+@main.command(name="cleanup")
+@_auth_options
+@click.option("--prefix", required=True, metavar="P", help="Delete users and groups whose name starts with P.")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
+def cleanup_command(target: str, token: str | None, basic: str | None, header: str | None, timeout: float,
+                    insecure: bool, prefix: str, dry_run: bool) -> None:
+    """Remove the users and groups a run left behind (names starting with --prefix).
+
+    \b
+    Example:
+      scim-harness cleanup --target https://app.example.com/scim/v2 --token "$TOKEN" --prefix sh-3f9a1c-
+
+    Finds them with the filter 'userName sw' / 'displayName sw' (or by paging when the target has
+    no filter), re-checks every name, and deletes only what starts with the prefix.
+    Exit 0 when everything found was removed, 1 when something is left, 2 when nothing could be listed.
+    """
+    try:
+        check_prefix(prefix)
+        the_target = make_target(target, token=token, basic=basic, header=header, timeout=timeout, insecure=insecure)
+    except ConfigError as exc:
+        _usage(str(exc))
+    result = cleanup_prefix(the_target, prefix, dry_run=dry_run)
+    for path in result.found:
+        click.echo(f"{'would delete' if dry_run else 'found'} {plain(path)}")
+    click.echo(plain(result.summary(), 1000))
+    raise SystemExit(result.exit_code)
+
+
+@main.group(name="scenarios")
+def scenarios_group() -> None:
+    """The checks in the suite."""
+
+
+@scenarios_group.command(name="list")
+@click.option("--suite", "suites", multiple=True, type=click.Choice([*SUITES, "all"]), default=("all",),
+              show_default=True, help="Only checks of this suite (repeatable).")
+@click.option("--select", multiple=True, metavar="ID_OR_TAG", help="Only checks matching an id, prefix*, tag or area.")
+@click.option("--exclude", multiple=True, metavar="ID_OR_TAG", help="Leave these out.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per check) instead of a table.")
+def list_scenarios(suites: tuple[str, ...], select: tuple[str, ...], exclude: tuple[str, ...], as_json: bool) -> None:
+    """List the checks: id, level, area, suites and what each rests on.
+
+    \b
+    Example:
+      scim-harness scenarios list --suite entra
+      scim-harness scenarios list --select filter --json
+    """
+    _load_registry()
+    specs = REGISTRY.select(suites, select, exclude)
+    if as_json:
+        rows = [{"id": s.id, "title": s.title, "level": s.level.value, "area": s.area, "suites": list(s.suites),
+                 "tags": list(s.tags), "requires": list(s.requires), "rests_on": s.rests_on,
+                 "checklist": list(s.checklist)} for s in specs]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    width = max([len("id"), *(len(s.id) for s in specs)])
+    click.echo(f"{'id':<{width}}  {'level':<6}  {'area':<12}  {'suites':<22}  rests on")
+    for s in specs:
+        click.echo(f"{s.id:<{width}}  {s.level.value:<6}  {s.area:<12}  {','.join(s.suites):<22}  {s.rests_on}")
+    click.echo(f"{len(specs)} checks")

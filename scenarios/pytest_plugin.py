@@ -1,1 +1,215 @@
-"""pytest plugin (entry point ``pytest11``): ``pytest --scim-target URL --scim-token T``."""
+"""pytest plugin (entry point ``pytest11``): the suite's checks as pytest items.
+
+Usage::
+
+    pytest --scim-target https://app.example.com/scim/v2 --scim-token "$TOKEN" \\
+           [--scim-suite entra] [--scim-select filter] [--html=report.html]
+
+Every selected check becomes one item (``scim-harness::<check id>``; ``-k`` also matches its
+area and tags). Discovery runs once per session, at the first item. An item passes, fails
+(FAIL; WARN too with ``--scim-fail-on should``), is skipped (SKIP, with the reason) or fails
+as "could not judge" (ERROR). A WARN that does not fail is reported as a pytest warning.
+The failure text carries the evidence: expected vs seen, the fix, and the exchanges
+(method, URL, status, bounded bodies, credentials already redacted at record time); with
+pytest-html active the same evidence is attached as ``extras``.
+
+When the target cannot be tested (unreachable, credentials refused, not a SCIM endpoint)
+the session stops with exit code 2 and the reason.
+
+Inert without ``--scim-target``: it only adds its options, so it never disturbs other test
+suites (the project's own included).
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from harness.checks import SUITES, CheckSpec
+from harness.config import FAIL_ON, ConfigError, RunConfig
+from harness.results import CheckResult, Outcome
+from harness.runner import RunSession, load_checks
+
+__all__ = ["ScimCheckItem", "ScimFinding", "ScimWarning"]
+
+_STATE = pytest.StashKey["_ScimState"]()
+
+
+class ScimWarning(UserWarning):
+    """A SHOULD the target broke (WARN)."""
+
+
+class ScimFinding(Exception):
+    """Raised by an item whose check FAILed or could not be judged; carries the result."""
+
+    def __init__(self, result: CheckResult, text: str) -> None:
+        super().__init__(result.message)
+        self.result, self.text = result, text
+
+
+@dataclass
+class _ScimState:
+    """One run config and one lazily opened session (discovery once) for the pytest session."""
+
+    config: RunConfig
+    _session: RunSession | None = None
+    _problem: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def session(self) -> RunSession:
+        with self._lock:
+            if self._session is None:
+                self._session = RunSession(self.config)
+                self._problem = self._session.open()
+        if self._problem:
+            pytest.exit(f"scim-harness could not test: {self._problem}", returncode=2)
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("scim-harness", "SCIM conformance checks (scim-harness)")
+    group.addoption("--scim-target", metavar="URL", default=None,
+                    help="SCIM base URL to test; without it this plugin does nothing.")
+    group.addoption("--scim-token", metavar="T", default=None, help="Bearer token for the target.")
+    group.addoption("--scim-basic", metavar="USER:PASS", default=None, help="HTTP Basic credentials instead.")
+    group.addoption("--scim-header", metavar="'NAME: VALUE'", default=None, help="A credential header instead.")
+    group.addoption("--scim-suite", action="append", default=[], metavar="SUITE",
+                    help=f"Suite(s) to run: {', '.join((*SUITES, 'all'))} (repeatable; default all).")
+    group.addoption("--scim-select", action="append", default=[], metavar="ID_OR_TAG",
+                    help="Only checks matching an id, id prefix*, tag or area (repeatable).")
+    group.addoption("--scim-exclude", action="append", default=[], metavar="ID_OR_TAG", help="Leave these out.")
+    group.addoption("--scim-timeout", type=float, default=10.0, metavar="S", help="Seconds per request (default 10).")
+    group.addoption("--scim-insecure", action="store_true", default=False, help="Do not verify TLS certificates.")
+    group.addoption("--scim-fail-on", choices=FAIL_ON, default="must",
+                    help="must: only FAIL fails an item; should: WARN fails it too.")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    target = config.getoption("scim_target", None)
+    if not target:
+        return  # inert
+    try:
+        run_config = RunConfig.from_options(
+            target=target, token=config.getoption("scim_token"), basic=config.getoption("scim_basic"),
+            header=config.getoption("scim_header"), suites=config.getoption("scim_suite") or ("all",),
+            select=config.getoption("scim_select"), exclude=config.getoption("scim_exclude"),
+            timeout=config.getoption("scim_timeout"), insecure=config.getoption("scim_insecure"),
+            fail_on=config.getoption("scim_fail_on"),
+        )
+    except ConfigError as exc:
+        raise pytest.UsageError(f"scim-harness: {exc}") from None
+    import scenarios  # fill the registry with the suite's checks
+
+    for problem in load_checks(scenarios):
+        warnings.warn(problem, ScimWarning, stacklevel=1)
+    config.stash[_STATE] = _ScimState(run_config)
+    config.addinivalue_line("markers", "scim: a scim-harness conformance check run as a pytest item")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is not None:
+        state.close()
+
+
+@pytest.hookimpl(tryfirst=True)  # before -k/-m deselection sees the items
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return
+    from harness.checks import REGISTRY
+
+    c = state.config
+    suite = ScimSuite.from_parent(session, name="scim-harness", nodeid="scim-harness")
+    suite.specs = REGISTRY.select(c.suites, c.select, c.exclude)
+    suite.state = state
+    items.extend(suite.collect())
+
+
+def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> str | None:
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return None
+    count = sum(isinstance(item, ScimCheckItem) for item in items)
+    return f"scim-harness: {count} checks against {state.config.url} (objects prefixed {state.config.prefix})"
+
+
+class ScimSuite(pytest.Collector):
+    """The collector that holds the check items (its parent is the session)."""
+
+    specs: list[CheckSpec]
+    state: _ScimState
+
+    def collect(self) -> Iterable[pytest.Item]:
+        return [ScimCheckItem.from_parent(self, name=spec.id, spec=spec, state=self.state) for spec in self.specs]
+
+
+class ScimCheckItem(pytest.Item):
+    """One check run against the target."""
+
+    def __init__(self, *, spec: CheckSpec, state: _ScimState, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.spec, self.state = spec, state
+        self.result: CheckResult | None = None
+        self.add_marker(pytest.mark.scim)
+        self.extra_keyword_matches.update({spec.area, *spec.tags, spec.level.value, *spec.checklist})
+
+    def runtest(self) -> None:
+        session = self.state.session()
+        result = self.result = session.run(self.spec)
+        self.user_properties.extend([("scim_outcome", result.outcome.value), ("scim_level", result.level.value),
+                                     ("scim_rests_on", result.rests_on)])
+        if result.outcome is Outcome.SKIP:
+            pytest.skip(f"{result.id}: {result.message or 'not applicable'}")
+        if result.outcome is Outcome.PASS:
+            return
+        fails = result.outcome in (Outcome.FAIL, Outcome.ERROR) or (
+            result.outcome is Outcome.WARN and self.state.config.fail_on == "should")
+        text = self.evidence(result)
+        if fails:
+            raise ScimFinding(result, text)
+        warnings.warn(ScimWarning(f"{result.id}: {result.message}"), stacklevel=1)
+
+    def evidence(self, result: CheckResult) -> str:
+        from reports.junit import finding_text  # the same evidence text as junit.xml
+
+        recorder = self.state.session().recorder
+        exchanges = {i: ex for i in result.exchange_ids if (ex := recorder.get(i)) is not None}
+        head = {Outcome.FAIL: "FAIL", Outcome.WARN: "WARN", Outcome.ERROR: "ERROR (could not judge)"}
+        return f"{head.get(result.outcome, result.outcome.value)} {result.id}: {finding_text(result, exchanges)}"
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ScimFinding):
+            return excinfo.value.text
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"scim: {self.spec.id} [{self.spec.level.value}] {self.spec.title}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    if not isinstance(item, ScimCheckItem) or call.when != "call" or item.result is None:
+        return
+    if not item.config.pluginmanager.hasplugin("html"):
+        return
+    try:
+        import pytest_html
+    except ImportError:
+        return
+    report = outcome.get_result()
+    extras = list(getattr(report, "extras", []))
+    result = item.result
+    extras.append(pytest_html.extras.text(item.evidence(result), name=f"{result.id} evidence"))
+    extras.append(pytest_html.extras.json(result.to_dict(), name=f"{result.id} result"))
+    report.extras = extras

@@ -1,0 +1,228 @@
+"""The settings of one conformance run: :class:`RunConfig`.
+
+Built from command-line options by :meth:`RunConfig.from_options` (the CLI stays a thin
+shell), or directly in code and tests. Credentials live only inside :class:`~harness.http.Auth`,
+whose ``repr`` hides them, and :meth:`RunConfig.to_options` (what results.json records)
+never includes them.
+
+Example::
+
+    config = RunConfig.from_options(target="https://app.example.com/scim/v2", token="s3cret",
+                                    suites=("entra",), workers=4)
+    result = run_suite(config)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from harness.checks import SUITES
+from harness.http import Auth, Target
+
+__all__ = ["RunConfig", "ConfigError", "FAIL_ON", "new_prefix", "check_prefix", "is_loopback", "public_url"]
+
+#: ``--fail-on`` levels: ``must`` fails the run on FAIL only, ``should`` on FAIL or WARN.
+FAIL_ON = ("must", "should")
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,39}$")
+DEFAULT_OUT = Path("scim-harness-out")
+
+
+class ConfigError(ValueError):
+    """Bad run settings; the message says what to change (the CLI exits 2 with it)."""
+
+
+def new_prefix() -> str:
+    """A prefix unique to one run, e.g. ``sh-3f9a1c-``: every object the run creates starts with it."""
+    return f"sh-{secrets.token_hex(3)}-"
+
+
+def check_prefix(prefix: str) -> str:
+    """Validate a prefix: 3-40 letters, digits, ``.``, ``_`` or ``-`` (it goes into names and filters)."""
+    if not _PREFIX_RE.match(prefix or ""):
+        raise ConfigError(
+            f"prefix {prefix!r} must be 3-40 characters: letters, digits, '.', '_' or '-' (e.g. sh-3f9a1c-)"
+        )
+    return prefix
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url``'s host is this machine (127.0.0.0/8, ::1 or ``localhost``)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def public_url(url: str, auth: Auth | None = None) -> str:
+    """``url`` safe to print or record: no user-info, and any credential in it redacted."""
+    return _redact_with(_strip_userinfo(url), auth)
+
+
+def _redact_with(text: str, auth: Auth | None) -> str:
+    if auth is None:
+        return text
+    return Target("http://x", auth).redactor().text(text)  # the redactor knows every form of the secret
+
+
+def _split(values: Iterable[str]) -> tuple[str, ...]:
+    """Repeatable options that also accept comma-separated lists: ``--suite entra,okta``."""
+    out: list[str] = []
+    for value in values:
+        out.extend(v.strip() for v in str(value).split(",") if v.strip())
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One run's settings. ``target`` carries the base URL, credentials, per-request timeout,
+    TLS choice and read bound; the rest says what to run and how."""
+
+    target: Target
+    suites: tuple[str, ...] = ("all",)
+    select: tuple[str, ...] = ()  # ids, id prefixes ending in '*', tags, areas, checklist ids
+    exclude: tuple[str, ...] = ()
+    out: Path = DEFAULT_OUT
+    fail_on: str = "must"
+    workers: int = 1
+    run_timeout: float | None = None  # seconds; None = no limit
+    prefix: str = field(default_factory=new_prefix)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.suites) - set(SUITES) - {"all"}
+        if not self.suites or unknown:
+            raise ConfigError(f"unknown suite(s) {sorted(unknown)}: choose from {', '.join((*SUITES, 'all'))}")
+        if self.fail_on not in FAIL_ON:
+            raise ConfigError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {self.fail_on!r}")
+        if not 1 <= self.workers <= 32:
+            raise ConfigError(f"--workers must be between 1 and 32, not {self.workers}")
+        if self.run_timeout is not None and self.run_timeout <= 0:
+            raise ConfigError("--run-timeout must be a positive number of seconds")
+        if self.target.timeout <= 0:
+            raise ConfigError("--timeout must be a positive number of seconds")
+        check_prefix(self.prefix)
+
+    def __repr__(self) -> str:
+        return (f"RunConfig(target={self.url!r}, auth={self.target.auth.describe()!r}, suites={self.suites!r}, "
+                f"select={self.select!r}, exclude={self.exclude!r}, out={str(self.out)!r}, fail_on={self.fail_on!r}, "
+                f"workers={self.workers}, timeout={self.timeout:g}, run_timeout={self.run_timeout!r}, "
+                f"prefix={self.prefix!r})")
+
+    # -- derived ----------------------------------------------------------------------------
+    @property
+    def timeout(self) -> float:
+        """The per-request timeout (seconds)."""
+        return self.target.timeout
+
+    @property
+    def url(self) -> str:
+        """The target's base URL, safe to print and record."""
+        return public_url(self.target.base_url, self.target.auth)
+
+    def plain_http_warning(self) -> str | None:
+        """SEC-01: credentials over plain HTTP to another machine can be read on the way."""
+        if urlsplit(self.target.base_url).scheme == "http" and not is_loopback(self.target.base_url):
+            return (
+                "the target uses plain http:// on a non-loopback host: the credentials travel unencrypted "
+                "(RFC 7644 §7.1 requires TLS); use https:// outside a lab"
+            )
+        return None
+
+    def to_options(self) -> dict[str, Any]:
+        """The settings as results.json records them: no secrets, only the kind of auth."""
+        return {
+            "suites": list(self.suites),
+            "select": list(self.select),
+            "exclude": list(self.exclude),
+            "fail_on": self.fail_on,
+            "workers": self.workers,
+            "timeout_s": self.target.timeout,
+            "run_timeout_s": self.run_timeout,
+            "insecure": self.target.insecure,
+            "prefix": self.prefix,
+            "auth": self.target.auth.describe(),
+        }
+
+    # -- from the command line -----------------------------------------------------------------
+    @classmethod
+    def from_options(
+        cls,
+        *,
+        target: str,
+        token: str | None = None,
+        basic: str | None = None,
+        header: str | None = None,
+        suites: Iterable[str] = ("all",),
+        select: Iterable[str] = (),
+        exclude: Iterable[str] = (),
+        out: str | Path = DEFAULT_OUT,
+        fail_on: str = "must",
+        workers: int = 1,
+        timeout: float = 10.0,
+        run_timeout: float | None = None,
+        insecure: bool = False,
+        prefix: str | None = None,
+        max_read: int | None = None,
+    ) -> "RunConfig":
+        """Build a config from CLI-shaped values; :class:`ConfigError` says what is wrong."""
+        return cls(
+            target=make_target(target, token=token, basic=basic, header=header, timeout=timeout,
+                               insecure=insecure, max_read=max_read),
+            suites=_split(suites) or ("all",),
+            select=_split(select),
+            exclude=_split(exclude),
+            out=Path(out),
+            fail_on=fail_on,
+            workers=workers,
+            run_timeout=run_timeout,
+            prefix=check_prefix(prefix) if prefix else new_prefix(),
+        )
+
+
+def make_target(
+    url: str,
+    *,
+    token: str | None = None,
+    basic: str | None = None,
+    header: str | None = None,
+    timeout: float = 10.0,
+    insecure: bool = False,
+    max_read: int | None = None,
+    require_auth: bool = True,
+) -> Target:
+    """A :class:`Target` from CLI values: exactly one of token, basic, header."""
+    given = [name for name, value in (("--token", token), ("--basic", basic), ("--header", header)) if value]
+    if len(given) > 1:
+        raise ConfigError(f"give one way to authenticate, not {' and '.join(given)}")
+    if not given and require_auth:
+        raise ConfigError("give credentials: --token T, --basic USER:PASS or --header 'Name: value'")
+    if timeout <= 0:
+        raise ConfigError("--timeout must be a positive number of seconds")
+    if "@" in urlsplit(url.strip()).netloc:
+        # httpx would send user:pass@ as Basic credentials, and URLs get printed and recorded.
+        raise ConfigError("put credentials in --basic USER:PASS or --token, not in the target URL")
+    try:
+        auth = Auth.bearer(token) if token else Auth.basic(basic) if basic else Auth.header(header) if header else Auth()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if auth.kind == "header" and (not auth.header_name or not auth.header_value):
+        raise ConfigError("a header must look like 'Name: value'")
+    try:
+        extra: dict[str, Any] = {"max_read": max_read} if max_read else {}
+        return Target(url.strip(), auth, timeout=timeout, insecure=insecure, **extra)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _strip_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc.rsplit("@", 1)[-1], parts.path, parts.query, parts.fragment))

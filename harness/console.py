@@ -1,0 +1,166 @@
+"""The console handler: a live progress line while checks run, then a summary table.
+
+On a terminal the progress line rewrites itself (``\\r``) and findings print above it, in
+colour unless ``NO_COLOR`` is set. Elsewhere (CI logs, pipes) there is no live line and no
+colour: each finding prints once, then the same summary.
+
+Everything shown that a target could influence (messages, seen values) is untrusted text:
+control characters and escape sequences are removed and lengths are bounded, so a hostile
+target cannot repaint the terminal or flood the log.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections import Counter
+from typing import TextIO
+
+from harness.events import CheckFinished, CheckStarted, DiscoveryFinished, Event, Notice, RunFinished, RunStarted
+from harness.results import CheckResult, Outcome, RunResult
+
+__all__ = ["ConsoleHandler", "plain", "summary_rows"]
+
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_COLOURS = {Outcome.PASS: "32", Outcome.FAIL: "31", Outcome.WARN: "33", Outcome.ERROR: "35", Outcome.SKIP: "90"}
+_LABELS = {Outcome.PASS: "PASS", Outcome.FAIL: "FAIL", Outcome.WARN: "WARN", Outcome.ERROR: "ERROR", Outcome.SKIP: "SKIP"}
+ORDER = (Outcome.PASS, Outcome.FAIL, Outcome.WARN, Outcome.ERROR, Outcome.SKIP)
+
+
+def plain(text: object, limit: int = 240) -> str:
+    """``text`` safe for a terminal: one line, no control characters, at most ``limit`` characters."""
+    value = _CONTROL.sub(" ", str(text)).strip()
+    value = re.sub(r" {2,}", " ", value)
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def summary_rows(results: list[CheckResult]) -> list[tuple[str, Counter[Outcome]]]:
+    """Per area (in first-seen order), the count of each outcome."""
+    rows: dict[str, Counter[Outcome]] = {}
+    for r in results:
+        rows.setdefault(r.area, Counter())[r.outcome] += 1
+    return list(rows.items())
+
+
+class ConsoleHandler:
+    """Prints a run for a person. ``color=None`` decides from the stream (TTY) and ``NO_COLOR``."""
+
+    def __init__(self, stream: TextIO | None = None, color: bool | None = None, live: bool | None = None) -> None:
+        self.stream = stream or sys.stdout
+        tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.color = tty and "NO_COLOR" not in os.environ if color is None else color
+        self.live = tty if live is None else live
+        self.counts: Counter[Outcome] = Counter()
+        self.total = 0
+        self.done = 0
+        self.current = ""
+        self._line_shown = False
+
+    # -- output helpers ------------------------------------------------------------------------
+    def _paint(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+    def _label(self, outcome: Outcome) -> str:
+        return self._paint(f"{_LABELS[outcome]:<5}", _COLOURS[outcome])
+
+    def _print(self, text: str = "") -> None:
+        self._clear_line()
+        self.stream.write(text + "\n")
+        self.stream.flush()
+        self._draw_line()
+
+    def _clear_line(self) -> None:
+        if self._line_shown:
+            self.stream.write("\r\x1b[2K")
+            self._line_shown = False
+
+    def _draw_line(self) -> None:
+        if not self.live or not self.total or self.done >= self.total:
+            return
+        c = self.counts
+        line = (f"[{self.done:>{len(str(self.total))}}/{self.total}] {c[Outcome.PASS]} pass, {c[Outcome.FAIL]} fail, "
+                f"{c[Outcome.WARN]} warn, {c[Outcome.ERROR]} error, {c[Outcome.SKIP]} skip  {self.current}")
+        self.stream.write("\r\x1b[2K" + line[:119])
+        self.stream.flush()
+        self._line_shown = True
+
+    # -- events --------------------------------------------------------------------------------
+    def handle_event(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self.total = event.total
+            self._print(f"scim-harness: testing {plain(event.target)} - {event.total} checks "
+                        f"(suites: {', '.join(event.suites)}; objects prefixed {event.prefix})")
+        elif isinstance(event, Notice):
+            self._print(self._paint(f"{event.level}: ", "33" if event.level == "warning" else "36") + plain(event.text, 400))
+        elif isinstance(event, DiscoveryFinished):
+            self._discovery(event)
+        elif isinstance(event, CheckStarted):
+            self.current = event.check_id
+            self._draw_line()
+        elif isinstance(event, CheckFinished):
+            self.done += 1
+            result = event.result
+            self.counts[result.outcome] += 1
+            if result.outcome in (Outcome.FAIL, Outcome.WARN, Outcome.ERROR):
+                self._print(f"{self._label(result.outcome)} {result.id}: {plain(result.message, 200)}")
+            else:
+                self._draw_line()
+        elif isinstance(event, RunFinished):
+            self._clear_line()
+            self._summary(event.result)
+
+    def _discovery(self, event: DiscoveryFinished) -> None:
+        if not event.usable:
+            self._print(self._paint("Cannot test: ", "31") + plain(event.message, 400))
+            return
+        features = event.discovery.to_dict()["features"]
+        said = ", ".join(f"{name} {'yes' if v else 'no' if v is False else '?'}" for name, v in features.items())
+        types = ", ".join(plain(rt.get("name"), 40) for rt in event.discovery.resource_types) or "none advertised"
+        self._print(f"discovery: {said}; resource types: {types}")
+
+    def _summary(self, run: RunResult) -> None:
+        if run.results:
+            self._print("")
+            self._table(run.results)
+            findings = [r for r in run.results if r.outcome in (Outcome.FAIL, Outcome.WARN, Outcome.ERROR)]
+            if findings:
+                self._print("")
+                self._print("Findings:")
+                for r in findings:
+                    self._print(f"  {self._label(r.outcome)} {r.id} [{r.level.value}, {plain(r.rests_on, 80)}]")
+                    self._print(f"        {plain(r.message, 300)}")
+                    if r.expected or r.seen:
+                        self._print(f"        expected: {plain(r.expected, 200)}")
+                        self._print(f"        seen:     {plain(r.seen, 200)}")
+                    if r.idp_impact and r.outcome is not Outcome.ERROR:
+                        self._print(f"        impact:   {plain(r.idp_impact, 200)}")
+                    if r.outcome is not Outcome.ERROR:
+                        self._print(f"        fix:      {plain(r.fix, 300)}")
+        s = run.summary
+        self._print("")
+        if run.message:
+            self._print(plain(run.message, 400))
+        verdict = {0: self._paint("OK", "32"), 1: self._paint("FINDINGS", "31"), 2: self._paint("COULD NOT TEST", "31")}
+        self._print(f"{verdict.get(run.exit_code, str(run.exit_code))}: {s.total} checks, {s.passed} passed, "
+                    f"{s.failed} failed, {s.warned} warnings, {s.errored} errors, {s.skipped} skipped "
+                    f"in {run.duration_ms / 1000:.1f}s (exit {run.exit_code})")
+
+    def _table(self, results: list[CheckResult]) -> None:
+        rows = summary_rows(results)
+        width = max([len("area"), *(len(plain(a, 30)) for a, _ in rows)])
+        head = f"{'area':<{width}}  {'checks':>6}" + "".join(f"  {_LABELS[o].lower():>5}" for o in ORDER)
+        self._print(head)
+        self._print("-" * len(head))
+        totals: Counter[Outcome] = Counter()
+        for area, counts in rows:
+            totals.update(counts)
+            cells = "".join(f"  {self._cell(counts[o], o)}" for o in ORDER)
+            self._print(f"{plain(area, 30):<{width}}  {sum(counts.values()):>6}{cells}")
+        self._print("-" * len(head))
+        cells = "".join(f"  {self._cell(totals[o], o)}" for o in ORDER)
+        self._print(f"{'total':<{width}}  {sum(totals.values()):>6}{cells}")
+
+    def _cell(self, count: int, outcome: Outcome) -> str:
+        text = f"{count:>5}"
+        return self._paint(text, _COLOURS[outcome]) if count and outcome is not Outcome.PASS else text

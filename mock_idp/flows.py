@@ -1,0 +1,364 @@
+"""Sans-IO provisioning flows: generators that yield requests and are sent responses.
+
+A flow plans what an IdP sends for one intent (provision a user, deactivate it, sync a
+group, test the connection); it never touches the network or the clock (style.md
+principle 7). The driver sends each yielded :class:`Request` and ``.send()``s back the
+recorded ``Exchange``; the flow returns a :class:`FlowResult` that becomes a log entry.
+Every shape comes from the :class:`~mock_idp.profile.Profile` (idp-behaviors.md §2, §5).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.recorder import Exchange
+from mock_idp.paths import CORE_USER, ENTERPRISE, nest, parse_path, read
+from mock_idp.profile import Profile
+
+__all__ = [
+    "Request", "FlowResult", "Change", "WantUser", "WantGroup", "Flow",
+    "provision_user", "deactivate_user", "delete_user", "set_manager",
+    "patch_ops", "diff", "normalize", "failed", "find_object", "answered", "patch_body", "lookup_request",
+    "list_resources", "PATCH_OP",
+]
+
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    params: tuple[tuple[str, str], ...] = ()
+    json: Any = None
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str
+    old: Any
+    new: Any
+
+
+@dataclass
+class FlowResult:
+    """What one flow did: the raw material of a provisioning-log entry."""
+
+    action: str  # create | update | disable | delete | other
+    status: str  # success | failure | skipped | warning
+    target_id: str | None = None
+    changes: list[Change] = field(default_factory=list)
+    steps: list[tuple[str, str, str, str]] = field(default_factory=list)  # name, type, status, description
+    error_code: str | None = None
+    reason: str | None = None
+    http_status: int | None = None
+    quarantine: str | None = None  # why this failure quarantines the job at once
+    escrow: bool = False
+
+
+@dataclass(frozen=True)
+class WantUser:
+    """A user as the directory and mappings say the target should hold it."""
+
+    key: str  # directory object id
+    display: str
+    match: tuple[tuple[str, str], ...]  # (target path, value) in precedence order
+    create: dict[str, Any]  # attributes for a POST (defaults applied)
+    update: dict[str, Any]  # attributes compared and PATCHed ("apply always")
+    manager: str | None = None  # resolved target id of the manager
+    missing: tuple[str, ...] = ()  # required attributes without a value
+    linked_id: str | None = None
+    fallback_to_link: bool = True
+
+
+@dataclass(frozen=True)
+class WantGroup:
+    key: str
+    display_name: str
+    attributes: dict[str, Any]
+    add: tuple[str, ...] = ()  # target ids of members to add
+    remove: tuple[str, ...] = ()
+    linked_id: str | None = None
+
+
+Flow = Generator[Request, Exchange, FlowResult]
+
+_CODES = {
+    400: "SystemForCrossDomainIdentityManagementBadRequest",
+    401: "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable",
+    403: "SystemForCrossDomainIdentityManagementForbidden",
+    404: "SystemForCrossDomainIdentityManagementNotFound",
+    409: "SystemForCrossDomainIdentityManagementEntryConflict",
+    429: "SystemForCrossDomainIdentityManagementThrottled",
+    500: "SystemForCrossDomainIdentityManagementServiceFailure",
+    501: "SystemForCrossDomainIdentityManagementNotImplemented",
+}
+
+
+def failed(action: str, ex: Exchange, what: str, profile: Profile, result: FlowResult | None = None) -> FlowResult:
+    """A failed change, with the SP's own words (bounded) as Entra echoes them (E13)."""
+    if ex.error is not None:
+        code, detail = "HttpRequestException", ex.error
+    else:
+        code = _CODES.get(ex.status or 0, f"SystemForCrossDomainIdentityManagementHttp{ex.status}")
+        body = ex.json_or_none()
+        detail = str(body.get("detail") or "") if isinstance(body, dict) else ""
+        detail = detail or (ex.response_body or "")[:200]
+    out = result or FlowResult(action, "failure")
+    out.action, out.status = action, "failure"
+    out.error_code = code
+    out.http_status = ex.status
+    out.reason = f"{what} failed: HTTP {ex.status}" + (f": {detail}" if detail else "") if ex.status else f"{what} failed: {detail}"
+    out.escrow = profile.on_failure == "escrow"
+    if ex.status in {401, 403} and profile.quarantine_on_auth_failure:
+        out.quarantine = "The target rejected the credentials (HTTP %s)." % ex.status
+    out.steps.append((what, "export", "failure", out.reason))
+    return out
+
+
+def list_resources(ex: Exchange) -> list[dict[str, Any]] | None:
+    body = ex.json_or_none()
+    if not isinstance(body, dict):
+        return None
+    items = body.get("Resources", [])
+    if not isinstance(items, list):
+        return None
+    return [i for i in items if isinstance(i, dict)]
+
+
+def lookup_request(profile: Profile, kind: str, path: str, value: str) -> Request:
+    template = profile.user_probe_filter if kind == "User" else profile.group_probe_filter
+    attr = parse_path(path).attr if kind == "User" else "displayName"
+    flt = template.replace("userName", attr, 1) if kind == "User" else template
+    flt = flt.replace("{value}", value.replace("\\", "\\\\").replace('"', '\\"'))
+    params: list[tuple[str, str]] = []
+    if kind == "Group" and profile.group_probe_excluded_attributes:
+        params.append(("excludedAttributes", profile.group_probe_excluded_attributes))
+    params.append(("filter", flt))
+    return Request("GET", f"/{kind}s", tuple(params))
+
+
+def find_object(profile: Profile, kind: str, match: tuple[tuple[str, str], ...], linked: str | None, result: FlowResult,
+          fallback: bool = True) -> Generator[Request, Exchange, tuple[dict[str, Any] | None, Exchange | None]]:
+    """Lookup by each matching attribute (first hit wins, E6), then by the linked id.
+
+    Returns ``(resource or None, failing exchange or None)``.
+    """
+    for path, value in match:
+        ex = yield lookup_request(profile, kind, path, value)
+        if ex.status == 200:
+            items = list_resources(ex)
+            if items is None:
+                return None, ex
+            if items:
+                result.steps.append(("matching", "matching", "success", f"found {kind} by {path} eq {value!r}"))
+                return items[0], None
+            continue
+        if ex.status == 404 and profile.not_found_404_ok:
+            continue
+        if ex.status == 404 and profile.quarantine_on_probe_404:
+            result.quarantine = f"The target answered 404 to a {kind} lookup instead of an empty list."
+        return None, ex
+    if linked and fallback:
+        extra = (("excludedAttributes", "members"),) if kind == "Group" else ()
+        ex = yield Request("GET", f"/{kind}s/{linked}", extra)
+        if ex.status == 200 and isinstance(ex.json_or_none(), dict):
+            result.steps.append(("matching", "matching", "success", f"found {kind} by its linked id"))
+            return ex.json(), None
+        if ex.status not in {404, 410}:
+            return None, ex
+    result.steps.append(("matching", "matching", "success", f"no {kind} matched; it will be created"))
+    return None, None
+
+
+# -- comparing and PATCH bodies ----------------------------------------------------------------
+def normalize(value: Any) -> Any:
+    """Compare like an IdP: "True"/"False" strings as booleans, references by their id."""
+    if isinstance(value, str) and value.lower() in {"true", "false"}:
+        return value.lower() == "true"
+    if isinstance(value, dict) and "value" in value and set(value) <= {"value", "$ref", "displayName", "display"}:
+        return value.get("value")  # a reference (manager): compare ids
+    return value
+
+
+def diff(want: dict[str, Any], current: dict[str, Any]) -> list[Change]:
+    """Attributes whose wanted value differs from what the target holds (no nulls sent, E1)."""
+    changes = []
+    for path, new in want.items():
+        old = read(current, path)
+        if normalize(old) != normalize(new):
+            changes.append(Change(path, old, new))
+    return changes
+
+
+def _patch_value(profile: Profile, path: str, value: Any) -> Any:
+    if isinstance(value, bool):
+        return profile.patch_bool(value)
+    if path == "roles" and profile.roles_patch_as_json_string:
+        return json.dumps(value)  # E6: legacy sends the roles array as a JSON string
+    if parse_path(path).attr == "manager" and profile.manager_value == "object":
+        return {"value": value}
+    return value
+
+
+def patch_ops(profile: Profile, changes: list[Change]) -> list[dict[str, Any]]:
+    """PATCH operations in the profile's form (E2): pathed ops, or one path-less replace.
+
+    ``active`` and filtered paths always keep their own pathed op.
+    """
+    ops: list[dict[str, Any]] = []
+    merged: dict[str, Any] = {}
+    for c in changes:
+        value = _patch_value(profile, c.path, c.new)
+        pathed = profile.update_form != "pathless" or c.path == "active" or parse_path(c.path).filtered
+        if pathed:
+            name = "add" if (profile.add_when_absent and c.old is None) else "replace"
+            ops.append({"op": profile.op(name), "path": c.path, "value": value})
+        else:
+            merged[c.path] = value
+    if merged:
+        ops.append({"op": profile.op("replace"), "value": merged})
+    return ops
+
+
+def patch_body(ops: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"schemas": [PATCH_OP], "Operations": ops}
+
+
+def _user_body(profile: Profile, attributes: dict[str, Any], references: set[str]) -> dict[str, Any]:
+    flat = {k: v for k, v in attributes.items() if k not in references}
+    body = nest(flat)
+    extensions = [k for k in body if k.lower().startswith("urn:")]
+    schemas = [CORE_USER] + ([ENTERPRISE] if ENTERPRISE in extensions else [])  # custom URNs stay out (E6)
+    out: dict[str, Any] = {"schemas": schemas}
+    out.update(body)
+    if profile.user_create_meta:
+        out["meta"] = {"resourceType": "User"}
+    if profile.user_create_empty_roles and "roles" not in out:
+        out["roles"] = []
+    return out
+
+
+def answered(ex: Exchange, *statuses: int) -> bool:
+    return ex.error is None and ex.status in statuses
+
+
+# -- user flows --------------------------------------------------------------------------------
+def provision_user(profile: Profile, want: WantUser, references: set[str] = frozenset()) -> Flow:  # type: ignore[assignment]
+    """Lookup, then POST on a miss or PATCH what differs on a hit (E1, E3; J1)."""
+    result = FlowResult("other", "success")
+    if want.missing:
+        result.status = "skipped"
+        result.reason = f"required attribute(s) without a value: {', '.join(want.missing)}; nothing was sent"
+        result.steps.append(("scoping", "scoping", "skipped", result.reason))
+        return result
+    current, bad = yield from find_object(profile, "User", want.match, want.linked_id, result, want.fallback_to_link)
+    if bad is not None:
+        return failed("other", bad, "lookup", profile, result)
+    if current is None:
+        if want.create.get("active") is False:
+            result.status = "skipped"
+            result.reason = "not created: the user is disabled or soft-deleted (E6)"
+            return result
+        ex = yield Request("POST", "/Users", json=_user_body(profile, want.create, references))
+        body = ex.json_or_none()
+        if answered(ex, 200, 201) and isinstance(body, dict) and body.get("id"):
+            result.action, result.target_id = "create", str(body["id"])
+            result.changes = [Change(k, None, v) for k, v in want.create.items() if k not in references]
+            result.steps.append(("export", "export", "success", f"created user {want.display}"))
+            return result
+        if ex.status == 409 and profile.on_conflict == "lookup-update":
+            result.steps.append(("export", "export", "warning", "409 on create: looking it up again"))
+            current, bad = yield from find_object(profile, "User", want.match, None, result)
+            if current is None:
+                return failed("create", bad or ex, "create", profile, result)
+        else:
+            return failed("create", ex, "create", profile, result)
+    result.target_id = str(current.get("id", ""))
+    wanted = dict(want.update)
+    if want.manager:
+        wanted[f"{ENTERPRISE}:manager"] = want.manager
+    changes = diff(wanted, current)
+    if not changes:
+        result.steps.append(("processing", "processing", "success", "no change: the target already matches"))
+        return result
+    action = "disable" if [c.path for c in changes] == ["active"] and normalize(changes[0].new) is False else "update"
+    if profile.update_form == "put":
+        merged = {**current, **nest({c.path: c.new for c in changes})}
+        ex = yield Request("PUT", f"/Users/{result.target_id}", json=merged)
+    else:
+        ex = yield Request("PATCH", f"/Users/{result.target_id}", json=patch_body(patch_ops(profile, changes)))
+    if not answered(ex, 200, 204):
+        return failed(action, ex, "update", profile, result)
+    result.action, result.changes = action, changes
+    result.steps.append(("export", "export", "success", f"{action}d user {want.display}"))
+    return result
+
+
+def deactivate_user(profile: Profile, want: WantUser) -> Flow:
+    """Out of scope, unassigned, disabled or soft-deleted: PATCH ``active`` false only (E3)."""
+    result = FlowResult("disable", "success")
+    current, bad = yield from find_object(profile, "User", want.match, want.linked_id, result, want.fallback_to_link)
+    if bad is not None:
+        return failed("disable", bad, "lookup", profile, result)
+    if current is None:
+        result.action, result.status = "other", "skipped"
+        result.reason = "not on the target: nothing to deactivate"
+        return result
+    result.target_id = str(current.get("id", ""))
+    if normalize(read(current, "active")) is False:
+        result.action = "other"
+        result.steps.append(("processing", "processing", "success", "already inactive on the target"))
+        return result
+    change = Change("active", read(current, "active"), False)
+    ex = yield Request("PATCH", f"/Users/{result.target_id}", json=patch_body(patch_ops(profile, [change])))
+    if not answered(ex, 200, 204):
+        return failed("disable", ex, "deactivate", profile, result)
+    result.changes = [change]
+    result.steps.append(("export", "export", "success", f"deactivated user {want.display}"))
+    return result
+
+
+def delete_user(profile: Profile, want: WantUser, target_id: str | None = None) -> Flow:
+    """Hard delete: ``DELETE /Users/{id}``; on a fallback status, deactivate instead (J1)."""
+    result = FlowResult("delete", "success")
+    if target_id is None:
+        current, bad = yield from find_object(profile, "User", want.match, want.linked_id, result, want.fallback_to_link)
+        if bad is not None:
+            return failed("delete", bad, "lookup", profile, result)
+        if current is None:
+            result.action, result.status, result.reason = "other", "skipped", "not on the target: nothing to delete"
+            return result
+        target_id = str(current.get("id", ""))
+    result.target_id = target_id
+    ex = yield Request("DELETE", f"/Users/{target_id}")
+    if answered(ex, 200, 204):
+        result.steps.append(("export", "export", "success", f"deleted user {want.display}"))
+        return result
+    if ex.status in profile.delete_fallback_statuses:
+        change = Change("active", True, False)
+        ex2 = yield Request("PATCH", f"/Users/{target_id}", json=patch_body(patch_ops(profile, [change])))
+        if answered(ex2, 200, 204):
+            result.action, result.changes = "disable", [change]
+            result.status = "warning"
+            result.reason = f"DELETE answered {ex.status}: the user was deactivated instead and left behind"
+            return result
+        return failed("disable", ex2, "deactivate", profile, result)
+    return failed("delete", ex, "delete", profile, result)
+
+
+def set_manager(profile: Profile, want: WantUser, target_id: str) -> Flow:
+    """The manager reference, after every user exists (E3 referenceResolution)."""
+    result = FlowResult("update", "success", target_id=target_id)
+    path = f"{ENTERPRISE}:manager"
+    value = _patch_value(profile, path, want.manager)
+    ex = yield Request("PATCH", f"/Users/{target_id}", json=patch_body([{"op": profile.op("add"), "path": path, "value": value}]))
+    if not answered(ex, 200, 204):
+        return failed("update", ex, "manager reference", profile, result)
+    result.changes = [Change("manager", None, want.manager)]
+    result.steps.append(("referenceResolution", "referenceResolution", "success", "manager reference set"))
+    return result

@@ -1,0 +1,123 @@
+"""Provisioning-log records, one JSON object per change (Entra's provisioning logs, E8).
+
+Field names follow Graph's ``provisioningObjectSummary`` as /tmp/simulation-schema.md fixes
+them; every timestamp comes from the injected clock and every id from seeded counters, so the
+same seed writes the same ``provisioning.jsonl`` byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import deque
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+from harness.clock import isoformat
+from mock_idp.flows import FlowResult
+
+__all__ = ["ProvisioningLog", "Source", "LOG_FILE"]
+
+LOG_FILE = "provisioning.jsonl"
+_NAMESPACE = uuid.UUID("6f2b9f0e-3c7d-4d8e-9a51-5c1c2b7e0a11")
+
+_RECOMMENDED = {
+    400: "Check the attribute values and PATCH forms the target rejects; the change will be retried.",
+    401: "Check the Secret Token in the admin credentials, then restart provisioning.",
+    403: "Check the Secret Token's permissions, then restart provisioning.",
+    404: "The target must answer an unmatched filter with 200 and an empty ListResponse.",
+    409: "An object with the same unique value already exists on the target: match or remove it.",
+    429: "The target is throttling; the change will be retried.",
+}
+
+
+class Source(NamedTuple):
+    """The directory object a change is about (``sourceIdentity``)."""
+
+    object_id: str
+    display: str
+    kind: str  # User | Group
+
+
+class ProvisioningLog:
+    """Writes log entries to ``provisioning.jsonl`` and keeps the last ``tail`` in memory."""
+
+    def __init__(self, job_id: str, source_system: str, path: Path | None = None, tail: int = 2000) -> None:
+        self.job_id = job_id
+        self.source_system = source_system
+        self.path = path
+        self.tail: deque[dict[str, Any]] = deque(maxlen=tail)
+        self.count = 0
+        self._file: IO[str] | None = path.open("w", encoding="utf-8", newline="\n") if path else None
+        # changeIds: a UUID per job, then counted (cheaper than hashing each one; still stable)
+        self._base = uuid.uuid5(_NAMESPACE, job_id).int & ~((1 << 64) - 1)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def record(
+        self,
+        cycle_id: str,
+        at: datetime,
+        duration_ms: int,
+        result: FlowResult,
+        source: Source,
+        exchange_ids: list[str],
+        next_retry: datetime | None = None,
+    ) -> dict[str, Any]:
+        self.count += 1
+        object_id, display, kind = source
+        steps = [
+            _step("import", "import", "success", f"Received {kind} '{display}' from {self.source_system}"),
+            _step("scoping", "scoping", "success", f"{kind} '{display}' is in scope or was provisioned before"),
+        ]
+        steps.extend(_step(n, t, s, d) for n, t, s, d in result.steps)
+        entry: dict[str, Any] = {
+            "cycleId": cycle_id,
+            "changeId": str(uuid.UUID(int=self._base | self.count)),
+            "jobId": self.job_id,
+            "activityDateTime": isoformat(at),
+            "durationInMilliseconds": duration_ms,
+            "provisioningAction": result.action,
+            "status": result.status,
+            "provisioningSteps": steps,
+            "modifiedProperties": [
+                {"displayName": c.path, "oldValue": _text(c.old), "newValue": _text(c.new)} for c in result.changes
+            ],
+            "sourceIdentity": {"id": object_id, "displayName": display, "identityType": kind},
+            "targetIdentity": {"id": result.target_id or "", "displayName": display, "identityType": kind},
+            "exchangeIds": exchange_ids,
+        }
+        if result.status in {"failure", "skipped", "warning"} and (result.reason or result.error_code):
+            reason = result.reason or ""
+            if next_retry is not None:
+                reason += f" The change is escrowed; next retry at {isoformat(next_retry)}."
+            entry["statusInfo"] = {
+                "errorCode": result.error_code or "",
+                "reason": reason,
+                "recommendedAction": _RECOMMENDED.get(result.http_status or 0, ""),
+                "status": result.status,
+            }
+        if self._file is not None:
+            self._file.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self.tail.append(entry)
+        return entry
+
+
+def _step(name: str, kind: str, status: str, description: str) -> dict[str, Any]:
+    return {"name": name, "provisioningStepType": kind, "status": status, "description": description, "details": {}}
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,239 @@
+"""IdP behaviour as data: a frozen :class:`Profile` loaded from ``profiles/<name>.toml``.
+
+Every difference between Entra ID (legacy and ``aadOptscim062020``) and JumpCloud lives in a
+profile knob, never in an ``if idp == ...`` branch (style.md principle 10). Each knob is backed
+by a fact in ``shared/briefs/idp-behaviors.md``; the ``[facts]`` table of a profile marks each
+one ``confirmed`` or ``unconfirmed`` with its source, and the loader refuses a profile whose
+knob has no fact entry, so an unconfirmed default can never hide.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Profile", "ProfileError", "load_profile", "profile_names", "PROFILE_DIR"]
+
+PROFILE_DIR = Path(__file__).parent / "profiles"
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "trigger": ("cycles", "events"),
+    "op_case": ("capitalized", "lower"),
+    "update_form": ("pathed", "pathless", "put"),
+    "member_remove_form": ("value-list", "filter-path"),
+    "on_conflict": ("escrow", "lookup-update"),
+    "on_failure": ("escrow", "next-event"),
+    "scope_model": ("assignments", "bound-groups"),
+    "manager_value": ("object", "string"),
+}
+
+_TEST_STEPS = (
+    "probe-user",
+    "probe-group",
+    "lookup-test-user",
+    "create-test-user",
+    "create-test-group",
+    "delete-test-group",
+    "delete-test-user",
+)
+
+
+class ProfileError(ValueError):
+    """A profile file that does not describe a valid IdP profile."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How one IdP turns directory intents into SCIM requests. Field docs = knob docs."""
+
+    name: str
+    description: str
+    #: Mapping file (in mock_idp/mappings/) used when the user gives none.
+    default_mapping: str
+    #: "cycles" (Entra: initial + incremental) or "events" (JumpCloud: real time).
+    trigger: str
+    cycle_interval_minutes: float
+    #: Delay between a directory event and its requests (event-driven IdPs).
+    event_delay_seconds: float
+    #: How often cycles run while the job is in quarantine.
+    quarantine_interval_hours: float
+    #: Query string the admin types onto the Tenant URL (Entra's aadOptscim062020), or "".
+    tenant_url_query: str
+    #: Test connection steps, in order (see _TEST_STEPS).
+    test_connection: tuple[str, ...]
+    test_user_email: str
+    #: Who is in scope: Entra assignments (users and groups) or JumpCloud bound groups.
+    scope_model: str
+    user_probe_filter: str
+    group_probe_filter: str
+    #: ``excludedAttributes`` sent with group lookups ("" for none).
+    group_probe_excluded_attributes: str
+    #: True: a 404 to a lookup means "not found"; False: it is an error (Entra: quarantine).
+    not_found_404_ok: bool
+    op_case: str
+    #: Booleans in PATCH values as the strings "True"/"False" (Entra legacy).
+    patch_booleans_as_strings: bool
+    #: "pathed": one op per attribute; "pathless": one replace with dotted keys; "put".
+    update_form: str
+    #: Legacy: "Add" instead of "Replace" when the target had no value.
+    add_when_absent: bool
+    manager_value: str
+    #: Legacy Entra PATCHes ``roles`` with a JSON *string* as the value (E6).
+    roles_patch_as_json_string: bool
+    #: Extra top-level members of a user POST (Entra: meta.resourceType, roles []).
+    user_create_meta: bool
+    user_create_empty_roles: bool
+    group_create_meta: bool
+    #: Extra schema URIs in a group POST (Entra's ADSCIM Group schema).
+    group_extra_schemas: tuple[str, ...]
+    manage_groups: bool
+    #: POST a group before it has members (Entra) or only once non-empty (JumpCloud).
+    create_empty_groups: bool
+    #: Members in the group POST body itself instead of a PATCH after it.
+    group_create_with_members: bool
+    #: Member values carry ``"$ref": null`` (Entra).
+    member_ref_null: bool
+    member_remove_form: str
+    #: Members per PATCH (0 = all at once).
+    member_batch_size: int
+    delete_user_on_hard_delete: bool
+    #: A hard delete after the user already left scope sends nothing (Entra).
+    delete_after_unassign: bool
+    delete_group_on_delete: bool
+    #: Statuses to a user DELETE that make the IdP deactivate instead (JumpCloud test user).
+    delete_fallback_statuses: tuple[int, ...]
+    on_conflict: str
+    on_failure: str
+    escrow_retry_hours: tuple[float, ...]
+    escrow_then_every_hours: float
+    escrow_max_days: float
+    #: Immediate retries of a 429, waiting Retry-After (capped by rate_limit_max_wait_seconds).
+    rate_limit_retries: int
+    rate_limit_max_wait_seconds: float
+    quarantine_on_probe_404: bool
+    quarantine_on_auth_failure: bool
+    quarantine_min_failures: int
+    quarantine_failure_ratio: float
+    quarantine_max_failures: int
+    quarantine_total_failures: int
+    timeout_seconds: float
+    content_type: str
+    user_agent: str
+    #: Profile whose request forms "Provision on demand" uses ("" = this one). Entra's
+    #: on-demand provisioning ignores the aadOptscim062020 flag (E2).
+    on_demand_profile: str
+    #: Fact per knob: "confirmed: source" or "unconfirmed: why this default".
+    facts: dict[str, str] = field(default_factory=dict, compare=False)
+
+    # -- derived helpers ------------------------------------------------------------------
+    def op(self, name: str) -> str:
+        """An op name in this profile's casing: ``op("replace")`` → "Replace" or "replace"."""
+        return name.capitalize() if self.op_case == "capitalized" else name.lower()
+
+    def patch_bool(self, value: bool) -> bool | str:
+        """A boolean as this profile writes it inside PATCH values."""
+        if self.patch_booleans_as_strings:
+            return "True" if value else "False"
+        return value
+
+    @property
+    def confirmed(self) -> list[str]:
+        return sorted(k for k, v in self.facts.items() if v.startswith("confirmed"))
+
+    @property
+    def unconfirmed(self) -> list[str]:
+        return sorted(k for k, v in self.facts.items() if not v.startswith("confirmed"))
+
+    def knobs(self) -> dict[str, Any]:
+        """Every knob and its value (for results.json)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name in {"name", "description", "facts"}:
+                continue
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "confirmed": self.confirmed,
+            "unconfirmed": self.unconfirmed,
+            "knobs": self.knobs(),
+        }
+
+
+_KNOBS = [f for f in fields(Profile) if f.name != "facts"]
+_KNOB_NAMES = {f.name for f in _KNOBS}
+
+
+def profile_names() -> list[str]:
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.toml"))
+
+
+def load_profile(name_or_path: str | Path, **overrides: Any) -> Profile:
+    """Load ``profiles/<name>.toml`` (or a path), validate every key, apply ``overrides``.
+
+    Raises :class:`ProfileError` naming the file and listing the valid keys or choices.
+    """
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = PROFILE_DIR / f"{name_or_path}.toml"
+        if not path.exists():
+            raise ProfileError(f"unknown IdP profile {str(name_or_path)!r}; known: {', '.join(profile_names())}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{path.name}: {exc}") from exc
+    facts = data.pop("facts", {})
+    data.update(overrides)
+    return _build(data, facts, path.name)
+
+
+def _build(data: dict[str, Any], facts: dict[str, Any], where: str) -> Profile:
+    unknown = sorted(set(data) - _KNOB_NAMES)
+    if unknown:
+        raise ProfileError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(_KNOB_NAMES))}"
+        )
+    missing = sorted(_KNOB_NAMES - set(data))
+    if missing:
+        raise ProfileError(f"{where}: missing key(s) {', '.join(missing)}")
+    values: dict[str, Any] = {}
+    for f in _KNOBS:
+        value = data[f.name]
+        kind = str(f.type)
+        if kind.startswith("tuple"):
+            if not isinstance(value, (list, tuple)):
+                raise ProfileError(f"{where}: {f.name} must be a list")
+            value = tuple(value)
+        elif kind == "bool" and not isinstance(value, bool):
+            raise ProfileError(f"{where}: {f.name} must be true or false, got {value!r}")
+        elif kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ProfileError(f"{where}: {f.name} must be an integer, got {value!r}")
+        elif kind == "float" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ProfileError(f"{where}: {f.name} must be a number, got {value!r}")
+        elif kind == "str" and not isinstance(value, str):
+            raise ProfileError(f"{where}: {f.name} must be a string, got {value!r}")
+        if f.name in _CHOICES and value not in _CHOICES[f.name]:
+            raise ProfileError(f"{where}: {f.name} = {value!r}; choose one of {', '.join(_CHOICES[f.name])}")
+        values[f.name] = float(value) if kind == "float" else value
+    bad_steps = [s for s in values["test_connection"] if s not in _TEST_STEPS]
+    if bad_steps:
+        raise ProfileError(f"{where}: test_connection step(s) {bad_steps}; valid: {', '.join(_TEST_STEPS)}")
+    if not isinstance(facts, dict):
+        raise ProfileError(f"{where}: [facts] must be a table")
+    facts = {str(k): str(v) for k, v in facts.items()}
+    stray = sorted(set(facts) - _KNOB_NAMES)
+    if stray:
+        raise ProfileError(f"{where}: [facts] names unknown knob(s) {', '.join(stray)}")
+    undocumented = sorted(_KNOB_NAMES - {"name", "description"} - set(facts))
+    if undocumented:
+        raise ProfileError(f"{where}: knob(s) without a [facts] entry: {', '.join(undocumented)}")
+    for key, text in facts.items():
+        if not text.startswith(("confirmed", "unconfirmed")):
+            raise ProfileError(f"{where}: fact {key} must start with 'confirmed' or 'unconfirmed'")
+    return Profile(**values, facts=facts)

@@ -1,0 +1,124 @@
+"""``create_app(settings)``: the reference SCIM server as an ASGI app.
+
+Routing is Starlette's; everything at the edge (auth, limits, content types, quirks, recording,
+errors) is ``middleware.ScimEdge``; the resource logic is ``service.ScimService``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from reference_server.endpoints import bulk, discovery, me, recordings, search
+from reference_server.endpoints.common import ScimResponse
+from reference_server.endpoints.resources import resource_endpoints
+from reference_server.errors import MethodNotAllowed, NotFound, ScimError
+from reference_server.middleware import Credentials, ScimEdge
+from reference_server.profiles import get_profile
+from reference_server.quirks import QuirkSet
+from reference_server.recorder import Recorder
+from reference_server.service import ScimService
+from reference_server.settings import ServerSettings
+from reference_server.store import SqliteStore
+
+
+async def _scim_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ScimError)
+    return ScimResponse(exc.to_body(), status_code=exc.status)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        err: ScimError = NotFound(f"no SCIM endpoint at {request.url.path}")
+    elif exc.status_code == 405:
+        err = MethodNotAllowed(f"{request.method} is not supported on {request.url.path}")
+        return ScimResponse(err.to_body(), status_code=405, headers=dict(exc.headers or {}))
+    else:
+        err = ScimError(str(exc.detail), status=exc.status_code)
+    return ScimResponse(err.to_body(), status_code=err.status)
+
+
+def _routes() -> list[Route]:
+    routes = [
+        Route("/ServiceProviderConfig", discovery.get_spc, methods=["GET"]),
+        Route("/ResourceTypes", discovery.list_resource_types, methods=["GET"]),
+        Route("/ResourceTypes/{name}", discovery.get_resource_type, methods=["GET"]),
+        Route("/Schemas", discovery.list_schemas, methods=["GET"]),
+        Route("/Schemas/{urn:path}", discovery.get_schema, methods=["GET"]),
+        Route("/Bulk", bulk.post_bulk, methods=["POST"]),
+        Route("/.search", search.root_search, methods=["POST"]),
+        Route("/", search.root_list, methods=["GET"]),
+        Route("/Me", me.me, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Route("/_recordings", recordings.list_recordings, methods=["GET"]),
+        Route("/_recordings/{rec_id:int}", recordings.get_recording, methods=["GET"]),
+    ]
+    for rtype in ("User", "Group"):
+        h = resource_endpoints(rtype)
+        ep = h["endpoint"]
+        routes += [
+            Route(ep, h["list"], methods=["GET"], name=f"{rtype}.list"),
+            Route(ep, h["create"], methods=["POST"], name=f"{rtype}.create"),
+            Route(f"{ep}/.search", h["search"], methods=["POST"]),
+            Route(f"{ep}/{{id}}", h["get"], methods=["GET"]),
+            Route(f"{ep}/{{id}}", h["replace"], methods=["PUT"]),
+            Route(f"{ep}/{{id}}", h["patch"], methods=["PATCH"]),
+            Route(f"{ep}/{{id}}", h["delete"], methods=["DELETE"]),
+        ]
+    return routes
+
+
+class ScimApp:
+    """The ASGI app (the edge around Starlette) plus handles tests and the CLI use."""
+
+    def __init__(self, settings: ServerSettings) -> None:
+        self.settings = settings
+        self.profile = get_profile(settings.app)
+        if self.profile.auth == "basic" and settings.basic is None:
+            raise ValueError(f"the {self.profile.name!r} app uses HTTP Basic: give basic=(user, password)")
+        self.quirks = QuirkSet(settings.quirks)
+        self.models = self.profile.models(settings.extensions)
+        self.store = SqliteStore(settings.db, synchronous=settings.synchronous,
+                                 unique_user_names=self.quirks.unique_user_names)
+        self.service = ScimService(self.store, self.profile, self.models, settings, self.quirks.behaviour())
+        self.recorder = Recorder(self.store, settings.record_body_bytes) if settings.record else None
+        self.credentials = Credentials(settings.tokens, settings.basic, basic_only=self.profile.auth == "basic")
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app: Any) -> AsyncIterator[None]:
+            yield
+            self.flush()
+
+        self.starlette = Starlette(routes=_routes(), lifespan=lifespan, exception_handlers={
+            ScimError: _scim_error, HTTPException: _http_error})
+        st = self.starlette.state
+        st.settings, st.profile, st.models, st.service = settings, self.profile, self.models, self.service
+        st.store, st.recorder = self.store, self.recorder
+        self.asgi = ScimEdge(self.starlette, credentials=self.credentials, quirks=self.quirks,
+                             recorder=self.recorder, max_body=settings.max_body_bytes, models=self.models,
+                             sleep=settings.sleep, clock=settings.clock,
+                             bulk_max_payload=settings.bulk_max_payload_bytes)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await self.asgi(scope, receive, send)
+
+    def flush(self) -> None:
+        """Write buffered recordings now."""
+        if self.recorder is not None:
+            self.recorder.flush()
+
+    def close(self) -> None:
+        self.flush()
+        self.store.close()
+
+
+def create_app(settings: ServerSettings | None = None) -> ScimApp:
+    """The reference SCIM server for ``settings`` (an ASGI app; see ServerSettings)."""
+    return ScimApp(settings or ServerSettings())

@@ -1,0 +1,185 @@
+"""``scim-harness serve`` and ``scim-harness recordings``: thin click layers over the server."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reference_server.profiles import list_profiles
+from reference_server.quirks import CATALOGUE
+from reference_server.settings import ServerSettings, utc_now
+
+__all__ = ["serve", "recordings", "run_server", "read_recordings"]
+
+
+def _hint(secret: str) -> str:
+    return secret[:4] + "…" if len(secret) > 8 else "…"
+
+
+def run_server(settings: ServerSettings, host: str, port: int, seed_users: int = 0, echo: Any = print,
+               generated: str | None = None) -> None:
+    """Create the app, seed it, print how to reach it and serve until interrupted."""
+    import uvicorn
+
+    from reference_server.app import create_app
+    from reference_server.seed import seed_users as seed
+
+    app = create_app(settings)
+    if seed_users:
+        have = app.store.count("User")
+        seed(app.store, seed_users, settings.clock(), start=have)
+    url = f"http://{host}:{port}"
+    echo(f"SCIM reference server ({settings.app}) on {url}/  database: {settings.db}")
+    if settings.quirks:
+        echo(f"quirks on: {', '.join(settings.quirks)}")
+    if app.profile.auth == "basic":
+        user = settings.basic[0] if settings.basic else "?"
+        echo(f"auth: HTTP Basic as {user!r} (password: the one you gave, {_hint(settings.basic[1]) if settings.basic else ''})")
+        echo(f"try:  curl -u '{user}:PASSWORD' {url}/Users")
+    else:
+        if generated:
+            echo(f"token (generated for this run): {generated}")
+        else:
+            echo(f"token: the one you gave ({_hint(settings.tokens[0])})")
+        echo(f'try:  curl -H "Authorization: Bearer $SCIM_TOKEN" {url}/Users')
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        app.close()
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", default="scim.db", show_default=True, help="SQLite database file (created if missing).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--token", "tokens", multiple=True, envvar="SCIM_TOKEN",
+              help="Accepted bearer token (repeatable; env SCIM_TOKEN). Generated when none is given.")
+@click.option("--basic", default=None, metavar="USER:PASS", help="Also accept HTTP Basic with these credentials.")
+@click.option("--app", "app_name", default="default", show_default=True, help="App profile (see --list-apps).")
+@click.option("--quirk", "quirks", multiple=True, help="Switch on a named defect (repeatable; see --list-quirks).")
+@click.option("--extension", "extensions", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Custom User extension schema JSON file (repeatable).")
+@click.option("--seed-users", default=0, type=click.IntRange(0, 10_000_000), help="Seed N users at start.")
+@click.option("--public-url", default=None, help="Base URL to put in meta.location (behind a proxy).")
+@click.option("--list-apps", is_flag=True, help="List the app profiles and exit.")
+@click.option("--list-quirks", is_flag=True, help="List the quirks and exit.")
+def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | None, app_name: str,
+          quirks: tuple[str, ...], extensions: tuple[str, ...], seed_users: int, public_url: str | None,
+          list_apps: bool, list_quirks: bool) -> None:
+    """Run the reference SCIM 2.0 server (strict RFC 7643/7644, SQLite).
+
+    \b
+    Example:
+      scim-harness serve --db scim.db --port 8080 --token "$SCIM_TOKEN"
+      curl -H "Authorization: Bearer $SCIM_TOKEN" http://127.0.0.1:8080/Users
+      scim-harness serve --app lambdatest --quirk not-found-on-empty-filter
+    """
+    if list_apps:
+        for p in list_profiles().values():
+            click.echo(f"{p.name:12} {p.description}")
+        return
+    if list_quirks:
+        for q in CATALOGUE.values():
+            click.echo(f"{q.name:32} {q.description}")
+        return
+    unknown = [q for q in quirks if q not in CATALOGUE]
+    if unknown:
+        raise click.BadParameter(f"unknown quirk(s) {', '.join(unknown)}; see --list-quirks", param_hint="--quirk")
+    if app_name not in list_profiles():
+        raise click.BadParameter(f"unknown app {app_name!r}; known: {', '.join(list_profiles())}", param_hint="--app")
+    creds = None
+    if basic is not None:
+        user, sep, password = basic.partition(":")
+        if not sep or not user or not password:
+            raise click.BadParameter("expected USER:PASS", param_hint="--basic")
+        creds = (user, password)
+    generated = None
+    profile = list_profiles()[app_name]
+    if profile.auth == "basic" and creds is None:
+        generated = secrets.token_urlsafe(18)
+        creds = ("scim", generated)
+        click.echo(f"the {app_name} app uses HTTP Basic; generated password for user 'scim': {generated}")
+        generated = None
+    elif not tokens and profile.auth != "basic":
+        generated = secrets.token_urlsafe(24)
+        tokens = (generated,)
+    try:
+        settings = ServerSettings(db=db, tokens=tokens, basic=creds, app=app_name, quirks=quirks,
+                                  extensions=extensions, public_url=public_url)
+        run_server(settings, host, port, seed_users, echo=click.echo, generated=generated)
+    except (ValueError, KeyError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def read_recordings(db: str, *, after: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
+    """Recordings from a server database (read-only use of the store)."""
+    from reference_server.store import SqliteStore
+
+    if db != ":memory:" and not Path(db).exists():
+        raise FileNotFoundError(f"no database at {db}")
+    store = SqliteStore(db)
+    try:
+        return store.recordings(after=after, limit=limit)
+    finally:
+        store.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def recordings() -> None:
+    """Read what clients sent the reference server (credentials are redacted).
+
+    \b
+    Example:
+      scim-harness recordings list --db scim.db
+      scim-harness recordings show 12 --db scim.db
+      scim-harness recordings export --db scim.db --format jsonl > exchanges.jsonl
+    """
+
+
+def _load(db: str, after: int = 0, limit: int = 1_000_000) -> list[dict[str, Any]]:
+    try:
+        return read_recordings(db, after=after, limit=limit)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@recordings.command("list")
+@click.option("--db", default="scim.db", show_default=True)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
+def list_cmd(db: str, limit: int) -> None:
+    """One line per exchange: id, time, method, path, status, duration."""
+    recs = _load(db)
+    for r in recs[-limit:]:
+        q = f"?{r['query']}" if r["query"] else ""
+        click.echo(f"{r['id']:>6}  {r['at']}  {r['method']:6} {r['path']}{q[:80]}  {r['status']}  {r['duration_ms']:.1f} ms")
+    if not recs:
+        click.echo("no recordings yet")
+
+
+@recordings.command("show")
+@click.argument("rec_id", type=int)
+@click.option("--db", default="scim.db", show_default=True)
+def show_cmd(rec_id: int, db: str) -> None:
+    """One exchange in full (headers redacted, bodies bounded)."""
+    recs = [r for r in _load(db, after=rec_id - 1, limit=1) if r["id"] == rec_id]
+    if not recs:
+        raise click.ClickException(f"no recording {rec_id}")
+    click.echo(json.dumps(recs[0], indent=2, ensure_ascii=False))
+
+
+@recordings.command("export")
+@click.option("--db", default="scim.db", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="jsonl", show_default=True)
+def export_cmd(db: str, fmt: str) -> None:
+    """Every exchange as JSON (an array) or JSON Lines, for replay or inspection."""
+    recs = _load(db)
+    if fmt == "json":
+        click.echo(json.dumps(recs, indent=2, ensure_ascii=False))
+    else:
+        for r in recs:
+            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")

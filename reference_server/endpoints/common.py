@@ -1,0 +1,136 @@
+"""Shared helpers of the endpoints: JSON in and out, the base URL, list parameters."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from reference_server.errors import BadRequest, InvalidSyntax, InvalidValue
+from reference_server.service import Page, Query
+
+SCIM_JSON = "application/scim+json"
+LIST_URN = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+SEARCH_URN = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+MAX_DEPTH = 64
+
+
+class ScimResponse(Response):
+    """JSON with ``Content-Type: application/scim+json`` (RFC 7644 §3.1, §8.1)."""
+
+    media_type = SCIM_JSON
+
+    def render(self, content: Any) -> bytes:
+        if content is None:
+            return b""
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def base_url(request: Request) -> str:
+    """The SCIM base URL for meta.location: the configured public URL, else from the request."""
+    public = request.app.state.settings.public_url
+    if public:
+        return public.rstrip("/")
+    prefix = request.scope.get("scim.prefix", "")
+    return f"{request.url.scheme}://{request.headers.get('host') or request.url.netloc}{prefix}"
+
+
+def _depth(value: Any, limit: int) -> int:
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        v, d = stack.pop()
+        deepest = max(deepest, d)
+        if deepest > limit:
+            return deepest
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, list):
+            stack.extend((x, d + 1) for x in v)
+    return deepest
+
+
+async def read_json(request: Request) -> Any:
+    """The request body as JSON; not JSON, or nested deeper than MAX_DEPTH -> 400 invalidSyntax."""
+    raw = await request.body()
+    if not raw.strip():
+        raise InvalidSyntax("the request body is empty; a JSON object is required")
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidSyntax(f"the request body is not valid JSON: {str(exc)[:200]}") from None
+    if _depth(body, MAX_DEPTH) > MAX_DEPTH:
+        raise InvalidSyntax(f"the request body is nested deeper than {MAX_DEPTH} levels")
+    return body
+
+
+async def read_object(request: Request) -> dict[str, Any]:
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise InvalidSyntax(f"the request body must be a JSON object, not {type(body).__name__}")
+    return body
+
+
+def _int_param(name: str, raw: Any) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool):
+        raise BadRequest(f"{name} must be an integer")
+    if isinstance(raw, int):
+        return raw
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        raise BadRequest(f"{name} must be an integer, got {str(raw)[:50]!r}") from None
+
+
+def _names(raw: Any, name: str) -> str | None:
+    if raw is None:
+        return None
+    if isinstance(raw, list) and all(isinstance(x, str) for x in raw):
+        return ",".join(raw)
+    if isinstance(raw, str):
+        return raw
+    raise InvalidSyntax(f"{name} must be a string or an array of strings")
+
+
+def query_from_params(params: Any) -> tuple[Query, str | None, str | None]:
+    """(Query, attributes, excludedAttributes) from URL parameters (RFC 7644 §3.4.2)."""
+    return _query({k: params.get(k) for k in ("filter", "sortBy", "sortOrder", "startIndex", "count",
+                                                "attributes", "excludedAttributes")})
+
+
+def query_from_search(body: dict[str, Any]) -> tuple[Query, str | None, str | None]:
+    """The same from a SearchRequest body (RFC 7644 §3.4.3)."""
+    schemas = body.get("schemas")
+    if schemas is not None and (not isinstance(schemas, list) or SEARCH_URN not in schemas):
+        raise InvalidSyntax(f"a search request must have schemas [{SEARCH_URN}]")
+    known = ("schemas", "filter", "sortBy", "sortOrder", "startIndex", "count", "attributes", "excludedAttributes")
+    unknown = [k for k in body if k not in known]
+    if unknown:
+        raise InvalidSyntax(f"unknown SearchRequest member(s): {', '.join(unknown[:5])}")
+    for k in ("filter", "sortBy", "sortOrder"):
+        if body.get(k) is not None and not isinstance(body[k], str):
+            raise InvalidSyntax(f"{k} must be a string")
+    return _query(body)
+
+
+def _query(p: dict[str, Any]) -> tuple[Query, str | None, str | None]:
+    start = _int_param("startIndex", p.get("startIndex"))
+    count = _int_param("count", p.get("count"))
+    q = Query(filter=p.get("filter"), sort_by=p.get("sortBy") or None, sort_order=p.get("sortOrder") or None,
+              start_index=1 if start is None or start < 1 else start,
+              count=None if count is None else max(count, 0))
+    if q.sort_order is not None and q.sort_order.lower() not in ("ascending", "descending"):
+        raise InvalidValue("sortOrder must be ascending or descending")
+    return q, _names(p.get("attributes"), "attributes"), _names(p.get("excludedAttributes"), "excludedAttributes")
+
+
+def list_body(page: Page, resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """A ListResponse (RFC 7644 §3.4.2) with the true totalResults."""
+    body: dict[str, Any] = {"schemas": [LIST_URN], "totalResults": page.total, "startIndex": page.start_index,
+                            "itemsPerPage": len(resources)}
+    body["Resources"] = resources  # always present, also when empty (clients index it blindly)
+    return body

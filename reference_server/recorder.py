@@ -1,0 +1,90 @@
+"""The request recorder: every exchange the server receives, kept in the database.
+
+Credentials are redacted when the exchange is recorded (Authorization, Cookie, API-key headers and
+``password`` values in JSON bodies), and bodies are bounded, so nothing secret or unbounded ever
+reaches the table.  Records are written in small batches (at most ``FLUSH_EVERY`` records or
+``FLUSH_DELAY`` seconds later, and on shutdown) so recording costs one INSERT per batch, not one
+commit per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from reference_server.store import SqliteStore
+
+REDACTED = "[REDACTED]"
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key",
+                            "x-auth-token"})
+FLUSH_EVERY = 200
+FLUSH_DELAY = 0.25
+
+
+def redact_header(name: str, value: str) -> str:
+    """Keep the scheme word (``Bearer``/``Basic``) so the record still says how the client authenticated."""
+    if name.lower() not in SECRET_HEADERS:
+        return value
+    scheme, _, rest = value.partition(" ")
+    return f"{scheme} {REDACTED}" if rest and name.lower().endswith("authorization") else REDACTED
+
+
+def _redact_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: (REDACTED if k.lower() == "password" else _redact_json(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_json(v) for v in value]
+    return value
+
+
+def bounded_body(raw: bytes, limit: int) -> tuple[str | None, bool]:
+    """(text, truncated): UTF-8 text of at most ``limit`` bytes with passwords redacted."""
+    if not raw:
+        return None, False
+    if b"assword" in raw or b"ASSWORD" in raw:
+        try:
+            raw = json.dumps(_redact_json(json.loads(raw)), ensure_ascii=False).encode("utf-8")
+        except (ValueError, RecursionError):
+            raw = b"[unparsable body containing a password field: not recorded]"
+    truncated = len(raw) > limit
+    return raw[:limit].decode("utf-8", errors="replace"), truncated
+
+
+class Recorder:
+    """Buffers records and writes them to the store in batches."""
+
+    def __init__(self, store: SqliteStore, body_limit: int = 65_536) -> None:
+        self.store = store
+        self.body_limit = body_limit
+        self._pending: list[dict[str, Any]] = []
+        self._scheduled = False
+
+    def record(self, *, at: str, method: str, path: str, query: str, status: int, duration_ms: float,
+               request_headers: list[tuple[str, str]], request_body: bytes,
+               response_headers: list[tuple[str, str]], response_body: bytes) -> None:
+        req_text, t1 = bounded_body(request_body, self.body_limit)
+        resp_text, t2 = bounded_body(response_body, self.body_limit)
+        self._pending.append({
+            "at": at, "method": method, "path": path, "query": query[:4096], "status": status,
+            "duration_ms": round(duration_ms, 3),
+            "request_headers": [[k, redact_header(k, v)[:4096]] for k, v in request_headers],
+            "request_body": req_text,
+            "response_headers": [[k, redact_header(k, v)[:4096]] for k, v in response_headers],
+            "response_body": resp_text, "truncated": int(t1 or t2)})
+        if len(self._pending) >= FLUSH_EVERY:
+            self.flush()
+        elif not self._scheduled:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self.flush()
+                return
+            self._scheduled = True
+            loop.call_later(FLUSH_DELAY, self.flush)
+
+    def flush(self) -> None:
+        self._scheduled = False
+        pending, self._pending = self._pending, []
+        if pending:
+            self.store.add_recordings(pending)

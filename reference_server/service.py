@@ -1,0 +1,360 @@
+"""The resource operations behind the HTTP endpoints and Bulk (RFC 7644 §3.3-§3.7).
+
+``ScimService`` ties A's pure semantics (validate, patch, filters, sorting) to the store: it adds
+id and meta, keeps userName unique, derives User.groups from Group members, versions resources
+for ETags and applies the app profile's rules (seats, constraints, filterable attributes).
+Rendering for the wire (projection, quirks) is the endpoints' job.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from reference_server import filters as flt
+from reference_server.errors import (
+    InvalidFilter, InvalidValue, NotFound, PreconditionFailed, TooMany, Uniqueness,
+)
+from reference_server.patch import apply_patch
+from reference_server.profiles import Profile
+from reference_server.schema import ResourceModel, apply_overrides
+from reference_server.settings import ServerSettings
+from reference_server.sorting import sort_resources
+from reference_server.store import IndexKeys, Row, SqliteStore, UniqueViolation
+from reference_server.validate import Leniency, normalize_for_uniqueness, prepare_create, prepare_replace, set_schemas
+
+ENDPOINTS = {"User": "Users", "Group": "Groups"}
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """Switches that quirks turn (the RFC behaviour is the default)."""
+
+    leniency: Leniency = field(default_factory=Leniency)
+    put_creates: bool = False
+    list_deleted: bool = False
+    case_sensitive_user_name_filter: bool = False
+    ignore_member_filter_remove: bool = False
+
+
+@dataclass
+class Query:
+    """A list request (RFC 7644 §3.4.2), already parsed from the URL or a SearchRequest."""
+
+    filter: str | None = None
+    sort_by: str | None = None
+    sort_order: str | None = None
+    start_index: int = 1
+    count: int | None = None
+
+
+@dataclass
+class Page:
+    total: int
+    start_index: int
+    resources: list[dict[str, Any]]
+    model_of: list[ResourceModel]
+
+
+def etag(version: int) -> str:
+    """Weak entity tag (RFC 7232 §2.3) from the version counter."""
+    return f'W/"{version}"'
+
+
+def iso(dt: Any) -> str:
+    return dt.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+class ScimService:
+    def __init__(self, store: SqliteStore, profile: Profile, models: dict[str, ResourceModel],
+                 settings: ServerSettings, behaviour: Behaviour) -> None:
+        self.store, self.profile, self.models = store, profile, models
+        self.settings, self.behaviour = settings, behaviour
+        self.clock = settings.clock
+        self.seat_limit = settings.seats if settings.seats is not None else (profile.seats.limit if profile.seats else 0)
+        self._filter_models = dict(models)
+        if behaviour.case_sensitive_user_name_filter:
+            self._filter_models["User"] = apply_overrides(models["User"], {"userName": {"caseExact": True}})
+        self._constraints = [(flt.parse_filter(c.filter), c.detail) for c in profile.constraints]
+
+    # -- rendering ---------------------------------------------------------------------------
+
+    def render(self, row: Row, base: str, groups: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+        """The full resource (before projection): id, meta.location, meta.version, derived groups."""
+        data = row.data
+        out: dict[str, Any] = {"schemas": data.get("schemas", []), "id": row.id}
+        for k, v in data.items():
+            if k not in ("schemas", "meta", "members"):
+                out[k] = v
+        if row.type == "Group" and data.get("members"):
+            out["members"] = [{**m, "$ref": f"{base}/{ENDPOINTS.get(m.get('type', 'User'), 'Users')}/{m['value']}"}
+                              for m in data["members"]]
+        if row.type == "User":
+            if groups is None:
+                groups = self.store.groups_of([row.id]).get(row.id, [])
+            if groups:
+                out["groups"] = [{"value": gid, "$ref": f"{base}/Groups/{gid}", "display": name, "type": "direct"}
+                                 for gid, name in groups]
+        out["meta"] = {**data.get("meta", {}), "location": f"{base}/{ENDPOINTS[row.type]}/{row.id}",
+                       "version": etag(row.version)}
+        return out
+
+    def render_many(self, rows: list[Row], base: str) -> list[dict[str, Any]]:
+        users = [r.id for r in rows if r.type == "User"]
+        groups = self.store.groups_of(users) if users else {}
+        return [self.render(r, base, groups.get(r.id, [])) for r in rows]
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _keys(self, rtype: str, data: dict[str, Any]) -> IndexKeys:
+        user_name = data.get("userName") if rtype == "User" else None
+        display = data.get("displayName")
+        return IndexKeys(
+            user_name=normalize_for_uniqueness(user_name) if isinstance(user_name, str) else None,
+            external_id=data.get("externalId") if isinstance(data.get("externalId"), str) else None,
+            display_name=normalize_for_uniqueness(display) if isinstance(display, str) else None)
+
+    def _row(self, rtype: str, rid: str) -> Row:
+        row = self.store.get(rtype, rid)
+        if row is None:
+            raise NotFound(f"{rtype} {rid!r} not found")
+        return row
+
+    @staticmethod
+    def check_if_match(row: Row, if_match: str | None) -> None:
+        """RFC 7644 §3.14 / RFC 7232 §3.1: a stale If-Match -> 412 (weak comparison, ``*`` matches)."""
+        if if_match is None:
+            return
+        tags = [t.strip() for t in if_match.split(",") if t.strip()]
+        current = f'"{row.version}"'
+        if "*" in tags or any(t.removeprefix("W/") == current for t in tags):
+            return
+        raise PreconditionFailed(f"If-Match {if_match!r} does not match the current version {etag(row.version)}")
+
+    def _members(self, group_id: str, data: dict[str, Any]) -> list[str]:
+        """Check Group.members (RFC 7643 §4.2): every value must name a live User or Group.
+
+        Our choice (GRP-02): referential integrity is enforced, an unknown id -> 400 invalidValue.
+        ``type`` is filled from the member's real type; ``$ref`` is computed on output."""
+        members = data.get("members") or []
+        ids = [m.get("value") for m in members]
+        found = self.store.get_many([i for i in ids if isinstance(i, str)])
+        for m in members:
+            value = m.get("value")
+            if value == group_id:
+                raise InvalidValue("members: a group cannot be a member of itself")
+            if value not in found:
+                raise InvalidValue(f"members: no User or Group with id {value!r}")
+            m.pop("$ref", None)
+            m["type"] = found[value].type
+            if "display" not in m:
+                name = found[value].data.get("displayName") or found[value].data.get("userName")
+                if name:
+                    m["display"] = name
+        return [m["value"] for m in members]
+
+    def _profile_rules(self, rtype: str, data: dict[str, Any], previous: dict[str, Any] | None) -> None:
+        if rtype != "User":
+            return
+        model = self.models["User"]
+        for f, detail in self._constraints:
+            if not flt.matches(f, data, model):
+                raise InvalidValue(detail)
+        seats = self.profile.seats
+        if seats is None:
+            return
+        had = bool((previous or {}).get(seats.schema, {}).get(seats.attribute))
+        active = data.get("active", True) is not False
+        data.pop(seats.schema, None)
+        taken = had and active
+        if active and not had:
+            taken = self._seats_used() < self.seat_limit
+        if taken:
+            data[seats.schema] = {seats.attribute: True}
+        set_schemas(model, data)
+
+    def _seats_used(self) -> int:
+        seats = self.profile.seats
+        assert seats is not None
+        path = f'$."{seats.schema}".{seats.attribute}'
+        return int(self.store.conn.execute(
+            "SELECT COUNT(*) FROM resources WHERE type = 'User' AND deleted = 0 AND json_extract(data, ?) = 1",
+            (path,)).fetchone()[0])
+
+    # -- operations --------------------------------------------------------------------------
+
+    def create(self, rtype: str, body: Any, *, rid: str | None = None) -> Row:
+        """POST (RFC 7644 §3.3): validate, assign id and meta, store; 409 on a taken userName."""
+        model = self.models[rtype]
+        data = prepare_create(model, body, lenient=self.behaviour.leniency)
+        rid = rid or str(uuid.uuid4())
+        now = iso(self.clock())
+        with self.store.transaction():
+            self._profile_rules(rtype, data, None)
+            member_ids = self._members(rid, data) if rtype == "Group" else []
+            data["meta"] = {"resourceType": rtype, "created": now, "lastModified": now}
+            try:
+                self.store.insert(rtype, rid, data, self._keys(rtype, data))
+            except UniqueViolation:
+                raise Uniqueness(f"userName {data.get('userName')!r} is already taken") from None
+            if member_ids:
+                self.store.set_members(rid, member_ids)
+        return Row(0, rid, rtype, 1, data)
+
+    def get(self, rtype: str, rid: str) -> Row:
+        return self._row(rtype, rid)
+
+    def _save(self, rtype: str, row: Row, new: dict[str, Any], changed: bool) -> Row:
+        new.pop("id", None)
+        if not changed:
+            return row
+        with self.store.transaction():
+            self._profile_rules(rtype, new, row.data)
+            member_ids = self._members(row.id, new) if rtype == "Group" else None
+            new["meta"] = {**row.data.get("meta", {}), "lastModified": iso(self.clock())}
+            try:
+                version = self.store.update(rtype, row.id, new, self._keys(rtype, new))
+            except UniqueViolation:
+                raise Uniqueness(f"userName {new.get('userName')!r} is already taken") from None
+            if member_ids is not None:
+                self.store.set_members(row.id, member_ids)
+        return Row(row.seq, row.id, rtype, version, new)
+
+    def replace(self, rtype: str, rid: str, body: Any, *, if_match: str | None = None) -> tuple[Row, bool]:
+        """PUT (RFC 7644 §3.5.1); returns (row, created) - created only with the put-creates quirk."""
+        row = self.store.get(rtype, rid)
+        if row is None:
+            if self.behaviour.put_creates and self.store.get(rtype, rid, include_deleted=True) is None:
+                return self.create(rtype, body, rid=rid), True
+            raise NotFound(f"{rtype} {rid!r} not found")
+        self.check_if_match(row, if_match)
+        new = prepare_replace(self.models[rtype], {**copy.deepcopy(row.data), "id": row.id}, body,
+                              lenient=self.behaviour.leniency)
+        changed = _strip(new) != _strip(row.data)
+        return self._save(rtype, row, new, changed), False
+
+    def patch(self, rtype: str, rid: str, body: Any, *, if_match: str | None = None) -> Row:
+        """PATCH (RFC 7644 §3.5.2): atomic; a no-op leaves version and lastModified alone."""
+        row = self._row(rtype, rid)
+        self.check_if_match(row, if_match)
+        if self.behaviour.ignore_member_filter_remove and isinstance(body, dict) \
+                and isinstance(body.get("Operations"), list):
+            ops = [op for op in body["Operations"] if not _is_member_filter_remove(op)]
+            if not ops:
+                return row
+            body = {**body, "Operations": ops}
+        new, changed = apply_patch(self.models[rtype], {**row.data, "id": row.id}, body,
+                                   lenient=self.behaviour.leniency)
+        return self._save(rtype, row, new, changed)
+
+    def delete(self, rtype: str, rid: str, *, if_match: str | None = None) -> None:
+        """DELETE (RFC 7644 §3.6): the resource leaves every query and every group's members."""
+        row = self._row(rtype, rid)
+        self.check_if_match(row, if_match)
+        now = iso(self.clock())
+        with self.store.transaction():
+            for gid in self.store.groups_containing(rid):
+                group = self.store.get("Group", gid)
+                if group is None:
+                    continue
+                data = copy.deepcopy(group.data)
+                data["members"] = [m for m in data.get("members", []) if m.get("value") != rid]
+                if not data["members"]:
+                    del data["members"]
+                data["meta"] = {**data.get("meta", {}), "lastModified": now}
+                self.store.update("Group", gid, data, self._keys("Group", data))
+                self.store.set_members(gid, [m["value"] for m in data.get("members", [])])
+            self.store.delete(rtype, rid)
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def _check_filterable(self, f: flt.Filter) -> None:
+        allowed = self.profile.filterable
+        if allowed is None:
+            return
+        low = {a.lower() for a in allowed}
+        for path in _filter_paths(f):
+            if path.attr.lower() not in low or path.sub is not None:
+                raise InvalidFilter(f"filtering on {path} is not supported; "
+                                    f"supported: {', '.join(allowed)}")
+
+    def _candidates(self, rtype: str, f: flt.Filter | None, base: str, need_all: bool) -> list[dict[str, Any]] | None:
+        """Matching rendered resources, or None when a plain page from the store will do."""
+        include_deleted = self.behaviour.list_deleted
+        model = self._filter_models[rtype]
+        if f is None and not need_all:
+            return None
+        hint = flt.index_hint(f) if f is not None else None
+        if hint is not None:
+            name, value = hint
+            if name == "id":
+                row = self.store.get(rtype, value, include_deleted=include_deleted)
+                rows = [row] if row else []
+            else:
+                key = value if name == "externalId" else normalize_for_uniqueness(value)
+                rows = self.store.find(rtype, name, key, include_deleted=include_deleted)
+            rendered = self.render_many(rows, base)
+        else:
+            if self.store.count(rtype, include_deleted=include_deleted) > self.settings.scan_limit:
+                raise TooMany(f"this query needs a full scan of more than {self.settings.scan_limit} resources; "
+                              "filter with eq on userName, externalId, id or displayName")
+            groups = self.store.all_groups_of() if rtype == "User" else {}
+            rendered = [self.render(r, base, groups.get(r.id, []))
+                        for r in self.store.scan(rtype, include_deleted=include_deleted)]
+        if f is None:
+            return rendered
+        return [r for r in rendered if flt.matches(f, r, model)]
+
+    def query(self, rtypes: list[str], q: Query, base: str) -> Page:
+        """A list or search (RFC 7644 §3.4.2-§3.4.3) over one or (root) several resource types."""
+        f = None
+        if q.filter is not None:
+            f = flt.parse_filter(q.filter)
+            self._check_filterable(f)
+            for rtype in rtypes:
+                flt.check_filter(f, self._filter_models[rtype])
+        start = max(q.start_index, 1)
+        count = self.settings.max_results if q.count is None else max(min(q.count, self.settings.max_results), 0)
+        need_all = q.sort_by is not None or len(rtypes) > 1
+        found: list[tuple[dict[str, Any], ResourceModel]] = []
+        total = 0
+        for rtype in rtypes:
+            got = self._candidates(rtype, f, base, need_all)
+            if got is None:  # unfiltered single-type list: page straight from the store
+                include_deleted = self.behaviour.list_deleted
+                total = self.store.count(rtype, include_deleted=include_deleted)
+                rows = self.store.page(rtype, start - 1, count, include_deleted=include_deleted) if count else []
+                return Page(total, start, self.render_many(rows, base), [self.models[rtype]] * len(rows))
+            found.extend((r, self.models[rtype]) for r in got)
+        if q.sort_by is not None:
+            model = self.models[rtypes[0]]
+            resources = sort_resources(model, [r for r, _ in found], q.sort_by, q.sort_order)
+            by_id = {id(r): m for r, m in found}
+            found = [(r, by_id[id(r)]) for r in resources]
+        total = len(found)
+        window = found[start - 1:start - 1 + count]
+        return Page(total, start, [r for r, _ in window], [m for _, m in window])
+
+
+def _strip(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in ("meta", "id")}
+
+
+def _filter_paths(f: flt.Filter):
+    if isinstance(f, (flt.Compare, flt.Present)):
+        yield f.path
+    elif isinstance(f, (flt.And, flt.Or)):
+        for t in f.terms:
+            yield from _filter_paths(t)
+    elif isinstance(f, flt.Not):
+        yield from _filter_paths(f.inner)
+    elif isinstance(f, flt.ValuePath):
+        yield f.path
+
+
+def _is_member_filter_remove(op: Any) -> bool:
+    """``{"op": "remove", "path": "members[value eq ...]"}`` (for the ignore-member-remove-filter quirk)."""
+    return (isinstance(op, dict) and str(op.get("op", "")).lower() == "remove"
+            and str(op.get("path", "")).replace(" ", "").lower().startswith("members["))

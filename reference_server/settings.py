@@ -1,0 +1,67 @@
+"""Settings of one reference-server instance (everything ``create_app`` needs).
+
+The clock and the sleeper are injected so that nothing in the server's logic reads the system
+time or blocks on its own (the default clock is real UTC time, the default sleeper asyncio.sleep).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+
+def utc_now() -> datetime:
+    """The default clock: real UTC time (the one place the server reads the wall clock)."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Configuration of the reference server.
+
+    db: SQLite file path, or ":memory:" (unit tests only).
+    tokens: accepted bearer tokens (compared in constant time).
+    basic: accepted HTTP Basic (user, password), or None.
+    app: app profile name (see ``profiles.list_profiles()``); "default" is plain RFC.
+    quirks: names from ``quirks.CATALOGUE`` switched on.
+    extensions: schema JSON files of custom User extensions (RFC 7643 §3.3).
+    max_body_bytes: largest request body accepted (413 above it).
+    public_url: base URL used in meta.location / Location; None = derived from each request.
+    synchronous: SQLite ``PRAGMA synchronous`` in WAL mode. NORMAL keeps every acknowledged
+        write across a crash or kill -9 of the server process; FULL also across power loss.
+    record: keep every exchange in the recordings table.
+    """
+
+    db: str = ":memory:"
+    tokens: tuple[str, ...] = ()
+    basic: tuple[str, str] | None = None
+    app: str = "default"
+    quirks: tuple[str, ...] = ()
+    extensions: tuple[str, ...] = ()
+    max_body_bytes: int = 1_048_576
+    public_url: str | None = None
+    synchronous: str = "NORMAL"
+    record: bool = True
+    record_body_bytes: int = 65_536
+    max_results: int = 200
+    bulk_max_operations: int = 1000
+    bulk_max_payload_bytes: int = 1_048_576
+    scan_limit: int = 200_000
+    seats: int | None = None  # overrides the profile's seat pool size (lens)
+    clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.tokens, str):
+            object.__setattr__(self, "tokens", (self.tokens,))
+        object.__setattr__(self, "tokens", tuple(self.tokens))
+        object.__setattr__(self, "quirks", tuple(self.quirks))
+        object.__setattr__(self, "extensions", tuple(str(e) for e in self.extensions))
+        if self.synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ValueError(f"bad synchronous setting {self.synchronous!r}")
+
+    def __repr__(self) -> str:  # never show credentials
+        return (f"ServerSettings(db={self.db!r}, tokens=<{len(self.tokens)} redacted>, "
+                f"basic={'<redacted>' if self.basic else None}, app={self.app!r}, quirks={self.quirks!r})")

@@ -1,0 +1,93 @@
+"""Sorting of query results (RFC 7644 §3.4.2.3).
+
+* ``sortBy`` is an attribute path (sub-attributes in dot notation, URN-qualified allowed,
+  case-insensitive).  An unknown or never-returned attribute gives every resource "no value", so
+  the order is left unchanged (our choice; RFC 7644 §3.4.2.3 names no error for it).
+* caseExact=false strings compare casefolded; caseExact=true strings by code point (no locale).
+* A multi-valued attribute sorts by its ``primary`` value, else by its first value.
+* Resources without a value go last when ascending and first when descending.
+* The sort is stable, so ties keep the store's order (our SORT-06 rule: pages are stable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from reference_server.errors import InvalidPath, InvalidValue
+from reference_server.filters import parse_datetime
+from reference_server.paths import get_ci
+from reference_server.schema import Attribute, ResourceModel
+
+
+def _pick(values: Any) -> Any:
+    if not isinstance(values, list):
+        return values
+    items = [v for v in values if v is not None]
+    for v in items:
+        if isinstance(v, dict) and v.get("primary") is True:
+            return v
+    return items[0] if items else None
+
+
+def _normal(defn: Attribute, v: Any) -> Any:
+    """A comparable key for one value of ``defn``, or None when it has none of the right type."""
+    t = defn.type
+    if t == "boolean":
+        return int(v) if isinstance(v, bool) else None
+    if t in ("integer", "decimal"):
+        return Decimal(str(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+    if t == "dateTime":
+        return parse_datetime(v)
+    if isinstance(v, str):
+        return v if defn.case_exact else v.casefold()
+    return None
+
+
+def sort_key(model: ResourceModel, sort_by: str) -> Callable[[dict], Any]:
+    """A function giving the sort value of a resource (None when it has none)."""
+    try:
+        r = model.resolve(sort_by, InvalidPath)
+    except InvalidPath:
+        return lambda resource: None
+    attr, sub = r.attribute, r.sub_attribute
+    if attr.returned == "never" or (sub is not None and sub.returned == "never"):
+        return lambda resource: None
+    if sub is None and attr.type == "complex":
+        sub = attr.sub("value")
+        if sub is None:
+            return lambda resource: None
+    defn = sub or attr
+
+    def key(resource: dict) -> Any:
+        holder = get_ci(resource, r.urn) if r.extension else resource
+        value = _pick(get_ci(holder, attr.name))
+        if sub is not None:
+            value = get_ci(value, sub.name)
+        if value is None:
+            return None
+        return _normal(defn, value)
+
+    return key
+
+
+def sort_resources(model: ResourceModel, resources: Iterable[dict], sort_by: str | None,
+                   order: str | None = None) -> list[dict]:
+    """``resources`` ordered by ``sort_by``; ``order`` is ascending (default) or descending
+    (case-insensitive; anything else -> invalidValue)."""
+    items = list(resources)
+    direction = (order or "ascending").lower()
+    if direction not in ("ascending", "descending"):
+        raise InvalidValue(f"sortOrder must be ascending or descending, not {str(order)[:50]!r}")
+    if not sort_by:
+        return items
+    key = sort_key(model, sort_by)
+    keyed = [(key(res), i, res) for i, res in enumerate(items)]
+    present = [k for k in keyed if k[0] is not None]
+    missing = [k for k in keyed if k[0] is None]
+    present.sort(key=lambda k: k[0], reverse=direction == "descending")
+    if direction == "descending":
+        # reverse=True keeps ties in original order (sort is stable in either direction)
+        return [k[2] for k in missing] + [k[2] for k in present]
+    return [k[2] for k in present] + [k[2] for k in missing]

@@ -1,0 +1,117 @@
+"""Small helpers the RFC conformance checks share.
+
+Nothing here judges on its own: helpers read, fetch and compare, and the checks decide.
+Everything is written from RFC 7643/7644, never from any server's code.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+
+from harness.checks import ERROR_URN, CheckContext
+from harness.discovery import CORE_GROUP, CORE_USER, ENTERPRISE_USER
+from harness.recorder import Exchange
+
+__all__ = [
+    "CORE_USER",
+    "CORE_GROUP",
+    "ENTERPRISE_USER",
+    "ERROR_URN",
+    "SCIM_TYPES",
+    "SPC_URN",
+    "RESOURCE_TYPE_URN",
+    "SCHEMA_URN",
+    "random_id",
+    "resource_path",
+    "fetch",
+    "post_and_track",
+    "parse_datetime",
+    "is_scim_json",
+    "find_key",
+    "user_schema_urns",
+]
+
+SPC_URN = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+RESOURCE_TYPE_URN = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
+SCHEMA_URN = "urn:ietf:params:scim:schemas:core:2.0:Schema"
+
+#: RFC 7644 §3.12 Table 9, plus "sensitive" (§7.5.2), with the HTTP status each goes with.
+SCIM_TYPES: dict[str, int] = {
+    "invalidFilter": 400,
+    "tooMany": 400,
+    "uniqueness": 409,
+    "mutability": 400,
+    "invalidSyntax": 400,
+    "invalidPath": 400,
+    "noTarget": 400,
+    "invalidValue": 400,
+    "invalidVers": 400,
+    "sensitive": 403,
+}
+
+# xsd:dateTime (RFC 7643 §2.3.5): date, "T", time, optional fraction, optional zone.
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
+
+
+def random_id() -> str:
+    """An id no target can have issued to us (a fresh UUID)."""
+    return str(uuid.uuid4())
+
+
+def resource_path(endpoint: str, resource: dict[str, Any]) -> str:
+    """``/Users/{id}`` for a created resource."""
+    return f"{endpoint}/{resource['id']}"
+
+
+def fetch(ctx: CheckContext, endpoint: str, resource: dict[str, Any], **kw: Any) -> tuple[dict[str, Any], Exchange]:
+    """GET a resource this check created; FAIL if the target does not answer 200 with an object."""
+    ex = ctx.get(resource_path(endpoint, resource), **kw)
+    return ctx.expect_resource(ex, 200), ex
+
+
+def post_and_track(ctx: CheckContext, endpoint: str, body: Any = None, **kw: Any) -> Exchange:
+    """POST ``body``; if the target created something (even wrongly), register it for cleanup."""
+    ex = ctx.post(endpoint, body, **kw)
+    created = ex.json_or_none()
+    if ex.status in (200, 201) and isinstance(created, dict) and isinstance(created.get("id"), str) and created["id"]:
+        ctx.created(f"{endpoint}/{created['id']}")
+    return ex
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """An xsd:dateTime string as an aware datetime, or ``None`` when it is not one."""
+    if not isinstance(value, str) or not _DATETIME.match(value):
+        return None
+    text = value[:-1] + "+00:00" if value.endswith("Z") else value
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+def is_scim_json(content_type: str | None) -> bool:
+    """``application/scim+json`` with optional parameters such as ``charset=utf-8`` (RFC 7644 §8.1)."""
+    if not content_type:
+        return False
+    return content_type.split(";")[0].strip().lower() == "application/scim+json"
+
+
+def find_key(value: Any, key: str) -> bool:
+    """Whether ``key`` (case-insensitive) appears as an object key anywhere in ``value``."""
+    lowered = key.lower()
+    if isinstance(value, dict):
+        return any(str(k).lower() == lowered or find_key(v, key) for k, v in value.items())
+    if isinstance(value, list):
+        return any(find_key(v, key) for v in value)
+    return False
+
+
+def user_schema_urns(ctx: CheckContext) -> set[str]:
+    """The URNs a User may list in ``schemas``: its base schema and declared extensions."""
+    rt = ctx.discovery.resource_type("User") or {}
+    base = rt.get("schema") if isinstance(rt.get("schema"), str) else CORE_USER
+    return {str(base)} | {e["schema"] for e in ctx.discovery.extensions("User")}

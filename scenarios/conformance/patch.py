@@ -1,0 +1,277 @@
+"""Modify with PATCH: the request, its ops and their semantics (RFC 7644 §3.5.2, §3.5.2.1-3).
+
+Path forms (value filters, URNs, sub-attributes) are in :mod:`patch_paths`. Every check here
+works on a user (or group) it created itself and reads the result back.
+"""
+
+from __future__ import annotations
+
+from harness.checks import PATCH_URN, CheckContext, check
+from harness.results import Level
+
+from scenarios.conformance._probes import emails_of, patch_ok, path_of, read_back
+from scenarios.conformance.common import random_id
+
+AREA = "patch"
+RFC = "RFC 7644 §3.5.2"
+
+
+@check(id="patch.supported", title="PATCH replace works (or is refused with 501 when not advertised)",
+       area=AREA, level=Level.SHOULD, rests_on=f"{RFC}; RFC 7644 §3.12 Table 8", checklist=("PATCH-01",), requires=("patch",),
+       fix="Implement PATCH; it is advertised in ServiceProviderConfig.patch.supported.",
+       idp_impact="Entra ID, Okta (OIN) and JumpCloud update users only with PATCH; every update fails.")
+def supported(ctx: CheckContext) -> None:
+    user = ctx.create_user()
+    path = path_of(ctx.users, user)
+    patch_ok(ctx, path, {"op": "replace", "path": "displayName", "value": "Patched Name"})
+    body, ex = read_back(ctx, path)
+    ctx.expect(body.get("displayName") == "Patched Name", "Patched Name", body.get("displayName"), ex)
+
+
+@check(id="patch.missing-schema-400", title="A PATCH body without the PatchOp URN answers 400 invalidSyntax",
+       area=AREA, level=Level.MUST, rests_on=RFC, checklist=("PATCH-02",), requires=("patch",),
+       fix="Require schemas [\"urn:ietf:params:scim:api:messages:2.0:PatchOp\"] in PATCH bodies.")
+def missing_schema(ctx: CheckContext) -> None:
+    user = ctx.create_user()
+    ex = ctx.patch(path_of(ctx.users, user), {"Operations": [{"op": "replace", "path": "displayName", "value": "x"}]})
+    ctx.expect_scim_error(ex, 400, "invalidSyntax")
+
+
+@check(id="patch.empty-operations-400", title="A PATCH with no Operations answers 400 invalidSyntax",
+       area=AREA, level=Level.MUST, rests_on=RFC, checklist=("PATCH-02",), requires=("patch",),
+       fix="Reject a PatchOp whose Operations is missing or empty with 400 invalidSyntax.")
+def empty_operations(ctx: CheckContext) -> None:
+    user = ctx.create_user()
+    ctx.expect_scim_error(ctx.patch(path_of(ctx.users, user), {"schemas": [PATCH_URN], "Operations": []}), 400, "invalidSyntax")
+    ctx.expect_scim_error(ctx.patch(path_of(ctx.users, user), {"schemas": [PATCH_URN]}), 400, "invalidSyntax")
+
+
+@check(id="patch.unknown-op-400", title="An op other than add/remove/replace answers 400",
+       area=AREA, level=Level.MUST, rests_on=RFC, checklist=("PATCH-03",), requires=("patch",),
+       fix="Accept only add, remove and replace (JSON Patch's move/copy/test do not exist in SCIM).")
+def unknown_op(ctx: CheckContext) -> None:
+    user = ctx.create_user()
+    path = path_of(ctx.users, user)
+    ex = ctx.patch_op(path, {"op": "move", "from": "displayName", "path": "nickName"})
+    ctx.expect_status(ex, 400, message=f"op 'move' answered {ex.status}, expected 400")
+    ctx.expect_scim_error(ex, 400)
+
+
+@check(id="patch.json-pointer-path-400", title="A JSON-Pointer style path answers 400 invalidPath",
+       area=AREA, level=Level.MUST, rests_on=f"{RFC} Figure 7", checklist=("PATCH-03", "PATCH-24"), requires=("patch",),
+       fix="Parse paths with the SCIM grammar (attrPath / valuePath), not JSON Pointer.")
+def json_pointer(ctx: CheckContext) -> None:
+    user = ctx.create_user()
+    ex = ctx.patch_op(path_of(ctx.users, user), {"op": "replace", "path": "/emails/0/value", "value": "x@example.com"})
+    ctx.expect_scim_error(ex, 400, "invalidPath")
+
+
+@check(id="patch.ops-in-order", title="Operations apply in order, each on the result of the last",
+       area=AREA, level=Level.MUST, rests_on=RFC, checklist=("PATCH-04",), requires=("patch",),
+       fix="Apply Operations sequentially in array order.")
+def ops_in_order(ctx: CheckContext) -> None:
+    user = ctx.create_user()
+    path = path_of(ctx.users, user)
+    patch_ok(ctx, path, {"op": "replace", "path": "title", "value": "First"},
+             {"op": "replace", "path": "title", "value": "Second"},
+             {"op": "add", "path": "nickName", "value": "nick"},
+             {"op": "remove", "path": "nickName"})
+    body, ex = read_back(ctx, path)
+    ctx.expect(body.get("title") == "Second", "title Second", body.get("title"), ex)
+    ctx.expect("nickName" not in body, "nickName removed by the later op", body.get("nickName"), ex)
+
+
+@check(id="patch.atomic", title="If one operation fails, none is applied",
+       area=AREA, level=Level.MUST, rests_on=RFC, checklist=("PATCH-05",), requires=("patch",),
+       fix="Apply a PATCH transactionally: validate/apply all ops on a copy, store only if all succeed.",
+       idp_impact="A half-applied update leaves the user out of sync; the IdP retries and never converges.")
+def atomic(ctx: CheckContext) -> None:
+    user = ctx.create_user(title="Before")
+    path = path_of(ctx.users, user)
+    ex = ctx.patch_op(path, {"op": "replace", "path": "title", "value": "After"},
+                      {"op": "replace", "path": 'emails[type eq "nosuchtype"].value', "value": "x@example.com"})
+    ctx.expect_status(ex, 400, message=f"a PATCH with a failing op answered {ex.status}, expected 400")
+    body, ex2 = read_back(ctx, path)
+    ctx.expect(body.get("title") == "Before", "title unchanged (Before)", body.get("title"), ex2,
+               message="the first op was applied although the request failed")
+
+
+@check(id="patch.attributes-param-200", title="PATCH with ?attributes= answers 200 with the projected resource",
+       area=AREA, level=Level.MUST, rests_on=f"{RFC}; RFC 7644 §3.9", checklist=("PATCH-06",), requires=("patch",),
+       fix="When attributes= is on a PATCH URL, answer 200 with the resource projected to those attributes.")
+def attributes_param(ctx: CheckContext) -> None:
+    user = ctx.create_user(title="T")
+    ex = ctx.patch_op(path_of(ctx.users, user), {"op": "replace", "path": "displayName", "value": "Proj"},
+                      params={"attributes": "displayName"})
+    body = ctx.expect_resource(ex, 200)
+    ctx.expect(body.get("displayName") == "Proj", "displayName Proj", body.get("displayName"), ex)
+    ctx.expect("title" not in body and "emails" not in body, "only id and displayName", sorted(body), ex,
+               message="the PATCH answer was not projected to attributes=displayName")
+
+
+@check(id="patch.add-single-valued", title="add on a single-valued attribute sets it",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.5.2.1", checklist=("PATCH-07",), requires=("patch",),
+       fix="add with a path to a single-valued attribute sets (or replaces) the value.")
+def add_single(ctx: CheckContext) -> None:
+    user = ctx.create_user(title="Old")
+    path = path_of(ctx.users, user)
+    patch_ok(ctx, path, {"op": "add", "path": "nickName", "value": "Nick"}, {"op": "add", "path": "title", "value": "New"})
+    body, ex = read_back(ctx, path)
+    ctx.expect((body.get("nickName"), body.get("title")) == ("Nick", "New"), ["Nick", "New"],
+               [body.get("nickName"), body.get("title")], ex)
+
+
+@check(id="patch.add-multi-valued-appends", title="add on a multi-valued attribute appends",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.5.2.1", checklist=("PATCH-08",), requires=("patch",),
+       fix="add to a multi-valued attribute adds the new values to the existing ones.")
+def add_multi(ctx: CheckContext) -> None:
+    user = ctx.create_user()
+    path = path_of(ctx.users, user)
+    extra = ctx.unique_email("home")
+    patch_ok(ctx, path, {"op": "add", "path": "emails", "value": [{"value": extra, "type": "home"}]})
+    body, ex = read_back(ctx, path)
+    values = sorted(str(e.get("value")).lower() for e in emails_of(body))
+    ctx.expect(values == sorted([user["userName"].lower(), extra.lower()]), "both emails", values, ex,
+               message="add on emails did not append")
+
+
+@check(id="patch.add-without-path", title="add without a path merges the value object into the resource",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.5.2.1", checklist=("PATCH-09",), requires=("patch",),
+       fix="A path-less add takes value as a set of attributes to add.")
+def add_without_path(ctx: CheckContext) -> None:
+    user = ctx.create_user()
+    path = path_of(ctx.users, user)
+    extra = ctx.unique_email("other")
+    patch_ok(ctx, path, {"op": "add", "value": {"nickName": "Merged", "emails": [{"value": extra, "type": "other"}]}})
+    body, ex = read_back(ctx, path)
+    values = [str(e.get("value")).lower() for e in emails_of(body)]
+    ctx.expect(body.get("nickName") == "Merged" and extra.lower() in values and user["userName"].lower() in values,
+               "nickName Merged and both emails", {"nickName": body.get("nickName"), "emails": values}, ex)
+    ctx.expect(body.get("userName") == user["userName"], user["userName"], body.get("userName"), ex)
+
+
+@check(id="patch.missing-value-400", title="add or replace without a value answers 400",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.5.2.1, §3.5.2.3", checklist=("PATCH-11",), requires=("patch",),
+       fix="Reject add/replace operations that carry no value with 400 (invalidSyntax or invalidValue).")
+def missing_value(ctx: CheckContext) -> None:
+    user = ctx.create_user(title="Keep")
+    path = path_of(ctx.users, user)
+    for op in ("replace", "add"):
+        ex = ctx.patch_op(path, {"op": op, "path": "title"})
+        ctx.expect_status(ex, 400, message=f"{op} without value answered {ex.status}, expected 400")
+        ctx.expect_scim_error(ex, 400)
+
+
+@check(id="patch.remove-without-path-400", title="remove without a path answers 400 noTarget",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.5.2.2", checklist=("PATCH-12",), requires=("patch",),
+       fix="Reject remove without path with 400 and scimType noTarget.")
+def remove_without_path(ctx: CheckContext) -> None:
+    user = ctx.create_user()
+    ctx.expect_scim_error(ctx.patch_op(path_of(ctx.users, user), {"op": "remove"}), 400, "noTarget")
+
+
+@check(id="patch.remove-attribute", title="remove unassigns a single-valued and a whole multi-valued attribute",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.5.2.2", checklist=("PATCH-13",), requires=("patch",),
+       fix="remove with an attribute path deletes that attribute (all values of a multi-valued one).")
+def remove_attribute(ctx: CheckContext) -> None:
+    user = ctx.create_user(title="Gone", phoneNumbers=[{"value": "+1 555 0100", "type": "work"},
+                                                       {"value": "+1 555 0101", "type": "home"}])
+    path = path_of(ctx.users, user)
+    patch_ok(ctx, path, {"op": "remove", "path": "title"}, {"op": "remove", "path": "phoneNumbers"})
+    body, ex = read_back(ctx, path)
+    ctx.expect(not body.get("title") and not body.get("phoneNumbers"), "no title, no phoneNumbers",
+               {"title": body.get("title"), "phoneNumbers": body.get("phoneNumbers")}, ex)
+
+
+@check(id="patch.remove-required-400", title="Removing a required or readOnly attribute answers 400 mutability",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.5.2.2", checklist=("PATCH-16",), requires=("patch",),
+       fix="Refuse to remove required (userName) or readOnly (id) attributes: 400 with scimType mutability.")
+def remove_required(ctx: CheckContext) -> None:
+    user = ctx.create_user()
+    path = path_of(ctx.users, user)
+    ctx.expect_scim_error(ctx.patch_op(path, {"op": "remove", "path": "userName"}), 400, "mutability")
+    body, ex = read_back(ctx, path)
+    ctx.expect(body.get("userName") == user["userName"], user["userName"], body.get("userName"), ex)
+
+
+@check(id="patch.replace-multi-valued", title="replace on a multi-valued attribute replaces the whole list",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.5.2.3", checklist=("PATCH-17",), requires=("patch",),
+       fix="replace with a path and no filter replaces all values of a multi-valued attribute.")
+def replace_multi(ctx: CheckContext) -> None:
+    user = ctx.create_user(emails=None)
+    path = path_of(ctx.users, user)
+    patch_ok(ctx, path, {"op": "add", "path": "emails", "value": [{"value": ctx.unique_email("a"), "type": "home"}]})
+    only = ctx.unique_email("only")
+    patch_ok(ctx, path, {"op": "replace", "path": "emails", "value": [{"value": only, "type": "work"}]})
+    body, ex = read_back(ctx, path)
+    values = [e.get("value") for e in emails_of(body)]
+    ctx.expect(values == [only], [only], values, ex, message="replace on emails merged instead of replacing")
+
+
+@check(id="patch.replace-without-path", title="replace without a path changes only the attributes named",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.5.2.3", checklist=("PATCH-18",), requires=("patch",),
+       fix="A path-less replace sets each attribute in value and leaves the others alone.",
+       idp_impact="Okta deactivates with {\"op\":\"replace\",\"value\":{\"active\":false}}.")
+def replace_without_path(ctx: CheckContext) -> None:
+    user = ctx.create_user(title="Stay")
+    path = path_of(ctx.users, user)
+    patch_ok(ctx, path, {"op": "replace", "value": {"displayName": "Renamed", "active": False}})
+    body, ex = read_back(ctx, path)
+    ctx.expect((body.get("displayName"), body.get("active")) == ("Renamed", False), ["Renamed", False],
+               [body.get("displayName"), body.get("active")], ex)
+    ctx.expect((body.get("userName"), body.get("title")) == (user["userName"], "Stay"), [user["userName"], "Stay"],
+               [body.get("userName"), body.get("title")], ex, message="a path-less replace changed other attributes")
+
+
+@check(id="patch.replace-unset-adds", title="replace on an unset attribute adds it",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.5.2.3", checklist=("PATCH-19",), requires=("patch",),
+       fix="Treat replace of an attribute with no value as add.")
+def replace_unset(ctx: CheckContext) -> None:
+    user = ctx.create_user()
+    path = path_of(ctx.users, user)
+    patch_ok(ctx, path, {"op": "replace", "path": "nickName", "value": "Fresh"})
+    body, ex = read_back(ctx, path)
+    ctx.expect(body.get("nickName") == "Fresh", "Fresh", body.get("nickName"), ex)
+
+
+@check(id="patch.replace-complex-merges", title="replace on a complex attribute keeps sub-attributes not given",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.5.2.3", checklist=("PATCH-20",), requires=("patch",),
+       fix="replace of a complex attribute sets the given sub-attributes and leaves the others unchanged.")
+def replace_complex(ctx: CheckContext) -> None:
+    user = ctx.create_user(name={"givenName": "Old", "familyName": "Kept"})
+    path = path_of(ctx.users, user)
+    patch_ok(ctx, path, {"op": "replace", "path": "name", "value": {"givenName": "New"}})
+    body, ex = read_back(ctx, path)
+    name = body.get("name") if isinstance(body.get("name"), dict) else {}
+    ctx.expect((name.get("givenName"), name.get("familyName")) == ("New", "Kept"), {"givenName": "New", "familyName": "Kept"},
+               name, ex, message="replace on name dropped the sub-attributes it did not name")
+
+
+@check(id="patch.readonly-400", title="Changing a readOnly attribute answers 400 mutability",
+       area=AREA, level=Level.MUST, rests_on=f"{RFC}; RFC 7644 §3.12 Table 9", checklist=("PATCH-27",), requires=("patch",),
+       fix="Refuse PATCH operations on readOnly attributes (id, meta) with 400 mutability.")
+def readonly(ctx: CheckContext) -> None:
+    user = ctx.create_user()
+    path = path_of(ctx.users, user)
+    ctx.expect_scim_error(ctx.patch_op(path, {"op": "replace", "path": "id", "value": random_id()}), 400, "mutability")
+    body, ex = read_back(ctx, path)
+    ctx.expect(body.get("id") == user["id"], user["id"], body.get("id"), ex)
+
+
+@check(id="patch.wrong-type-400", title="A value of the wrong type answers 400 invalidValue",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.12 Table 9; RFC 7643 §2.3", checklist=("PATCH-28",),
+       requires=("patch",), fix="Validate PATCH values against the schema type; 'maybe' is not a boolean.")
+def wrong_type(ctx: CheckContext) -> None:
+    user = ctx.create_user()
+    path = path_of(ctx.users, user)
+    ctx.expect_scim_error(ctx.patch_op(path, {"op": "replace", "path": "active", "value": "maybe"}), 400, "invalidValue")
+    body, ex = read_back(ctx, path)
+    ctx.expect(body.get("active") is True, True, body.get("active"), ex)
+
+
+@check(id="patch.unknown-id-404", title="PATCH on an unknown id answers 404",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.12 Table 8", checklist=("PATCH-30",), requires=("patch",),
+       fix="Answer PATCH to a missing resource with 404 and a SCIM error; never create it.")
+def unknown_id(ctx: CheckContext) -> None:
+    ex = ctx.patch_op(f"{ctx.users}/{random_id()}", {"op": "replace", "path": "displayName", "value": "x"})
+    ctx.expect_scim_error(ex, 404)

@@ -1,0 +1,84 @@
+"""POST /.search: queries in a request body (RFC 7644 §3.4.3).
+
+The RFC makes .search optional (MAY); a target that answers 404 or 501 does not support it,
+and the checks that need it SKIP with that reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.checks import SEARCH_URN, CheckContext, check
+from harness.recorder import Exchange
+from harness.results import Level
+
+from scenarios.conformance._probes import ids_of, listed, seed_users
+
+AREA = "search"
+RFC = "RFC 7644 §3.4.3"
+
+
+def _search(ctx: CheckContext, endpoint: str, **members: Any) -> Exchange:
+    return ctx.post(f"{endpoint.rstrip('/')}/.search", {"schemas": [SEARCH_URN], **members})
+
+
+def _supported(ctx: CheckContext, ex: Exchange) -> None:
+    ctx.expect_answer(ex)
+    if ex.status in (404, 501):
+        ctx.skip(f"the target does not support POST .search ({ex.status})")
+
+
+@check(id="search.supported-or-refused", title="POST /Users/.search answers a ListResponse, or 404/501",
+       area=AREA, level=Level.MAY, rests_on=RFC, checklist=("SRCH-01",), requires=("filter",),
+       fix="Either implement POST .search or answer 404/501; never create a resource from a SearchRequest.")
+def supported_or_refused(ctx: CheckContext) -> None:
+    user = ctx.create_user()
+    ex = _search(ctx, ctx.users, filter=f'userName eq "{user["userName"]}"')
+    ctx.expect_answer(ex)
+    if ex.status in (404, 501):
+        ctx.note(f"POST .search not supported ({ex.status})")
+        return
+    body = ctx.expect_list_response(ex)
+    ctx.expect(ids_of(body) == [user["id"]], [user["id"]], ids_of(body), ex)
+
+
+@check(id="search.same-as-get", title="POST .search gives the same result as the same GET query",
+       area=AREA, level=Level.MUST, rests_on=RFC, checklist=("SRCH-02",), requires=("filter",),
+       fix="Run the SearchRequest members (filter, attributes, startIndex, count, sortBy) exactly as their GET parameters.")
+def same_as_get(ctx: CheckContext) -> None:
+    tag = ctx.unique("r")
+    seed_users(ctx, tag, "a", "b", "c")
+    flt = f'userName sw "{tag}"'
+    got_ex = _search(ctx, ctx.users, filter=flt, startIndex=1, count=2, attributes=["userName"])
+    _supported(ctx, got_ex)
+    posted = ctx.expect_list_response(got_ex)
+    by_get, ex = listed(ctx, flt, startIndex=1, count=2, attributes="userName")
+    ctx.expect(posted.get("totalResults") == by_get.get("totalResults") == 3, "totalResults 3 both ways",
+               {"post": posted.get("totalResults"), "get": by_get.get("totalResults")}, got_ex)
+    ctx.expect(len(ids_of(posted)) == len(ids_of(by_get)) <= 2, "the same page size (<= 2)",
+               {"post": len(ids_of(posted)), "get": len(ids_of(by_get))}, got_ex)
+    extra = [sorted(r) for r in posted.get("Resources") or [] if isinstance(r, dict) and "emails" in r]
+    ctx.expect(not extra, "attributes [userName] applied", extra, got_ex, message="the SearchRequest's attributes were ignored")
+
+
+@check(id="search.bad-filter-400", title="A bad filter in a SearchRequest answers 400 invalidFilter",
+       area=AREA, level=Level.MUST, rests_on=f"{RFC}; RFC 7644 §3.12 Table 9", checklist=("SRCH-03",),
+       requires=("filter",), fix="Validate the SearchRequest's filter exactly as a GET filter.")
+def bad_filter(ctx: CheckContext) -> None:
+    probe = _search(ctx, ctx.users, filter='userName eq "x"')
+    _supported(ctx, probe)
+    ctx.expect_scim_error(_search(ctx, ctx.users, filter='userName eq "x" and ('), 400, "invalidFilter")
+
+
+@check(id="search.root", title="POST /.search at the root searches, or is refused with 404/501",
+       area=AREA, level=Level.MAY, rests_on=RFC, checklist=("SRCH-01",), requires=("filter",),
+       fix="Either implement POST /.search across resource types or answer 404/501.")
+def root_search(ctx: CheckContext) -> None:
+    user = ctx.create_user()
+    ex = _search(ctx, "", filter=f'userName eq "{user["userName"]}"')
+    ctx.expect_answer(ex)
+    if ex.status in (404, 501, 400, 403):
+        ctx.note(f"root .search not supported ({ex.status})")
+        return
+    body = ctx.expect_list_response(ex)
+    ctx.expect(user["id"] in ids_of(body), "the user among the results", ids_of(body), ex)

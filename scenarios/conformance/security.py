@@ -1,0 +1,93 @@
+"""Security probes that can be run from outside (RFC 7644 §5, §7; RFC 7643 §4.1.1, §9)."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import unicodedata
+from urllib.parse import urlsplit
+
+from harness.checks import CheckContext, check
+from harness.results import Level
+
+from scenarios.conformance.common import find_key, post_and_track
+
+AREA = "security"
+PASSWORD = "Harness-Pw-7f3!q"
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@check(id="security.tls", title="The target is reached over TLS (loopback excepted)",
+       area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §7.2, §7.4", checklist=("SEC-01",),
+       fix="Serve SCIM only over https (TLS 1.2 or later); bearer tokens must never travel in clear text.",
+       idp_impact="Entra, Okta and JumpCloud require an https endpoint in production.")
+def tls(ctx: CheckContext) -> None:
+    # Reported as a warning: the RFC's MUST applies to production, and test targets may be http.
+    parts = urlsplit(ctx.client.target.base_url)
+    if parts.scheme == "https":
+        return
+    host = parts.hostname or ""
+    ctx.expect(_is_loopback(host), "https, or http on loopback", f"http://{host}",
+               message=f"the target {host} is reached over plain http: tokens travel in clear text")
+
+
+@check(id="security.password-never-returned", title="A password is never returned in any response",
+       area=AREA, level=Level.MUST, rests_on="RFC 7643 §4.1.1 (password returned never), §9.2", checklist=("SEC-03",),
+       fix="Never serialise password (or its hash) in POST, GET, PUT, PATCH or list responses.",
+       idp_impact="Okta sends passwords on create; echoing them leaks credentials into IdP logs.")
+def password_never_returned(ctx: CheckContext) -> None:
+    ex = post_and_track(ctx, ctx.users, ctx.user_body(password=PASSWORD))
+    created = ctx.expect_resource(ex, 201)
+    exchanges = [ex]
+    path = f"{ctx.users}/{created['id']}"
+    exchanges.append(ctx.get(path))
+    exchanges.append(ctx.get(path, params={"attributes": "password,userName"}))
+    exchanges.append(ctx.put(path, ctx.user_body(userName=created["userName"], password=PASSWORD)))
+    if ctx.discovery.supports("filter") is not False:
+        exchanges.append(ctx.get(ctx.users, params={"filter": f'userName eq "{created["userName"]}"'}))
+    for seen in exchanges:
+        ctx.expect_answer(seen)
+        body = seen.json_or_none()
+        leaked = find_key(body, "password") or PASSWORD in (seen.response_body or "")
+        ctx.expect(not leaked, "no password in the response", "a password attribute or value", seen,
+                   message=f"{seen.method} {seen.url.split('?')[0]} returned the password")
+
+
+@check(id="security.username-precis", title="userName uniqueness compares NFC and NFD forms as equal",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §7.8, §5; RFC 8265 (PRECIS UsernameCaseMapped)",
+       checklist=("SEC-04",),
+       fix="Normalise userName to NFC (PRECIS) before storing and before uniqueness checks.",
+       idp_impact="The same person can be provisioned twice when directories send decomposed accents.")
+def username_precis(ctx: CheckContext) -> None:
+    nfc = unicodedata.normalize("NFC", f"zoë-{ctx.unique('nfc')}@example.com")
+    nfd = unicodedata.normalize("NFD", nfc)
+    assert nfc != nfd
+    ctx.create_user(userName=nfc)
+    ex = post_and_track(ctx, ctx.users, ctx.user_body(userName=nfd))
+    ctx.expect_scim_error(ex, 409, "uniqueness")
+
+
+@check(id="security.filter-injection", title="An injection-looking filter value matches nothing",
+       area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §7.5.2, §3.4.2.2; RFC 7643 §9.3", checklist=("SEC-05",),
+       requires=("filter",),
+       fix="Parse filters into a tree and bind values as parameters; never splice filter text into SQL/LDAP.")
+def filter_injection(ctx: CheckContext) -> None:
+    ctx.create_user()
+    for value in ("x' OR '1'='1", 'x\\" or \\"1\\"=\\"1', "*)(userName=*"):
+        ex = ctx.get(ctx.users, params={"filter": f'userName eq "{value}"'})
+        ctx.expect_answer(ex)
+        if ex.status == 400:
+            continue  # refusing the filter is safe
+        body = ctx.expect_list_response(ex)
+        ctx.expect(body.get("totalResults") == 0, "totalResults 0 (or 400)",
+                   json.dumps({"totalResults": body.get("totalResults")}), ex,
+                   message=f"filter userName eq {value!r} matched {body.get('totalResults')} users")
+

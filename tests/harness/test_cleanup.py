@@ -1,0 +1,84 @@
+"""cleanup(target, prefix): finds by filter sw, falls back to paging, deletes only real matches."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.cleanup import cleanup
+from harness.config import ConfigError
+from harness.http import Auth, Target, TargetClient
+from tests.harness.fakes import FakeScim
+from tests.harness.support import TOKEN, inprocess
+from tests.live import serve
+
+
+def seeded(**kw: bool) -> FakeScim:
+    fake = FakeScim(token=TOKEN, **kw)
+    for i in range(5):
+        fake.seed("Users", userName=f"sh-abc123-u{i}@example.com")
+        fake.seed("Users", userName=f"real.person{i}@example.com", displayName="Real Person")
+    fake.seed("Users", userName="other@example.com", displayName="SH-ABC123-by-display-name")
+    fake.seed("Users", userName="sh-abc1234@example.com")  # shares the letters, not the prefix
+    fake.seed("Groups", displayName="sh-abc123-group")
+    fake.seed("Groups", displayName="Sales")
+    return fake
+
+
+def client_for(fake: FakeScim) -> TargetClient:
+    return TargetClient(Target("http://localhost", Auth.bearer(TOKEN)), http=inprocess(fake.app))
+
+
+def remaining(fake: FakeScim) -> list[str]:
+    return sorted([u["userName"] for u in fake.store["Users"].values()]
+                  + [g["displayName"] for g in fake.store["Groups"].values()])
+
+
+KEPT = sorted([f"real.person{i}@example.com" for i in range(5)] + ["other@example.com", "sh-abc1234@example.com", "Sales"])
+
+
+def test_cleanup_by_filter() -> None:
+    fake = seeded()
+    result = cleanup(client_for(fake), "sh-abc123-")
+    assert result.methods == {"Group": "filter", "User": "filter"}
+    assert len(result.deleted) == 7 and result.complete and result.exit_code == 0
+    assert remaining(fake) == sorted(k for k in KEPT if k != "other@example.com")  # displayName sw found it
+    assert ("GET", "/Users", 'filter=displayName%20sw%20%22sh-abc123-%22&startIndex=1&count=100') in fake.calls
+
+
+def test_cleanup_falls_back_to_paging_and_matches_display_names() -> None:
+    fake = seeded(filters=False)
+    result = cleanup(client_for(fake), "sh-abc123-", page_size=2)
+    assert result.methods == {"Group": "paging", "User": "paging"}
+    assert remaining(fake) == sorted(k for k in KEPT if k != "other@example.com")
+    assert len(result.deleted) == 7 and result.exit_code == 0
+    assert sum(1 for c in fake.calls if c[0] == "GET" and c[1] == "/Users") > 5, "it paged"
+
+
+def test_a_target_that_ignores_the_filter_cannot_make_us_delete_others() -> None:
+    fake = seeded(ignore_filters=True)
+    result = cleanup(client_for(fake), "sh-abc123-")
+    assert not any(name.lower().startswith("sh-abc123-") for name in remaining(fake))
+    assert "Sales" in remaining(fake) and "real.person0@example.com" in remaining(fake)
+    assert all("sh-abc123-" not in p for p in result.deleted)  # paths hold ids, never names
+    assert len(result.deleted) == 7
+
+
+def test_dry_run_deletes_nothing() -> None:
+    fake = seeded()
+    result = cleanup(client_for(fake), "sh-abc123-", dry_run=True)
+    assert len(result.found) == 7 and result.deleted == [] and "would delete 7" in result.summary()
+    assert len(fake.store["Users"]) == 12
+
+
+@pytest.mark.parametrize("prefix", ["", "a", "x y", 'sh" or "1'])
+def test_dangerous_prefixes_are_refused(prefix: str) -> None:
+    with pytest.raises(ConfigError):
+        cleanup(client_for(seeded()), prefix)
+
+
+@pytest.mark.socket
+def test_cleanup_over_a_socket_with_a_target() -> None:
+    fake = seeded()
+    with serve(fake.app) as url:
+        result = cleanup(Target(url, Auth.bearer(TOKEN), timeout=3), "sh-abc123-")
+    assert result.exit_code == 0 and len(result.deleted) == 7

@@ -1,0 +1,131 @@
+"""The CLI: run, cleanup and scenarios list, through click's CliRunner and once as a real process.
+
+The token is distinctive; every file written and every console line is searched for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from harness.cli import main
+from tests.harness.fakes import FakeScim
+from tests.harness.support import TOKEN, out_files
+from tests.live import free_port, serve
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def assert_no_token(out: Path, *texts: str) -> None:
+    files = out_files(out)
+    assert files, "the run wrote nothing"
+    for path in files:
+        assert TOKEN not in path.read_text(encoding="utf-8", errors="replace"), f"the token leaked into {path}"
+    for text in texts:
+        assert TOKEN not in text, "the token leaked into the console"
+
+
+@pytest.mark.socket
+def test_run_writes_results_and_junit_and_never_the_token(tmp_path: Path) -> None:
+    fake = FakeScim(token=TOKEN)
+    with serve(fake.app) as url:
+        res = CliRunner().invoke(main, ["run", "--target", url, "--token", TOKEN, "--out", str(tmp_path),
+                                        "--workers", "4", "--timeout", "3", "--suite", "rfc", "--select", "auth"])
+    assert res.exit_code in (0, 1), res.output
+    assert f"results.json: {tmp_path / 'results.json'}" in res.output
+    assert f"junit.xml:    {tmp_path / 'junit.xml'}" in res.output
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["exit_code"] == res.exit_code and data["results"] and data["exchanges"]
+    assert data["options"]["auth"] == "bearer token" and data["options"]["workers"] == 4
+    ET.parse(tmp_path / "junit.xml")
+    assert_no_token(tmp_path, res.output)
+    assert fake.store["Users"] == {} and fake.store["Groups"] == {}
+
+
+@pytest.mark.socket
+def test_run_that_cannot_test_exits_2_with_one_line_and_writes_results(tmp_path: Path) -> None:
+    fake = FakeScim(token="a-different-token")
+    with serve(fake.app) as url:
+        res = CliRunner().invoke(main, ["run", "--target", url, "--token", TOKEN, "--out", str(tmp_path)])
+    assert res.exit_code == 2
+    assert "Cannot test: the target refused the credentials (bearer token): GET /Users answered 401" in res.output
+    assert "Traceback" not in res.output
+    assert json.loads((tmp_path / "results.json").read_text())["exit_code"] == 2
+    assert_no_token(tmp_path, res.output)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--target", "http://127.0.0.1:9"], "give credentials"),
+        (["--target", "not a url", "--token", "t"], "target URL must be"),
+        (["--target", "http://127.0.0.1:9", "--token", "t", "--prefix", "a b"], "prefix"),
+        (["--target", "http://127.0.0.1:9", "--token", "t", "--suite", "azure"], "azure"),
+        (["--target", "http://127.0.0.1:9", "--token", "t", "--workers", "0"], "workers"),
+    ],
+)
+def test_bad_input_is_a_clear_error_and_exit_2(args: list[str], message: str) -> None:
+    res = CliRunner().invoke(main, ["run", *args])
+    assert res.exit_code == 2 and message in res.output and "Traceback" not in res.output
+
+
+def test_help_teaches_with_an_example() -> None:
+    for command in (["run"], ["cleanup"], ["scenarios", "list"]):
+        res = CliRunner().invoke(main, [*command, "--help"])
+        assert res.exit_code == 0 and "Example" in res.output and "scim-harness" in res.output
+
+
+def test_scenarios_list_table_and_json() -> None:
+    res = CliRunner().invoke(main, ["scenarios", "list", "--select", "auth"])
+    assert res.exit_code == 0 and "auth.missing-credentials-401" in res.output and "rests on" in res.output
+    res = CliRunner().invoke(main, ["scenarios", "list", "--select", "auth", "--json"])
+    rows = json.loads(res.output)
+    assert rows and all(r["area"] == "auth" or "auth" in r["tags"] for r in rows)
+    assert {"id", "level", "area", "suites", "rests_on"} <= set(rows[0])
+
+
+@pytest.mark.socket
+def test_cleanup_command(tmp_path: Path) -> None:
+    fake = FakeScim(token=TOKEN)
+    fake.seed("Users", userName="sh-clean1-a@example.com")
+    fake.seed("Groups", displayName="sh-clean1-group")
+    fake.seed("Users", userName="keep@example.com")
+    with serve(fake.app) as url:
+        dry = CliRunner().invoke(main, ["cleanup", "--target", url, "--token", TOKEN, "--prefix", "sh-clean1-", "--dry-run"])
+        assert dry.exit_code == 0 and dry.output.count("would delete") == 3 and len(fake.store["Users"]) == 2
+        res = CliRunner().invoke(main, ["cleanup", "--target", url, "--token", TOKEN, "--prefix", "sh-clean1-"])
+    assert res.exit_code == 0, res.output
+    assert "found 2, deleted 2" in res.output and TOKEN not in res.output
+    assert [u["userName"] for u in fake.store["Users"].values()] == ["keep@example.com"] and not fake.store["Groups"]
+
+
+def test_cleanup_of_an_unreachable_target_exits_2() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    res = CliRunner().invoke(main, ["cleanup", "--target", url, "--token", TOKEN, "--prefix", "sh-x1-", "--timeout", "1"])
+    assert res.exit_code == 2 and "could not list" in res.output
+
+
+@pytest.mark.socket
+def test_run_as_a_real_process(tmp_path: Path) -> None:
+    fake = FakeScim(token=TOKEN)
+    env = {**os.environ, "SCIM_HARNESS_TOKEN": TOKEN, "NO_COLOR": "1"}
+    with serve(fake.app) as url:
+        proc = subprocess.run(
+            [str(Path(sys.executable).with_name("scim-harness")), "run", "--target", url, "--out", str(tmp_path), "--workers", "2",
+             "--suite", "rfc", "--timeout", "3"],
+            capture_output=True, text=True, timeout=120, cwd=ROOT, env=env,
+        )
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "checks," in proc.stdout and "results.json:" in proc.stdout
+    assert "\x1b" not in proc.stdout  # not a terminal: no colour, no live line
+    assert_no_token(tmp_path, proc.stdout, proc.stderr)
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert len(data["results"]) > 20 and data["exit_code"] == proc.returncode
+    assert fake.store["Users"] == {} and fake.store["Groups"] == {}, "the whole suite cleaned up after itself"

@@ -1,0 +1,72 @@
+"""RunConfig: validation with clear messages, no secret in repr or recorded options."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.config import ConfigError, RunConfig, is_loopback, new_prefix, public_url
+
+SECRET = "tok-Config-Secret-99"
+
+
+def test_from_options_builds_a_target_and_hides_the_token() -> None:
+    config = RunConfig.from_options(target="https://app.example.com/scim/v2?aadOptscim062020", token=SECRET,
+                                    suites=("entra,okta",), select=("filter",), workers=4, timeout=3)
+    assert config.suites == ("entra", "okta") and config.select == ("filter",)
+    assert config.timeout == 3 and config.target.auth.kind == "bearer"
+    assert SECRET not in repr(config) and SECRET not in str(config.to_options())
+    assert config.to_options()["auth"] == "bearer token"
+    assert config.url == "https://app.example.com/scim/v2?aadOptscim062020"
+
+
+def test_basic_and_header_credentials_stay_out_of_repr_and_url() -> None:
+    basic = RunConfig.from_options(target="https://h.example/scim?k=pw-Secret", basic="admin:pw-Secret")
+    assert "pw-Secret" not in repr(basic) and "pw-Secret" not in basic.url
+    assert basic.url == "https://h.example/scim?k=[REDACTED]" and basic.to_options()["auth"] == "HTTP Basic as admin"
+    with pytest.raises(ConfigError, match="not in the target URL"):
+        RunConfig.from_options(target="https://u:pw-Secret@h.example/scim", token="t")
+    header = RunConfig.from_options(target="https://h.example/scim", header="X-Api-Key: hdr-Secret")
+    assert "hdr-Secret" not in repr(header) and header.to_options()["auth"] == "header X-Api-Key"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({}, "give credentials"),
+        ({"token": "a", "basic": "u:p"}, "give one way to authenticate"),
+        ({"basic": "nocolon"}, "USER:PASS"),
+        ({"header": "novalue:"}, "Name: value"),
+        ({"token": "a", "suites": ("azure",)}, "unknown suite"),
+        ({"token": "a", "workers": 0}, "--workers"),
+        ({"token": "a", "fail_on": "may"}, "--fail-on"),
+        ({"token": "a", "prefix": "x"}, "prefix"),
+        ({"token": "a", "prefix": 'sh" or 1 eq 1'}, "prefix"),
+        ({"token": "a", "run_timeout": -1}, "--run-timeout"),
+        ({"token": "a", "timeout": 0}, "--timeout"),
+    ],
+)
+def test_bad_options_say_what_to_change(options: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        RunConfig.from_options(target="https://h.example/scim", **options)
+
+
+def test_bad_url_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="http"):
+        RunConfig.from_options(target="ftp://h.example", token="t")
+
+
+def test_prefixes_are_unique_and_valid() -> None:
+    prefixes = {new_prefix() for _ in range(50)}
+    assert len(prefixes) == 50 and all(p.startswith("sh-") and p.endswith("-") and len(p) == 10 for p in prefixes)
+
+
+def test_plain_http_warning_only_off_loopback() -> None:
+    assert RunConfig.from_options(target="http://10.1.2.3/scim", token="t").plain_http_warning()
+    assert RunConfig.from_options(target="http://127.0.0.1:8080", token="t").plain_http_warning() is None
+    assert RunConfig.from_options(target="http://localhost:8080", token="t").plain_http_warning() is None
+    assert RunConfig.from_options(target="https://h.example", token="t").plain_http_warning() is None
+    assert is_loopback("http://[::1]:80/") and not is_loopback("http://127.example.com/")
+
+
+def test_public_url_drops_userinfo() -> None:
+    assert public_url("https://user:pass@h.example:8443/a?b=1") == "https://h.example:8443/a?b=1"

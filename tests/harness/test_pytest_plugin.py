@@ -1,0 +1,104 @@
+"""The pytest plugin: checks as pytest items against a live server, inert without --scim-target."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import scenarios
+from harness.checks import REGISTRY
+from harness.results import Outcome
+from harness.runner import RunSession, load_checks
+from tests.harness.fakes import FakeScim
+from tests.harness.support import TOKEN, config_for
+from tests.live import serve
+
+pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.socket
+load_checks(scenarios)
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[tuple[str, FakeScim]]:
+    fake = FakeScim(token=TOKEN)
+    with serve(fake.app) as url:
+        yield url, fake
+
+
+def one_of_each(url: str) -> dict[Outcome, str]:
+    """A check id per outcome on this target, found by running them (the suite changes; this does not)."""
+    session = RunSession(config_for(url))
+    found: dict[Outcome, str] = {}
+    try:
+        assert session.open() is None
+        for spec in REGISTRY.select(("all",)):
+            outcome = session.run(spec).outcome
+            found.setdefault(outcome, spec.id)
+            if {Outcome.PASS, Outcome.FAIL, Outcome.SKIP, Outcome.WARN} <= set(found):
+                break
+    finally:
+        session.close()
+    return found
+
+
+def test_checks_run_as_items_with_evidence(pytester: pytest.Pytester, live: tuple[str, FakeScim]) -> None:
+    url, fake = live
+    ids = one_of_each(url)
+    select = [arg for o in (Outcome.PASS, Outcome.FAIL, Outcome.SKIP, Outcome.WARN) for arg in ("--scim-select", ids[o])]
+    result = pytester.runpytest("--scim-target", url, "--scim-token", TOKEN, *select, "-rA", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1, skipped=1, warnings=1)  # WARN passes, as a warning
+    text = result.stdout.str()
+    assert f"scim-harness::{ids[Outcome.FAIL]}" in text
+    assert f"FAIL {ids[Outcome.FAIL]}" in text and "expected:" in text and "seen:" in text
+    assert f" {url}/" in text and "->" in text  # the exchanges: method, URL and status
+    assert TOKEN not in text
+    assert fake.store["Users"] == {}, "items clean up what they create"
+
+
+def test_should_level_fails_warnings(pytester: pytest.Pytester, live: tuple[str, FakeScim]) -> None:
+    url, _ = live
+    warn_id = one_of_each(url)[Outcome.WARN]
+    result = pytester.runpytest("--scim-target", url, "--scim-token", TOKEN, "--scim-select", warn_id,
+                                "--scim-fail-on", "should", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    assert f"WARN {warn_id}" in result.stdout.str()
+
+
+def test_keywords_select_by_area(pytester: pytest.Pytester, live: tuple[str, FakeScim]) -> None:
+    url, _ = live
+    result = pytester.runpytest("--scim-target", url, "--scim-token", TOKEN, "--scim-suite", "rfc",
+                                "-k", "auth", "--collect-only", "-q", "-p", "no:cacheprovider")
+    lines = [line for line in result.stdout.lines if line.startswith("scim-harness::")]
+    auth_ids = {s.id for s in REGISTRY.select(("rfc",), ("auth",))}
+    assert lines and auth_ids <= {line.split("::", 1)[1] for line in lines}
+
+
+def test_pytest_html_gets_the_evidence_as_extras(pytester: pytest.Pytester, live: tuple[str, FakeScim]) -> None:
+    url, _ = live
+    fail_id = one_of_each(url)[Outcome.FAIL]
+    result = pytester.runpytest("--scim-target", url, "--scim-token", TOKEN, "--scim-select", fail_id,
+                                "--html=report.html", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    html = (pytester.path / "report.html").read_text(encoding="utf-8")
+    assert f"{fail_id} evidence" in html and TOKEN not in html
+
+
+def test_unreachable_target_stops_the_session_with_exit_2(pytester: pytest.Pytester) -> None:
+    from tests.live import free_port
+
+    result = pytester.runpytest("--scim-target", f"http://127.0.0.1:{free_port()}", "--scim-token", TOKEN,
+                                "--scim-select", "auth", "--scim-timeout", "1", "-p", "no:cacheprovider")
+    assert result.ret == 2 and "could not test: cannot reach the target" in result.stdout.str()
+
+
+def test_bad_options_are_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--scim-target", "http://127.0.0.1:9", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR and "give credentials" in result.stderr.str()
+
+
+def test_inert_without_a_target(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_ordinary():\n    assert True\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert "scim-harness::" not in result.stdout.str()
