@@ -2,10 +2,13 @@
 
 from harness.checks import REGISTRY, CheckContext, CheckSpec, check
 from harness.clock import Clock, ScaledClock, SystemClock, VirtualClock
+from harness.config import RunConfig
 from harness.discovery import Discovery
+from harness.events import EventHandler
 from harness.http import Auth, Target, TargetClient
 from harness.recorder import Exchange, Recorder
 from harness.results import CheckResult, Level, Outcome, RunResult
+from harness.runner import run_suite
 
 __all__ = [
     "Auth",
@@ -14,11 +17,13 @@ __all__ = [
     "CheckSpec",
     "Clock",
     "Discovery",
+    "EventHandler",
     "Exchange",
     "Level",
     "Outcome",
     "REGISTRY",
     "Recorder",
+    "RunConfig",
     "RunResult",
     "ScaledClock",
     "SystemClock",
@@ -26,4 +31,5 @@ __all__ = [
     "TargetClient",
     "VirtualClock",
     "check",
+    "run_suite",
 ]

@@ -118,7 +118,7 @@ def _on_sigterm_interrupt() -> None:
               help="Only checks with this id, id prefix ('filter.*'), tag, area or checklist id (repeatable).")
 @click.option("--exclude", multiple=True, metavar="ID_OR_TAG", help="Leave these out (same forms as --select).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True,
-              help="Where results.json and junit.xml go.")
+              help="Where results.json, junit.xml and report.html go.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="must", show_default=True,
               help="must: exit 1 on a broken MUST; should: also on a broken SHOULD (WARN).")
 @click.option("--workers", type=click.IntRange(1, 32), default=1, show_default=True,
@@ -142,7 +142,7 @@ def run(target: str, token: str | None, basic: str | None, header: str | None, t
       1  findings: a check FAILed (or WARNed with --fail-on should), or could not be judged (ERROR)
       2  could not test: unreachable, credentials refused, not a SCIM endpoint, or interrupted
 
-    Writes results.json and junit.xml into --out, even when it could not test. Every object it
+    Writes results.json, junit.xml and report.html into --out, even when it could not test. Every object it
     creates is named with the run's prefix and removed afterwards, also on Ctrl-C.
     """
     try:
@@ -151,21 +151,52 @@ def run(target: str, token: str | None, basic: str | None, header: str | None, t
                                          timeout=timeout, run_timeout=run_timeout, insecure=insecure, prefix=prefix)
     except ConfigError as exc:
         _usage(str(exc))
-    from reports.json_writer import JsonWriter  # writers are handlers; the runner knows no formats
-    from reports.junit import JunitWriter
-
     _load_registry()
-    writers = [JsonWriter(config.out / "results.json"), JunitWriter(config.out / "junit.xml")]
+    writers = _writers(config.out)
     _on_sigterm_interrupt()
     result = run_suite(config, handlers=[ConsoleHandler(sys.stdout), *writers])
     code = result.exit_code
     for writer in writers:
         if writer.error:
             click.echo(f"error: {writer.error}", err=True)
-            code = 2
+            code = 2  # a run whose results could not be written has not been reported
         elif writer.written:
             click.echo(f"{writer.written.name + ':':<14}{writer.written}")
     raise SystemExit(code)
+
+
+class _Writer:
+    """A file writer (an event handler with ``written``/``error``), with any failure kept as ``error``."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.error: str | None = None
+
+    @property
+    def written(self) -> Path | None:
+        return getattr(self.inner, "written", None)
+
+    def handle_event(self, event: Any) -> None:
+        try:
+            self.inner.handle_event(event)
+        except Exception as exc:  # noqa: BLE001 - say which file is missing and why; never a traceback
+            self.error = f"{getattr(self.inner, 'path', 'output')}: {type(exc).__name__}: {exc}"
+        self.error = self.error or getattr(self.inner, "error", None)
+
+
+def _writers(out: Path) -> list[_Writer]:
+    """results.json (the source of truth), junit.xml and report.html: peers, all event handlers."""
+    from reports.json_writer import JsonWriter  # the runner knows no formats
+    from reports.junit import JunitWriter
+
+    writers = [_Writer(JsonWriter(out / "results.json")), _Writer(JunitWriter(out / "junit.xml"))]
+    try:
+        from reports.html import HtmlWriter
+    except ImportError as exc:  # the HTML renderer is optional here; JSON is the source of truth
+        click.echo(f"warning: no report.html ({exc})", err=True)
+    else:
+        writers.append(_Writer(HtmlWriter(out / "report.html")))
+    return writers
 
 
 @main.command(name="cleanup")

@@ -30,7 +30,7 @@ __all__ = ["RunConfig", "ConfigError", "FAIL_ON", "new_prefix", "check_prefix", 
 
 #: ``--fail-on`` levels: ``must`` fails the run on FAIL only, ``should`` on FAIL or WARN.
 FAIL_ON = ("must", "should")
-_PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,39}$")
+_PREFIX_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,39}")
 DEFAULT_OUT = Path("scim-harness-out")
 
 
@@ -45,7 +45,7 @@ def new_prefix() -> str:
 
 def check_prefix(prefix: str) -> str:
     """Validate a prefix: 3-40 letters, digits, ``.``, ``_`` or ``-`` (it goes into names and filters)."""
-    if not _PREFIX_RE.match(prefix or ""):
+    if not _PREFIX_RE.fullmatch(prefix or ""):  # fullmatch: "$" would accept a trailing newline
         raise ConfigError(
             f"prefix {prefix!r} must be 3-40 characters: letters, digits, '.', '_' or '-' (e.g. sh-3f9a1c-)"
         )

@@ -118,6 +118,8 @@ class ConsoleHandler:
         said = ", ".join(f"{name} {'yes' if v else 'no' if v is False else '?'}" for name, v in features.items())
         types = ", ".join(plain(rt.get("name"), 40) for rt in event.discovery.resource_types) or "none advertised"
         self._print(f"discovery: {said}; resource types: {types}")
+        for problem in event.discovery.problems[:5]:  # what could not be read, e.g. a 429 on /Schemas
+            self._print(self._paint("discovery problem: ", "33") + plain(problem, 300))
 
     def _summary(self, run: RunResult) -> None:
         if run.results:

@@ -13,7 +13,9 @@ Contract:
   registry order whatever the completion order;
 - ``run_timeout`` stops scheduling new checks; checks in flight are told to wind down (their
   further requests, except DELETE for cleanup, are not sent) and get a grace period; every
-  check that did not finish is ERROR. Ctrl-C does the same, then sweeps the run's prefix;
+  check that did not finish is ERROR. Ctrl-C does the same. After an interrupt, abandoned
+  checks, or a check that could not delete what it created, the run sweeps its prefix
+  (:func:`harness.cleanup.cleanup`);
 - exit code: 0 when nothing failed at the chosen level, 1 when a check FAILed (or WARNed
   with ``fail_on="should"``) or could not be judged (ERROR: the verdict is incomplete), 2 when
   the run could not test or was interrupted.
@@ -98,10 +100,14 @@ class RunSession:
         target = self.config.target
         self._own_http = self.http is None
         self.http = self.http or httpx.Client(verify=not target.insecure, follow_redirects=False, trust_env=False)
+        # Never follow a redirect, whatever client was injected (Starlette's TestClient does by
+        # default): a redirect would carry the credentials to wherever the target points.
+        self.http.follow_redirects = False
         self.recorder = Recorder(target.redactor(), self.clock)
         self.client = _StoppableClient(target, recorder=self.recorder, http=self.http, clock=self.clock, stop=self.stop)
         self.discovery = Discovery()
         self.discovery_ids: list[str] = []
+        self.leftovers = 0  # checks that could not remove what they created
 
     @property
     def redact(self) -> Any:
@@ -117,7 +123,12 @@ class RunSession:
         probe = self.client.get("/Users", params={"count": 1})
         self.discovery_ids.append(probe.id)
         if probe.error:
-            return f"cannot reach the target {url}: {probe.error}"
+            hint = "; for a lab certificate add --insecure" if "CERTIFICATE_VERIFY_FAILED" in probe.error else ""
+            return f"cannot reach the target {url}: {probe.error}{hint}"
+        if probe.status is not None and 300 <= probe.status < 400:
+            where = probe.header("Location") or "nowhere"
+            return (f"the target redirects GET /Users ({probe.status} to {where[:200]}) and redirects are never "
+                    f"followed with credentials; use the final SCIM base URL (https?)")
         if probe.status in (401, 403):
             return (
                 f"the target refused the credentials ({self.config.target.auth.describe()}): GET /Users answered "
@@ -139,6 +150,8 @@ class RunSession:
         """Run one check in a fresh context; it cleans up what it created, whatever happens."""
         ctx = CheckContext(self.client, self.discovery, self.config.prefix)
         result = run_check(spec, ctx, self.redact)
+        if any(note.startswith("could not remove") for note in ctx.notes):
+            self.leftovers += 1  # the run sweeps its prefix at the end
         refused = set(result.exchange_ids) & self.client.refused
         if refused and result.outcome is not Outcome.PASS:
             # A verdict reached on requests the runner refused to send is about us, not the target.
@@ -229,7 +242,7 @@ def run_suite(
                                    usable=problem is None, message=problem or ""))
         if problem is None:
             _execute(specs, session, bus, progress)
-            if progress.stop_reason == "interrupt" or progress.abandoned:
+            if progress.stop_reason == "interrupt" or progress.abandoned or session.leftovers:
                 _sweep(session, bus)
     finally:
         session.close()
@@ -339,7 +352,8 @@ def _complete(specs: list[CheckSpec], progress: _Progress, bus: EventBus) -> lis
 
 
 def _sweep(session: RunSession, bus: EventBus) -> None:
-    """After an interrupt: delete whatever still carries the run's prefix (bounded)."""
+    """After an interrupt, abandoned checks or a failed cleanup: delete whatever still carries
+    the run's prefix (bounded; only names that really start with it)."""
     from harness.cleanup import cleanup  # local: cleanup is a peer module, used only here
 
     try:

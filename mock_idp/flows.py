@@ -216,7 +216,10 @@ def patch_ops(profile: Profile, changes: list[Change]) -> list[dict[str, Any]]:
         value = _patch_value(profile, c.path, c.new)
         pathed = profile.update_form != "pathless" or c.path == "active" or parse_path(c.path).filtered
         if pathed:
-            name = "add" if (profile.add_when_absent and c.old is None) else "replace"
+            # a filtered path the target has no value for is added, not replaced: replace on a
+            # value path matching nothing is noTarget (RFC 7644 §3.5.2.3); legacy adds any absent value (E2)
+            absent = c.old is None
+            name = "add" if absent and (profile.add_when_absent or parse_path(c.path).filtered) else "replace"
             ops.append({"op": profile.op(name), "path": c.path, "value": value})
         else:
             merged[c.path] = value

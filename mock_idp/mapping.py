@@ -26,6 +26,9 @@ _KEYS = {
     "target", "type", "source", "value", "expression", "default", "apply", "matching",
     "precedence", "required", "reference", "note",
 }
+#: Target attributes of SCIM type boolean (RFC 7643 §4.1.1).
+BOOLEAN_TARGETS = {"active", "emails[type eq \"work\"].primary"}
+
 _FILE_KEYS = {"name", "description", "notes", "user", "group", "tenant_url_example"}
 
 
@@ -57,6 +60,10 @@ class Mapping:
             value = attributes.get(self.source or "")
         if (value is None or value == "" or value == []) and on_create and self.default is not None:
             value = self.default  # "Default value if null" applies on create only (E6)
+        if self.target in BOOLEAN_TARGETS and isinstance(value, str) and value.lower() in {"true", "false"}:
+            # Entra converts an expression's "True"/"False" to the target's Boolean type (E1, E6);
+            # how a PATCH then writes it is the profile's business (patch_booleans_as_strings)
+            value = value.lower() == "true"
         return None if value == "" or value == [] else value
 
 

@@ -171,6 +171,10 @@ COMMON_ATTRIBUTES: tuple[Attribute, ...] = (
 )
 
 
+class _ResolveError(ScimError):
+    """Internal: a failed resolution, re-raised as the caller's error type."""
+
+
 class Resolved(NamedTuple):
     """Where an attribute path points: schema URN, attribute, sub-attribute (or None).
 
@@ -191,6 +195,8 @@ class ResourceModel:
     resource_type: ResourceType
     core: Schema
     extensions: tuple[Schema, ...] = ()
+    # resolve() results by path; bounded because paths come from clients (filters, PATCH, attributes)
+    _resolved: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     @property
     def schemas(self) -> tuple[Schema, ...]:
@@ -243,6 +249,21 @@ class ResourceModel:
         extensions (when exactly one extension has it - e.g. Entra's bare ``manager``).  Raises
         ``error`` (InvalidPath by default; filters pass InvalidFilter) for unknown names.
         """
+        hit = self._resolved.get(path)  # exact spelling: open schemas keep the client's names
+        if hit is None:
+            try:
+                hit = self._resolve(path)
+            except _ResolveError as exc:
+                hit = exc.detail
+            if len(self._resolved) >= 4096:
+                self._resolved.clear()
+            self._resolved[path] = hit
+        if isinstance(hit, str):
+            raise error(hit)
+        return hit
+
+    def _resolve(self, path: str) -> Resolved:
+        error = _ResolveError
         schema, rest = self.split_urn(path)
         if path.lower().startswith("urn:") and schema is None:
             raise error(f"unknown schema in attribute path {path!r}")
@@ -270,7 +291,7 @@ class ResourceModel:
                 raise error(f"unknown sub-attribute {path!r}")
         return Resolved(owner.id, attr, sub, owner is not self.core)
 
-    def _find_unqualified(self, name: str, error: type[ScimError]) -> tuple[Schema, Attribute | None]:
+    def _find_unqualified(self, name: str, error: type[_ResolveError]) -> tuple[Schema, Attribute | None]:
         attr = self.common(name) or self.core.attr(name)
         if attr is not None:
             return self.core, attr

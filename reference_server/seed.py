@@ -16,6 +16,11 @@ def seed_user_name(i: int, prefix: str = "user") -> str:
     return f"{prefix}{i:07d}@example.com"
 
 
+def seed_user_id(i: int, prefix: str = "user") -> str:
+    """The id ``seed_users`` gives user number ``i``."""
+    return str(uuid.uuid5(SEED_NAMESPACE, seed_user_name(i, prefix)))
+
+
 def seed_users(store: SqliteStore, count: int, now: datetime, *, start: int = 0, prefix: str = "user") -> int:
     """Insert ``count`` active users (deterministic ids and userNames) in one transaction."""
     stamp = now.isoformat(timespec="microseconds").replace("+00:00", "Z")
@@ -23,7 +28,7 @@ def seed_users(store: SqliteStore, count: int, now: datetime, *, start: int = 0,
     def items() -> Iterator[tuple[str, dict, IndexKeys]]:
         for i in range(start, start + count):
             name = seed_user_name(i, prefix)
-            rid = str(uuid.uuid5(SEED_NAMESPACE, name))
+            rid = seed_user_id(i, prefix)
             data = {"schemas": [USER_URN], "userName": name, "externalId": f"ext-{i}",
                     "name": {"givenName": "Seed", "familyName": f"User{i}"}, "displayName": f"Seed User{i}",
                     "active": True, "emails": [{"value": name, "type": "work", "primary": True}],

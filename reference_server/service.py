@@ -169,7 +169,8 @@ class ScimService:
         active = data.get("active", True) is not False
         data.pop(seats.schema, None)
         taken = had and active
-        if active and not had:
+        activated = previous is None or previous.get("active", True) is False
+        if active and not had and activated:  # a seat is taken on create or on re-activation only
             taken = self._seats_used() < self.seat_limit
         if taken:
             data[seats.schema] = {seats.attribute: True}

@@ -146,7 +146,7 @@ def _coerce_complex(attr: Attribute, value: Any, *, lenient: bool | Leniency, pa
         sub = attr.sub(key) if isinstance(key, str) else None
         if sub is None:
             raise _bad(path, f"unknown sub-attribute {str(key)[:100]!r}")
-        if False:
+        if input_mode and sub.mutability == "readOnly":
             continue  # RFC 7644 §3.5.1: readOnly input is ignored
         if sub_value is None or sub_value == []:
             continue

@@ -2,8 +2,9 @@
 
 A composition root (tests/test_architecture.py allows it to wire harness, scenarios and
 mock_idp). It never imports the reference server: it starts it as a process,
-``python -m reference_server --db TMP --port P --token T [--quirk Q]``, on 127.0.0.1 with a
-temporary database, and talks to it over HTTP like any IdP would.
+``python -m reference_server --db TMP --port P [--quirk Q]`` with the token in its
+environment (``SCIM_TOKEN``, never on a command line), on 127.0.0.1 with a temporary
+database, and talks to it over HTTP like any IdP would.
 
 Flow (issue 7, "The demo"):
 
@@ -115,8 +116,10 @@ class ReferenceServer:
         self.base_url = ""
 
     def _command(self, port: int) -> list[str]:
+        # The token travels in the environment (SCIM_TOKEN, which the server reads like
+        # --token), not on the command line, where any local user could read it in `ps`.
         command = [self.config.python, "-m", "reference_server", "--db", str(self.workdir / "scim.db"),
-                   "--port", str(port), "--token", self.token]
+                   "--port", str(port)]
         for quirk in self.config.quirks:
             command += ["--quirk", quirk]
         return command
@@ -125,20 +128,21 @@ class ReferenceServer:
         """Start and wait until ``/ServiceProviderConfig`` answers; the base URL.
 
         A free port is picked, then bound by the child: another process may take it in
-        between, so a child that exits at once is retried on a new port (three times).
+        between, so a child that says its address is in use is retried on a new port
+        (three times in all).
         """
         for _ in range(3):
             port = free_port()
             with self.log_path.open("ab") as log:
                 self.process = subprocess.Popen(
                     self._command(port), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                    cwd=self.workdir, start_new_session=True,
+                    cwd=self.workdir, start_new_session=True, env={**os.environ, "SCIM_TOKEN": self.token},
                 )
             self.base_url = f"http://127.0.0.1:{port}"
             if self._wait_ready():
                 return self.base_url
-            if self.process is not None and self.process.poll() is None:
-                break  # running but never answered: retrying will not help
+            if "in use" not in self.log_tail().lower():
+                break  # it failed for another reason than the port: retrying will not help
         self.stop()
         tail = self.log_tail()
         raise DemoError("the reference server did not start" + (f":\n{tail}" if tail else ""))
@@ -153,6 +157,8 @@ class ReferenceServer:
                 try:
                     answer = client.get(f"{self.base_url}/ServiceProviderConfig",
                                         headers={"Authorization": f"Bearer {self.token}"})
+                    if answer.status_code in (401, 403):
+                        raise DemoError("the reference server refused the demo's token (SCIM_TOKEN not applied?)")
                     if answer.status_code < 500:
                         return True
                 except httpx.HTTPError:

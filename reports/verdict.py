@@ -59,9 +59,12 @@ class IdpVerdict:
     not_judged: list[CheckResult] = field(default_factory=list)
     relied: int = 0  # checks that relied on this IdP and were run (not skipped)
     note: str = ""
+    could_not_start: bool = False  # a simulation that never got going (e.g. Test Connection failed)
 
     @property
     def headline(self) -> str:
+        if self.could_not_start:
+            return f"{self.name}: could not start"
         if self.state == "not-tested":
             return f"{self.name}: not tested"
         if self.blockers:
@@ -106,6 +109,11 @@ def idp_verdicts(run: RunResult) -> list[IdpVerdict]:
         info = next((i for i in IDPS if i.key == key), IdpInfo(key, played or "IdP", (key,)))
         verdict = _judge(info, run.results)
         verdict.name = f"{info.name} simulation" + (f" ({played})" if played != key else "")
+        if run.exit_code == 2:
+            # The IdP could not even begin (its Test Connection failed, the target was
+            # unreachable): for a customer that blocks everything.
+            verdict.state, verdict.could_not_start, verdict.note = "blocked", True, run.message
+            return [verdict]
         if verdict.state == "not-tested" and run.simulation.get("cycles"):
             verdict.state = "ready"
         verdict.note = "blockers are failed provisioning changes, quarantine and convergence differences"
@@ -115,6 +123,9 @@ def idp_verdicts(run: RunResult) -> list[IdpVerdict]:
         verdict = _judge(info, [r for r in run.results if relies_on(r, info)])
         if info.headline or verdict.relied:
             if verdict.state == "not-tested":
-                verdict.note = f"no check that {info.name} relies on ran (try --suite {info.key})"
+                verdict.note = (
+                    f"the run could not test: {run.message}" if run.exit_code == 2 and run.message
+                    else f"no check that {info.name} relies on ran (try --suite {info.key})"
+                )
             verdicts.append(verdict)
     return verdicts

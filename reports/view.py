@@ -36,13 +36,15 @@ class Limits:
     simulation_exchanges: int = 150  # exchanges of failed log entries shown in a simulation report
     value_chars: int = 2000  # any other single value (expected, seen, messages)
     compact_passing: bool = False  # passing checks list their exchanges as one line each
+    passing_headers: bool = True  # passing checks show headers (False: bodies and curl only)
     curl_body_chars: int = 16000  # a longer request body is referenced, not inlined, in curl
 
 
 #: Ever tighter limits, tried in turn until the page fits its size bound (see reports.html).
 LEVELS: tuple[Limits, ...] = (
     Limits(),
-    Limits(compact_passing=True, log_rows=1500),
+    Limits(passing_body_chars=600, passing_headers=False, log_rows=1500),
+    Limits(passing_body_chars=300, compact_passing=True, log_rows=1500),
     Limits(body_chars=3000, compact_passing=True, log_rows=1000, curl_body_chars=4000),
     Limits(body_chars=1500, compact_passing=True, exchanges_per_check=8, log_rows=500,
            simulation_exchanges=60, value_chars=1000, curl_body_chars=2000),
@@ -80,6 +82,7 @@ class ExchangeView:
     response_note: str
     curl: str
     compact: bool = False  # one summary line, no headers or bodies
+    headers: bool = True  # show the request and response headers
 
     @property
     def status_class(self) -> str:
@@ -89,13 +92,14 @@ class ExchangeView:
         return "ok" if status < 400 else "bad"
 
 
-def exchange_view(exchange: Exchange, anchor: str, limit: int, limits: Limits, compact: bool = False) -> ExchangeView:
+def exchange_view(exchange: Exchange, anchor: str, limit: int, limits: Limits, compact: bool = False,
+                  headers: bool = True) -> ExchangeView:
     if compact:
         return ExchangeView(exchange, anchor, None, "", None, "", "", compact=True)
     req, req_note = pretty_body(exchange.request_body, exchange.request_truncated, limit)
     resp, resp_note = pretty_body(exchange.response_body, exchange.response_truncated, limit)
     curl = curl_command(exchange, body_limit=limits.curl_body_chars)
-    return ExchangeView(exchange, anchor, req, req_note, resp, resp_note, curl)
+    return ExchangeView(exchange, anchor, req, req_note, resp, resp_note, curl, headers=headers)
 
 
 @dataclass
@@ -225,7 +229,8 @@ def _check_view(index: int, result: CheckResult, exchanges: dict[str, Exchange],
     ids = list(dict.fromkeys(result.exchange_ids + [i for s in result.steps for i in s.exchange_ids]))
     known = [i for i in ids if i in exchanges]
     shown = known[: limits.exchanges_per_check]
-    views = [exchange_view(exchanges[i], f"{anchor}-{i}", limit, limits, compact) for i in shown]
+    headers = failing or limits.passing_headers
+    views = [exchange_view(exchanges[i], f"{anchor}-{i}", limit, limits, compact, headers) for i in shown]
     shown_set = set(shown)
     steps = [
         StepView(s, [(i, f"{anchor}-{i}") for i in s.exchange_ids if i in shown_set]) for s in result.steps

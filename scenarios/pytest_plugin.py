@@ -71,7 +71,14 @@ class _ScimState:
         return self._session
 
     def close(self) -> None:
-        if self._session is not None:
+        if self._session is None:
+            return
+        try:
+            if self._session.leftovers:  # a check could not delete what it created: sweep the prefix
+                from harness.cleanup import cleanup
+
+                cleanup(self._session.housekeeping_client(), self.config.prefix, discovery=self._session.discovery)
+        finally:
             self._session.close()
 
 

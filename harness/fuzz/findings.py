@@ -82,7 +82,7 @@ class Finding:
     status: int | None
     checks: set[str] = field(default_factory=set)
     occurrences: int = 1
-    evidence: list[Exchange] = field(default_factory=list)  # last one: the minimal reproducer
+    evidence: list[Exchange] = field(default_factory=list)  # first: the minimal reproducer; then follow-ups
     reproduced: bool = False
     original_size: int = 0
     minimal_size: int = 0
@@ -127,7 +127,7 @@ def to_results(findings: list[Finding], requests: int) -> list[CheckResult]:
             ))
     for finding in sorted(findings, key=lambda f: f.key):
         title, rests_on, fix = FAMILIES.get(finding.category, (finding.category, "the target's OpenAPI contract", ""))
-        reproducer = finding.evidence[-1] if finding.evidence else None
+        reproducer = finding.evidence[0] if finding.evidence else None
         steps = []
         if reproducer is not None:
             verdict = "reproduced" if finding.reproduced else "did NOT reproduce on replay (flaky or state-dependent)"

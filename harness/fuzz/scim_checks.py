@@ -29,7 +29,8 @@ import schemathesis
 from harness.http import TargetClient
 from harness.recorder import Exchange
 
-__all__ = ["Session", "activate", "deactivate", "SCIM_CHECKS", "contains_sent"]
+__all__ = ["Session", "activate", "deactivate", "SCIM_CHECKS", "CREATE_VERIFIERS", "contains_sent",
+           "readback_problem", "filter_problem", "error_body_problem"]
 
 ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
 SCIM_CHECKS = ("scim_error_body", "scim_created_readable", "scim_filter_finds_created")
@@ -126,22 +127,30 @@ def _endpoint(case: Any) -> str:
     return str(case.operation.path)
 
 
+def error_body_problem(status: int, content: bytes) -> str | None:
+    """Why an error answer is not a SCIM Error with ``status`` as a string, or ``None``."""
+    if status < 400:
+        return None
+    body = _json(content)
+    if not isinstance(body, dict) or ERROR_URN not in (body.get("schemas") or []):
+        return f"a {status} answer is not a SCIM Error (schemas must list {ERROR_URN})"
+    value = body.get("status")
+    if not isinstance(value, str):
+        return f"the Error's status is {type(value).__name__} {value!r}; RFC 7644 §3.12 makes it a string"
+    if value != str(status):
+        return f"the Error's status {value!r} is not the HTTP status {status}"
+    return None
+
+
 @schemathesis.check
 def scim_error_body(ctx: Any, response: Any, case: Any) -> None:
     """RFC 7644 §3.12: an error answer is a SCIM Error with ``status`` as a string."""
-    if _session(case) is None or response.status_code < 400:
-        return
-    body = _json(response.content)
-    if not isinstance(body, dict) or ERROR_URN not in (body.get("schemas") or []):
-        raise AssertionError(f"a {response.status_code} answer is not a SCIM Error (schemas must list {ERROR_URN})")
-    status = body.get("status")
-    if not isinstance(status, str):
-        raise AssertionError(f"the Error's status is {type(status).__name__} {status!r}; RFC 7644 §3.12 makes it a string")
-    if status != str(response.status_code):
-        raise AssertionError(f"the Error's status {status!r} is not the HTTP status {response.status_code}")
+    problem = error_body_problem(response.status_code, response.content) if _session(case) is not None else None
+    if problem:
+        raise AssertionError(problem)
 
 
-def _created(case: Any, response: Any) -> tuple[Session, dict[str, Any], dict[str, Any]] | None:
+def _created(case: Any, response: Any) -> tuple[Session, str, dict[str, Any], dict[str, Any]] | None:
     session = _session(case)
     if session is None or case.method.upper() != "POST" or response.status_code != 201:
         return None
@@ -150,47 +159,30 @@ def _created(case: Any, response: Any) -> tuple[Session, dict[str, Any], dict[st
     sent, created = _sent_body(response), _json(response.content)
     if not isinstance(sent, dict) or not isinstance(created, dict) or not isinstance(created.get("id"), str):
         return None
-    return session, sent, created
+    return session, _endpoint(case), sent, created
 
 
-@schemathesis.check
-def scim_created_readable(ctx: Any, response: Any, case: Any) -> None:
-    """RFC 7644 §3.3/§3.4.1: a created resource reads back with what the create sent."""
-    found = _created(case, response)
-    if found is None:
-        return
-    session, sent, created = found
-    path = f"{_endpoint(case)}/{quote(created['id'], safe='')}"
+def readback_problem(session: Session, endpoint: str, sent: dict[str, Any], created: dict[str, Any]) -> str | None:
+    """Why ``GET {endpoint}/{id}`` does not give back what the create sent, or ``None``."""
+    path = f"{endpoint}/{quote(str(created['id']), safe='')}"
     ex = session.client.get(path)
     if ex.error or ex.status != 200:
-        ids = session.keep(ex)
-        raise AssertionError(f"GET {path} after the create answered {ex.status or ex.error} ({ids}); expected 200")
+        return f"GET {path} after the create answered {ex.status or ex.error} ({session.keep(ex)}); expected 200"
     read = ex.json_or_none()
-    readable = {name.lower() for name in session.readable[_endpoint(case)]}
+    readable = {name.lower() for name in session.readable.get(endpoint, set())}
     differing = [k for k, v in sent.items()
                  if k.lower() in readable and k.lower() != "schemas" and not contains_sent(v, _get(read, k))]
     if differing:
-        ids = session.keep(ex)
-        raise AssertionError(f"GET {path} differs from what the create sent in: {', '.join(sorted(differing)[:5])} ({ids})")
+        names = ", ".join(sorted(differing)[:5])
+        return f"GET {path} differs from what the create sent in: {names} ({session.keep(ex)})"
+    return None
 
 
-def _get(body: Any, key: str) -> Any:
-    if not isinstance(body, dict):
-        return None
-    return next((v for k, v in body.items() if k.lower() == key.lower()), None)
-
-
-@schemathesis.check
-def scim_filter_finds_created(ctx: Any, response: Any, case: Any) -> None:
-    """RFC 7644 §3.4.2.2: ``userName eq "<what was created>"`` finds it (userName is caseExact=false)."""
-    found = _created(case, response)
-    if found is None:
-        return
-    session, sent, created = found
-    endpoint = _endpoint(case)
+def filter_problem(session: Session, endpoint: str, sent: dict[str, Any], created: dict[str, Any]) -> str | None:
+    """Why ``filter=userName eq "<sent>"`` does not find the created resource, or ``None``."""
     user_name = _get(sent, "userName")
     if not session.filter_supported or endpoint not in session.filterable or not isinstance(user_name, str):
-        return
+        return None
     # compValue is a JSON string (RFC 7644 §3.4.2.2 ABNF, RFC 7159 escaping).
     flt = "userName eq " + json.dumps(user_name, ensure_ascii=False)
     ex = session.client.get(endpoint, params={"filter": flt})
@@ -198,6 +190,33 @@ def scim_filter_finds_created(ctx: Any, response: Any, case: Any) -> None:
     resources = body.get("Resources") if isinstance(body, dict) else None
     ids = [r.get("id") for r in resources if isinstance(r, dict)] if isinstance(resources, list) else []
     if ex.status != 200 or created["id"] not in ids:
-        refs = session.keep(ex)
-        seen = f"{ex.status or ex.error}, ids {ids[:3]}"
-        raise AssertionError(f"filter {flt} did not find the created {created['id']} ({seen}; {refs})")
+        return f"filter {flt} did not find the created {created['id']} ({ex.status or ex.error}; {session.keep(ex)})"
+    return None
+
+
+#: Follow-up verifications of a create, by check name (also used to re-prove a finding on replay).
+CREATE_VERIFIERS = {"scim_created_readable": readback_problem, "scim_filter_finds_created": filter_problem}
+
+
+@schemathesis.check
+def scim_created_readable(ctx: Any, response: Any, case: Any) -> None:
+    """RFC 7644 §3.3/§3.4.1: a created resource reads back with what the create sent."""
+    found = _created(case, response)
+    problem = readback_problem(*found) if found is not None else None
+    if problem:
+        raise AssertionError(problem)
+
+
+@schemathesis.check
+def scim_filter_finds_created(ctx: Any, response: Any, case: Any) -> None:
+    """RFC 7644 §3.4.2.2: ``userName eq "<what was created>"`` finds it (userName is caseExact=false)."""
+    found = _created(case, response)
+    problem = filter_problem(*found) if found is not None else None
+    if problem:
+        raise AssertionError(problem)
+
+
+def _get(body: Any, key: str) -> Any:
+    if not isinstance(body, dict):
+        return None
+    return next((v for k, v in body.items() if k.lower() == key.lower()), None)

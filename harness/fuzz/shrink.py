@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from harness.http import TargetClient
 from harness.recorder import Exchange
 
-__all__ = ["Replay", "shrink", "UNIQUE_NAMES"]
+__all__ = ["Replay", "Replayer", "replay_from", "shrink", "UNIQUE_NAMES"]
 
 UNIQUE_NAMES = ("userName", "displayName")
 
@@ -112,12 +112,39 @@ def _simplest(value: Any) -> Any:
     return None
 
 
+def _variants(value: Any, depth: int = 0) -> Iterator[Any]:
+    """Smaller versions of a JSON value, biggest cuts first: drop a member or an item, then
+    shrink one child, then replace a child by the simplest value of its type."""
+    if depth > 6:
+        return
+    if isinstance(value, dict):
+        for key in value:
+            yield {k: v for k, v in value.items() if k != key}
+        for key, child in value.items():
+            if key in UNIQUE_NAMES:
+                continue  # re-prefixed on every replay; its content never matters
+            for smaller in _variants(child, depth + 1):
+                yield {**value, key: smaller}
+    elif isinstance(value, list):
+        for index in range(len(value)):
+            yield value[:index] + value[index + 1:]
+        for index, child in enumerate(value):
+            for smaller in _variants(child, depth + 1):
+                yield [*value[:index], smaller, *value[index + 1:]]
+    else:
+        simple = _simplest(value)
+        if simple != value or type(simple) is not type(value):
+            yield simple
+
+
 def shrink(replayer: Replayer, first: Replay, still_fails: Callable[[Exchange], bool],
            budget: int = 40) -> tuple[Replay, Exchange | None, bool]:
     """The smallest variant of ``first`` that still fails, its exchange, and whether it reproduced.
 
-    ``budget`` bounds the number of replays (each one is a real request to the target).
+    Greedy: take the first smaller variant that still fails, start again from it; stop when no
+    variant fails or ``budget`` replays (real requests to the target) are spent.
     """
+
     def attempt(candidate: Replay) -> Exchange | None:
         nonlocal budget
         if budget <= 0:
@@ -140,28 +167,25 @@ def shrink(replayer: Replayer, first: Replay, still_fails: Callable[[Exchange], 
         found = attempt(candidate)
         if found is not None:
             current, evidence = candidate, found
-    if isinstance(current.body, dict) and current.raw is None:
-        for key in list(current.body):
-            body = {k: v for k, v in current.body.items() if k != key}
-            found = attempt(replace(current, body=body))
-            if found is not None:
-                current, evidence = replace(current, body=body), found
-        for key, value in list(current.body.items()):
-            simple = _simplest(value)
-            if simple == value or key in UNIQUE_NAMES:
+    improved = current.raw is None and current.body is not None
+    while improved and budget > 0:
+        improved = False
+        for body in _variants(current.body):
+            if budget <= 0:
+                break
+            candidate = replace(current, body=body)
+            if candidate.size() >= current.size():
                 continue
-            body = {**current.body, key: simple}
-            found = attempt(replace(current, body=body))
+            found = attempt(candidate)
             if found is not None:
-                current, evidence = replace(current, body=body), found
+                current, evidence, improved = candidate, found, True
+                break
     return current, evidence, True
 
 
 def replay_from(method: str, template: str, url: str, base_path: str, body: bytes | str | None,
                 content_type: str | None) -> Replay:
     """A :class:`Replay` from what schemathesis sent (absolute ``url``, raw ``body``)."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     path = parts.path[len(base_path):] if base_path and parts.path.startswith(base_path) else parts.path
     query = tuple(parse_qsl(parts.query, keep_blank_values=True))

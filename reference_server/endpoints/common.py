@@ -9,6 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reference_server.errors import BadRequest, InvalidSyntax, InvalidValue
+from reference_server.projection import project
+from reference_server.schema import COMMON_ATTRIBUTES, Attribute, ResourceModel
 from reference_server.service import Page, Query
 
 SCIM_JSON = "application/scim+json"
@@ -134,3 +136,36 @@ def list_body(page: Page, resources: list[dict[str, Any]]) -> dict[str, Any]:
                             "itemsPerPage": len(resources)}
     body["Resources"] = resources  # always present, also when empty (clients index it blindly)
     return body
+
+
+def _shown_by_default(attr: Attribute) -> bool:
+    return attr.returned in ("default", "always") and all(_shown_by_default(s) for s in attr.sub_attributes)
+
+
+_PLAIN: dict[int, frozenset[str]] = {}
+
+
+def _plain_keys(model: ResourceModel) -> frozenset[str]:
+    """Top-level keys whose whole value is returned by default (no never/request parts)."""
+    key = id(model)
+    if key not in _PLAIN:
+        names = {"schemas"}
+        names.update(a.name for a in COMMON_ATTRIBUTES if _shown_by_default(a))
+        names.update(a.name for a in model.core.attributes if _shown_by_default(a))
+        for ext in model.extensions:
+            if all(_shown_by_default(a) for a in ext.attributes) and (
+                    ext.open_attribute is None or _shown_by_default(ext.open_attribute)):
+                names.add(ext.id)
+        _PLAIN[key] = frozenset(names)
+    return _PLAIN[key]
+
+
+def project_resource(model: ResourceModel, resource: dict[str, Any], attributes: str | None,
+                     excluded: str | None) -> dict[str, Any]:
+    """``projection.project`` with a fast path: without parameters, a resource whose every key is
+    returned by default is already its own projection (a test checks the two agree)."""
+    if not attributes and not excluded:
+        plain = _plain_keys(model)
+        if all(k in plain and v is not None and v != [] and v != {} for k, v in resource.items()):
+            return resource
+    return project(model, resource, attributes, excluded)

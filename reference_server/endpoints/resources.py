@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reference_server.endpoints.common import (
-    ScimResponse, base_url, list_body, query_from_params, query_from_search, read_json, read_object,
+    ScimResponse, base_url, list_body, project_resource, query_from_params, query_from_search, read_json,
+    read_object,
 )
-from reference_server.projection import project
 from reference_server.service import ENDPOINTS, Page, Row, ScimService
 
 
@@ -33,7 +33,7 @@ def resource_response(request: Request, row: Row, status: int = 200, *, location
     service = _service(request)
     rendered = service.render(row, base_url(request))
     attributes, excluded = _projection(request)
-    body = project(service.models[row.type], rendered, attributes, excluded)
+    body = project_resource(service.models[row.type], rendered, attributes, excluded)
     headers = {"ETag": rendered["meta"]["version"]}
     if location:
         headers["Location"] = rendered["meta"]["location"]
@@ -41,7 +41,7 @@ def resource_response(request: Request, row: Row, status: int = 200, *, location
 
 
 def page_response(request: Request, page: Page, attributes: str | None, excluded: str | None) -> ScimResponse:
-    items = [project(m, r, attributes, excluded) for r, m in zip(page.resources, page.model_of)]
+    items = [project_resource(m, r, attributes, excluded) for r, m in zip(page.resources, page.model_of)]
     return ScimResponse(list_body(page, items))
 
 

@@ -117,8 +117,44 @@ def failed_op(ctx: CheckContext) -> None:
        fix="Refuse a BulkRequest over maxOperations with 413 and the limit in detail.")
 def max_operations(ctx: CheckContext) -> None:
     limit = ctx.discovery.limit("bulk", "maxOperations")
-    if limit is None or limit > 200:
+    if limit is None or limit > 5000:
         ctx.skip(f"bulk.maxOperations is {limit}; too large to probe")
     ops = [{"method": "DELETE", "path": f"/Users/{ctx.unique('none')}", "bulkId": f"d{i}"} for i in range(limit + 1)]
     ex = _bulk(ctx, ops)
     ctx.expect_scim_error(ex, 413)
+
+
+@check(id="bulk.post-without-bulkid", title="A POST operation without bulkId fails; the others still run",
+       area=AREA, level=Level.MUST, rests_on=RFC, checklist=("BULK-02",), requires=("bulk",),
+       fix="Reject (4xx status in its result) a bulk POST that carries no bulkId; process the other operations.")
+def post_without_bulkid(ctx: CheckContext) -> None:
+    ex = _bulk(ctx, [_user_op(ctx, None), _user_op(ctx, "kept")])
+    results = _results(ctx, ex)
+    by_id = {r.get("bulkId"): r for r in results}
+    ctx.expect(_status(by_id.get("kept", {})) == "201", "the op with a bulkId: 201", _status(by_id.get("kept", {})), ex)
+    unnamed = [r for r in results if not r.get("bulkId")]
+    ctx.expect(len(unnamed) == 1 and _status(unnamed[0]).startswith("4"), "the op without bulkId: a 4xx status",
+               [_status(r) for r in unnamed], ex, message="a POST without bulkId was not refused")
+
+
+@check(id="bulk.circular-references", title="Groups referring to each other by bulkId are resolved, or fail with 409",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.7.1", checklist=("BULK-04",), requires=("bulk", "groups"),
+       fix="Resolve circular bulkId references (create, then patch members), or fail those ops with 409.")
+def circular(ctx: CheckContext) -> None:
+    ops = [{"method": "POST", "path": "/Groups", "bulkId": "ga",
+            "data": ctx.group_body(members=[{"type": "Group", "value": "bulkId:gb"}])},
+           {"method": "POST", "path": "/Groups", "bulkId": "gb",
+            "data": ctx.group_body(members=[{"type": "Group", "value": "bulkId:ga"}])}]
+    ex = _bulk(ctx, ops)
+    results = {r.get("bulkId"): r for r in _results(ctx, ex)}
+    statuses = {k: _status(results.get(k, {})) for k in ("ga", "gb")}
+    if set(statuses.values()) == {"409"}:
+        ctx.note("circular references refused with 409 (allowed)")
+        return
+    ctx.expect(set(statuses.values()) == {"201"}, "both 201 (resolved) or both 409", statuses, ex)
+    ga_id = _local(results["ga"]["location"]).rsplit("/", 1)[-1]
+    gb_id = _local(results["gb"]["location"]).rsplit("/", 1)[-1]
+    ga, got = read_back(ctx, _local(results["ga"]["location"]))
+    ctx.expect(member_ids(ga) == {gb_id}, [gb_id], sorted(member_ids(ga)), got, message="bulkId:gb was not resolved")
+    gb, got = read_back(ctx, _local(results["gb"]["location"]))
+    ctx.expect(member_ids(gb) == {ga_id}, [ga_id], sorted(member_ids(gb)), got, message="bulkId:ga was not resolved")

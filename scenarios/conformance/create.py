@@ -56,12 +56,14 @@ def returns_resource(ctx: CheckContext) -> None:
     ctx.expect(str(body.get("userName")).lower() == sent["userName"].lower(), sent["userName"], body.get("userName"), ex)
 
 
-@check(id="create.readonly-ignored", title="Client-supplied id and meta.created are ignored on create",
+@check(id="create.readonly-ignored", title="Client-supplied id, meta.created and groups are ignored on create",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §3.1; RFC 7644 §3.3", checklist=("CREATE-04",),
-       fix="Ignore readOnly input (id, meta, groups) on POST: assign the id and timestamps yourself.")
+       fix="Ignore readOnly input (id, meta, groups) on POST: assign the id and timestamps yourself.",
+       idp_impact="Okta sends \"groups\": [] with every new user; a 400 for it blocks all provisioning.")
 def readonly_ignored(ctx: CheckContext) -> None:
     mine = f"{ctx.prefix}client-chosen-id"
-    ex = post_and_track(ctx, ctx.users, ctx.user_body(id=mine, meta={"created": "1999-01-01T00:00:00Z"}))
+    # groups: [] is what Okta sends on every create; a readOnly attribute must be tolerated.
+    ex = post_and_track(ctx, ctx.users, ctx.user_body(id=mine, meta={"created": "1999-01-01T00:00:00Z"}, groups=[]))
     body = ctx.expect_resource(ex, 201)
     ctx.expect(body.get("id") != mine, "a server-assigned id", body.get("id"), ex,
                message="the server kept the client-supplied id")

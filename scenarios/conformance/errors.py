@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.checks import CheckContext, check
+from harness.checks import CheckContext, CouldNotJudge, check
 from harness.recorder import Exchange
 from harness.results import Level
 
@@ -30,10 +30,10 @@ def _provoke(ctx: CheckContext) -> list[Exchange]:
            '"status":"<code as a string>","scimType":...,"detail":...}.',
        idp_impact="Entra and Okta log the detail of a SCIM error; without it the admin sees only a code.")
 def body_shape(ctx: CheckContext) -> None:
-    for ex in _provoke(ctx):
-        ctx.expect_answer(ex)
-        if ex.status is None or ex.status < 400:
-            continue  # wrong statuses are judged by the create/read checks
+    errors = [ex for ex in _provoke(ctx) if ctx.expect_answer(ex).status is not None and ex.status >= 400]
+    if not errors:  # wrong statuses are judged by the create/read checks
+        raise CouldNotJudge("none of a 404, a 400 and a 409 probe produced an error answer to inspect")
+    for ex in errors:
         body = ctx.expect_json(ex)
         ctx.expect(isinstance(body, dict) and ERROR_URN in (body.get("schemas") or []),
                    f"schemas [{ERROR_URN}]", body, ex,

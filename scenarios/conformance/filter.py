@@ -188,8 +188,8 @@ def precedence(ctx: CheckContext) -> None:
     b = ctx.create_user(userName=f"{tag}-b@example.com", title="y")
     names = _names(a, b)
     ua, ub = a["userName"], b["userName"]
-    # userName eq a OR (userName eq b AND title eq "x")  -> a only
-    _expect_hits(ctx, f'userName eq "{ua}" or userName eq "{ub}" and title eq "x"', {a["id"]}, names)
+    # a OR (b AND title "y") -> a and b; read left to right, (a OR b) AND "y" -> b only
+    _expect_hits(ctx, f'userName eq "{ua}" or userName eq "{ub}" and title eq "y"', {a["id"], b["id"]}, names)
     # (a OR b) AND title eq "y" -> b only
     _expect_hits(ctx, f'(userName eq "{ua}" or userName eq "{ub}") and title eq "y"', {b["id"]}, names)
 

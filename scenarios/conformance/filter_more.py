@@ -109,6 +109,7 @@ def bare_literals(ctx: CheckContext) -> None:
        fix="Accept fully qualified attribute names (schema URN + ':' + attribute) in filters.")
 def urn_core(ctx: CheckContext) -> None:
     user = ctx.create_user()
+    ctx.create_user()  # a decoy: a lookup that ignores the filter would return both
     _one_hit(ctx, f'{CORE_USER}:userName eq "{user["userName"]}"', user["id"])
 
 

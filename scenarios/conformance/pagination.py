@@ -42,14 +42,15 @@ def total_results(ctx: CheckContext) -> None:
     ctx.expect(body.get("totalResults") == 5, "totalResults 5", body.get("totalResults"), ex)
 
 
-@check(id="pagination.count-zero", title="count=0 returns no resources but the true totalResults",
+@check(id="pagination.count-zero", title="count=0 (or negative) returns no resources but the true totalResults",
        area=AREA, level=Level.MUST, rests_on=f"{RFC} Table 6", checklist=("PAGE-03",), requires=("filter",),
-       fix="Treat count=0 as 'how many?': no Resources, totalResults set.")
+       fix="Treat count=0 as 'how many?': no Resources, totalResults set. A negative count counts as 0.")
 def count_zero(ctx: CheckContext) -> None:
     tag, _ = _five(ctx)
-    body, ex = _page(ctx, tag, count=0)
-    ctx.expect(ids_of(body) == [], "no resources", ids_of(body), ex)
-    ctx.expect(body.get("totalResults") == 5, "totalResults 5", body.get("totalResults"), ex)
+    for count in (0, -3):
+        body, ex = _page(ctx, tag, count=count)
+        ctx.expect(ids_of(body) == [], "no resources", ids_of(body), ex, message=f"count={count} returned resources")
+        ctx.expect(body.get("totalResults") == 5, "totalResults 5", body.get("totalResults"), ex)
 
 
 @check(id="pagination.start-index-below-one", title="startIndex 0 or negative is treated as 1",
@@ -106,3 +107,17 @@ def non_numeric(ctx: CheckContext) -> None:
         ex = ctx.get(ctx.users, params=params)
         ctx.expect_status(ex, 400, message=f"{params} answered {ex.status}, expected 400")
         ctx.expect_scim_error(ex, 400)
+
+
+@check(id="pagination.max-results-cap", title="Without count, a page holds at most filter.maxResults and totalResults stays true",
+       area=AREA, level=Level.MUST, rests_on=f"{RFC}; RFC 7643 §5 (filter.maxResults)", checklist=("PAGE-07",),
+       requires=("filter",), fix="Cap pages at the advertised filter.maxResults; keep totalResults the full count.")
+def max_results_cap(ctx: CheckContext) -> None:
+    cap = ctx.discovery.limit("filter", "maxResults")
+    if cap is None:
+        ctx.skip("the ServiceProviderConfig advertises no filter.maxResults")
+    tag, _ = _five(ctx)
+    body, ex = listed(ctx, f'userName sw "{tag}"')
+    ctx.expect(len(ids_of(body)) <= cap, f"at most {cap} (filter.maxResults)", len(ids_of(body)), ex,
+               message=f"a page without count holds {len(ids_of(body))} resources, over filter.maxResults {cap}")
+    ctx.expect(body.get("totalResults") == 5, "totalResults 5", body.get("totalResults"), ex)

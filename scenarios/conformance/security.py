@@ -67,7 +67,7 @@ def password_never_returned(ctx: CheckContext) -> None:
        fix="Normalise userName to NFC (PRECIS) before storing and before uniqueness checks.",
        idp_impact="The same person can be provisioned twice when directories send decomposed accents.")
 def username_precis(ctx: CheckContext) -> None:
-    nfc = unicodedata.normalize("NFC", f"zoë-{ctx.unique('nfc')}@example.com")
+    nfc = unicodedata.normalize("NFC", f"{ctx.unique('nfc')}-zoë@example.com")
     nfd = unicodedata.normalize("NFD", nfc)
     assert nfc != nfd
     ctx.create_user(userName=nfc)

@@ -65,6 +65,7 @@ def group_probe(ctx: CheckContext) -> None:
        idp_impact="Entra ID does not find the user it created, POSTs it again on every cycle and escrows the 409s.")
 def username_lookup(ctx: CheckContext) -> None:
     user = ctx.create_user()
+    ctx.create_user()  # a second user: a lookup that ignores the filter would return both
     found, ex = lookup_ids(ctx, ctx.users, eq_query("userName", user["userName"]))
     ctx.expect(found == [user["id"]], [user["id"]], found, ex)
 
@@ -76,6 +77,7 @@ def username_lookup(ctx: CheckContext) -> None:
        idp_impact="When a UPN's case changes in Entra ID, the lookup misses and Entra ID creates a duplicate user.")
 def username_lookup_case(ctx: CheckContext) -> None:
     user = ctx.create_user()
+    ctx.create_user()  # a decoy: a lookup that ignores the filter would return both
     found, ex = lookup_ids(ctx, ctx.users, eq_query("userName", user["userName"].upper()))
     ctx.expect(found == [user["id"]], [user["id"]], found, ex)
 
@@ -268,6 +270,7 @@ def legacy_roles(ctx: CheckContext) -> None:
 def group_lookup(ctx: CheckContext) -> None:
     user = ctx.create_user()
     group = ctx.create_group(members=[{"value": user["id"]}])
+    ctx.create_group()  # a decoy: a lookup that ignores the filter would return both
     ex = ctx.get(ctx.groups, query="excludedAttributes=members&" + eq_query("displayName", group["displayName"]))
     body = ctx.expect_list_response(ex)
     found = [r for r in body.get("Resources") or [] if isinstance(r, dict)]
@@ -301,7 +304,7 @@ def group_create(ctx: CheckContext) -> None:
        idp_impact="Group memberships never reach the app; access by group fails.")
 def group_add_members(ctx: CheckContext) -> None:
     users = [ctx.create_user() for _ in range(3)]
-    group = _entra_group(ctx)
+    group = ctx.create_group()  # created empty, as Entra does (its POST form is judged by entra.group-create-empty)
     path = f"{ctx.groups}/{group['id']}"
     send_patch(ctx, path, {"op": "Add", "path": "members", "value": [{"value": u["id"]} for u in users]},
                what="Add members")
@@ -316,7 +319,7 @@ def group_add_members(ctx: CheckContext) -> None:
        idp_impact="If Entra ID sends $ref null (unconfirmed), every membership add fails.")
 def group_add_null_ref(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    group = _entra_group(ctx)
+    group = ctx.create_group()
     path = f"{ctx.groups}/{group['id']}"
     send_patch(ctx, path, {"op": "Add", "path": "members", "value": [{"$ref": None, "value": user["id"]}]},
                what="Add members with $ref null")
@@ -347,6 +350,7 @@ def legacy_member_remove(ctx: CheckContext) -> None:
        idp_impact="An admin who follows Microsoft's advice and adds ?aadOptscim062020 breaks every request.")
 def flag_query(ctx: CheckContext) -> None:
     user = ctx.create_user()
+    ctx.create_user()  # a decoy: a lookup that ignores the filter would return both
     found, ex = lookup_ids(ctx, ctx.users, f"{ENTRA_FLAG}&" + eq_query("userName", user["userName"]))
     ctx.expect(found == [user["id"]], [user["id"]], found, ex)
     ex = ctx.get(_user_path(ctx, user), query=ENTRA_FLAG)

@@ -29,7 +29,7 @@ def test_live_page_during_a_real_demo(tmp_path: Path) -> None:
         try:
             # slow enough to watch a few cycles; linger so the page can fetch the last events
             finished.append(run_demo(DemoConfig(out=tmp_path / "out", open_browser=False, users=10, groups=2,
-                                                speed=12000.0, linger=3.0), echo=echo))
+                                                speed=40000.0, linger=2.0), echo=echo))
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             finished.append(exc)
             url_ready.set()

@@ -115,3 +115,30 @@ def test_screenshots_and_filters(chromium, tmp_path: Path, name: str, make) -> N
     _only_the_file(watch, path.as_uri())
     assert watch.errors == []
     page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,quirks", [("real-passing", ()),
+                                         ("real-failing", ("not-found-on-empty-filter", "reject-capitalized-ops"))])
+def test_real_suite_reports_in_the_browser(chromium, tmp_path: Path, name: str, quirks) -> None:  # type: ignore[no-untyped-def]
+    """The whole suite against the reference server (with Entra-breaking quirks for the failing one)."""
+    from tests.reports.fixtures import real_run
+
+    run = real_run(quirks)
+    path = write_html(run, tmp_path / f"{name}.html")
+    watch = open_page(chromium, path.as_uri())
+    page = watch.page
+    assert page.evaluate("() => document.documentElement.dataset.ready") == "1"
+    banner = page.inner_text(".verdicts")
+    if quirks:
+        assert "Entra ID: " in banner and "blocker" in banner
+        first_failure = page.locator("details.check[data-outcome=fail]").first
+        first_failure.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"report-{name}-finding.png"))
+    else:
+        assert "Entra ID: ready" in banner and "JumpCloud: ready" in banner
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=str(ARTIFACTS / f"report-{name}.png"))
+    _only_the_file(watch, path.as_uri())
+    assert watch.errors == [] and not [m for m in watch.console if "Content Security Policy" in m]
+    page.close()

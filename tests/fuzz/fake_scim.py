@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -21,7 +22,8 @@ USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-_FILTER = re.compile(r'^\s*(userName|displayName)\s+(eq|sw)\s+"([^"\\]*)"\s*$', re.IGNORECASE)
+# compValue is a JSON string (RFC 7644 §3.4.2.2), escapes included.
+_FILTER = re.compile(r'^\s*(userName|displayName)\s+(eq|sw)\s+("(?:[^"\\]|\\.)*")\s*$', re.IGNORECASE | re.DOTALL)
 WRITABLE = {"userName": str, "displayName": str, "active": bool, "title": str}
 
 USER_SCHEMA = {
@@ -64,7 +66,12 @@ class FakeScim:
             Route("/Users", self.collection, methods=["GET", "POST"]),
             Route("/Users/.search", self.search, methods=["POST"]),
             Route("/Users/{rid:str}", self.item, methods=["GET", "PUT", "PATCH", "DELETE"]),
-        ])
+        ], exception_handlers={HTTPException: self.http_error})
+
+    async def http_error(self, request: Request, exc: Exception) -> Response:
+        """Routing errors (404, 405) are SCIM Errors too (RFC 7644 §3.12)."""
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        return error(status, "not here")
 
     # -- discovery ----------------------------------------------------------------------
     async def spc(self, request: Request) -> Response:
@@ -120,7 +127,11 @@ class FakeScim:
             match = _FILTER.match(str(flt))
             if not match:
                 return error(400, "unsupported filter", "invalidFilter")
-            attr, op, value = match.groups()
+            attr, op, literal = match.groups()
+            try:
+                value = json.loads(literal)
+            except ValueError:
+                return error(400, "bad string in the filter", "invalidFilter")
             attr = "userName" if attr.lower() == "username" else "displayName"
             found = [u for u in found if isinstance(u.get(attr), str) and (
                 u[attr].lower() == value.lower() if op.lower() == "eq" else u[attr].lower().startswith(value.lower()))]

@@ -8,6 +8,7 @@ the cleanup's paging fallback). ``calls`` keeps (method, path, query) of every r
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
@@ -39,7 +40,8 @@ def error(status: int, detail: str, scim_type: str | None = None) -> Response:
 class FakeScim:
     """The state and the ASGI app (``.app``)."""
 
-    def __init__(self, token: str = "test-token", filters: bool = True, ignore_filters: bool = False) -> None:
+    def __init__(self, token: str = "test-token", filters: bool = True, ignore_filters: bool = False,
+                 delay: float = 0.0) -> None:
         self.token = token
         self.filters = filters
         self.ignore_filters = ignore_filters  # a broken target: answers a filter with everything
@@ -54,6 +56,15 @@ class FakeScim:
             Route("/{kind:str}/{rid:str}", self.item, methods=["GET", "PUT", "PATCH", "DELETE"]),
         ]
         self.app = Starlette(routes=routes)
+        if delay:  # a slow target: every answer waits ``delay`` seconds (without blocking the loop)
+            inner = self.app
+
+            async def slow(scope: Any, receive: Any, send: Any) -> None:
+                if scope["type"] == "http":
+                    await asyncio.sleep(delay)
+                await inner(scope, receive, send)
+
+            self.app = slow  # type: ignore[assignment]
 
     def seed(self, kind: str, **attrs: Any) -> dict[str, Any]:
         rid = f"id{next(self._ids)}"

@@ -28,7 +28,7 @@ ASGI = Callable[[Scope, Callable[[], Awaitable[dict[str, Any]]], Callable[[dict[
 
 HOSTILE_TEXT = '<script>alert("x")</script><img src=x onerror=alert(1)>\x1b[2J\x1b]0;owned\x07\x00 & ]]>'
 FIFTY_MB = 50 * 1024 * 1024
-BEHAVIOURS = ("hang", "5xx", "429", "invalid-json", "huge", "redirect", "script", "wrong-origin")
+BEHAVIOURS = ("hang", "5xx", "429", "invalid-json", "huge", "redirect", "script", "wrong-origin", "echo-credentials")
 
 
 def _is_probe_or_discovery(scope: Scope) -> bool:
@@ -76,7 +76,7 @@ def hostile(behaviour: str, token: str, spy_url: str = "http://127.0.0.1:9") -> 
             return await send({"type": "http.response.body", "body": b""})
         if behaviour == "redirect" and method == "GET":
             return await _respond(send, 302, b"", [(b"location", f"{spy_url}/stolen{path}".encode())])
-        if behaviour in ("script", "wrong-origin"):
+        if behaviour in ("script", "wrong-origin", "echo-credentials"):
             return await _rewrite(fake.app, scope, receive, send, behaviour, spy_url)
         return await fake.app(scope, receive, send)
 
@@ -95,6 +95,7 @@ async def _rewrite(inner: ASGI, scope: Scope, receive: Any, send: Any, behaviour
             chunks.append(message.get("body", b""))
 
     await inner(scope, receive, capture)
+    credential = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
     body, headers = b"".join(chunks), [h for h in start.get("headers", []) if h[0].lower() != b"content-length"]
     try:
         data = json.loads(body) if body else None
@@ -107,6 +108,9 @@ async def _rewrite(inner: ASGI, scope: Scope, receive: Any, send: Any, behaviour
                 if key in resource:
                     resource[key] = HOSTILE_TEXT + str(resource[key])
             resource["nickName"] = HOSTILE_TEXT
+        if behaviour == "echo-credentials":  # a target that repeats what it was sent, everywhere
+            resource["detail"] = f"you sent {credential}"
+            resource["displayName"] = credential.split(" ")[-1]
         if isinstance(resource.get("meta"), dict) and behaviour == "wrong-origin":
             resource["meta"]["location"] = f"{spy_url}/Users/{resource.get('id')}"
 
@@ -116,6 +120,8 @@ async def _rewrite(inner: ASGI, scope: Scope, receive: Any, send: Any, behaviour
             if isinstance(item, dict):
                 poison(item)
         body = json.dumps(data, ensure_ascii=False).encode()
+    if behaviour == "echo-credentials":
+        headers = [*headers, (b"x-echo", credential.encode("latin-1")), (b"set-cookie", b"s=" + credential.encode())]
     if behaviour == "wrong-origin" and start.get("status") == 201:
         headers = [h for h in headers if h[0].lower() != b"location"] + [(b"location", f"{spy_url}/Users/x".encode())]
     await _respond(send, start.get("status", 500), body, headers)

@@ -24,7 +24,8 @@ def config_for(url: str, token: str = TOKEN, **kw: Any) -> RunConfig:
 
 
 def inprocess(app: Any) -> TestClient:
-    return TestClient(app, base_url="http://testserver", raise_server_exceptions=False)
+    # follow_redirects=False like the real client: TestClient follows redirects by default
+    return TestClient(app, base_url="http://testserver", raise_server_exceptions=False, follow_redirects=False)
 
 
 class Capture:

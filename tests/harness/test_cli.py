@@ -45,6 +45,7 @@ def test_run_writes_results_and_junit_and_never_the_token(tmp_path: Path) -> Non
     assert data["exit_code"] == res.exit_code and data["results"] and data["exchanges"]
     assert data["options"]["auth"] == "bearer token" and data["options"]["workers"] == 4
     ET.parse(tmp_path / "junit.xml")
+    assert (tmp_path / "report.html").stat().st_size > 0 and "report.html:" in res.output
     assert_no_token(tmp_path, res.output)
     assert fake.store["Users"] == {} and fake.store["Groups"] == {}
 
@@ -119,8 +120,8 @@ def test_run_as_a_real_process(tmp_path: Path) -> None:
     with serve(fake.app) as url:
         proc = subprocess.run(
             [str(Path(sys.executable).with_name("scim-harness")), "run", "--target", url, "--out", str(tmp_path), "--workers", "2",
-             "--suite", "rfc", "--timeout", "3"],
-            capture_output=True, text=True, timeout=120, cwd=ROOT, env=env,
+             "--suite", "rfc", "--timeout", "10"],
+            capture_output=True, text=True, timeout=180, cwd=ROOT, env=env,
         )
     assert proc.returncode in (0, 1), proc.stderr
     assert "checks," in proc.stdout and "results.json:" in proc.stdout
@@ -129,3 +130,33 @@ def test_run_as_a_real_process(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "results.json").read_text())
     assert len(data["results"]) > 20 and data["exit_code"] == proc.returncode
     assert fake.store["Users"] == {} and fake.store["Groups"] == {}, "the whole suite cleaned up after itself"
+
+
+@pytest.mark.socket
+def test_ctrl_c_on_a_real_process_cleans_up_and_still_writes_results(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    fake = FakeScim(token=TOKEN, delay=0.02)
+    env = {**os.environ, "SCIM_HARNESS_TOKEN": TOKEN}
+    with serve(fake.app) as url:
+        fake.seed("Users", userName="not-ours@example.com")
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("scim-harness")), "run", "--target", url, "--out", str(tmp_path),
+             "--suite", "rfc", "--prefix", "sh-sigint-", "--timeout", "10"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+        )
+        deadline = time.monotonic() + 60
+        while len(fake.store["Users"]) < 2 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)  # test edge: wait until the run has created something of its own
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+        left = [u["userName"] for u in fake.store["Users"].values()]
+    assert proc.returncode == 2, out + err
+    assert "Traceback" not in err and "interrupted" in out
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["exit_code"] == 2 and data["message"].startswith("interrupted")
+    assert any(r["message"].startswith("not judged: the run was interrupted") for r in data["results"])
+    assert left == ["not-ours@example.com"], "everything the run created was removed, nothing else"
+    assert_no_token(tmp_path, out, err)

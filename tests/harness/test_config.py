@@ -41,6 +41,7 @@ def test_basic_and_header_credentials_stay_out_of_repr_and_url() -> None:
         ({"token": "a", "fail_on": "may"}, "--fail-on"),
         ({"token": "a", "prefix": "x"}, "prefix"),
         ({"token": "a", "prefix": 'sh" or 1 eq 1'}, "prefix"),
+        ({"token": "a", "prefix": "sh-abc\n"}, "prefix"),
         ({"token": "a", "run_timeout": -1}, "--run-timeout"),
         ({"token": "a", "timeout": 0}, "--timeout"),
     ],

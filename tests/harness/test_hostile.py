@@ -66,6 +66,7 @@ def test_errors_and_garbage_become_findings(behaviour: str, tmp_path: Path) -> N
         assert max(ex.elapsed_ms for ex in result.exchanges) < 2000
 
 
+@pytest.mark.slow
 def test_a_hanging_target_is_bounded_by_the_timeouts(tmp_path: Path) -> None:
     _, app = hostile("hang", TOKEN)
     with serve(app, timeout_graceful_shutdown=1) as url:
@@ -130,3 +131,24 @@ def test_html_and_script_in_values_stay_text(tmp_path: Path) -> None:
     assert any('<script>alert(\\"x\\")</script>' in b for b in bodies), "the evidence is kept as text in results.json"
     assert "<script>" in text and "\x1b" not in text  # a terminal shows markup as text; escapes are removed
     assert result.exit_code in (0, 1)
+
+
+def test_a_target_that_echoes_the_token_everywhere_never_gets_it_into_an_output(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    _, app = hostile("echo-credentials", TOKEN)
+    with serve(app) as url:
+        res = CliRunner().invoke(main, ["run", "--target", url, "--token", TOKEN, "--out", str(tmp_path),
+                                        "--workers", "4", "--timeout", "5"])
+    assert res.exit_code in (0, 1), res.output
+    files = sorted(p for p in tmp_path.iterdir() if p.is_file())
+    assert {p.name for p in files} >= {"results.json", "junit.xml", "report.html"}
+    for path in files:
+        assert TOKEN not in path.read_text(encoding="utf-8"), f"the echoed token reached {path.name}"
+    assert TOKEN not in res.output
+    data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    echoed = [h for ex in data["exchanges"] if ex["response"] for h in ex["response"]["headers"]
+              if h[0] == "x-echo" and h[1]]  # empty when the check sent no credential
+    assert echoed and all("[REDACTED]" in value for _, value in echoed), "the echo is recorded, redacted"

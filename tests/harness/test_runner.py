@@ -279,3 +279,43 @@ def test_the_shared_client_never_follows_redirects() -> None:
         assert isinstance(session.http, httpx.Client) and session.http.follow_redirects is False
     finally:
         session.close()
+
+
+def test_a_failed_cleanup_is_swept_at_the_end_of_the_run() -> None:
+    fake = FakeScim(token=TOKEN)
+    refused = []
+
+    async def first_delete_fails(scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] == "http" and scope["method"] == "DELETE" and not refused:
+            refused.append(scope["path"])
+            await send({"type": "http.response.start", "status": 503, "headers": []})
+            return await send({"type": "http.response.body", "body": b""})
+        return await fake.app(scope, receive, send)
+
+    registry = Registry()
+    add(registry, "fake.creates", creates_user)
+    capture = Capture()
+    result = run_suite(config_for("http://localhost", prefix="sh-sweep1-"), registry=registry, handlers=[capture],
+                       http=inprocess(first_delete_fails))
+    assert refused and "could not remove" in result.results[0].message
+    assert fake.store["Users"] == {}, "the end-of-run sweep removed what the check could not"
+    assert any("cleanup of prefix 'sh-sweep1-': found 1, deleted 1" in n.text for n in capture.of(Notice))
+
+
+def test_a_redirecting_target_is_told_to_use_the_final_url() -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import RedirectResponse
+    from starlette.routing import Route
+
+    async def login(request):  # type: ignore[no-untyped-def]
+        return RedirectResponse("https://sso.example.com/login", 302)
+
+    registry = Registry()
+    add(registry, "fake.a", passes)
+    app = Starlette(routes=[Route("/{p:path}", login)])
+    from starlette.testclient import TestClient
+
+    following = TestClient(app, base_url="http://testserver")  # follows redirects by default
+    result = run_suite(config_for("http://localhost"), registry=registry, http=following)
+    assert result.exit_code == 2
+    assert "redirects GET /Users (302 to https://sso.example.com/login)" in result.message

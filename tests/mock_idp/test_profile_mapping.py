@@ -82,7 +82,7 @@ def test_seed_003_mapping() -> None:
     assert created[FOLDERS] == ["Folder 1", " Folder 2"]
     assert created["urn:ietf:params:scim:schemas:extension:2.0:Metadata:costCenter"] == 42
     assert created["roles"][0]["value"] == "EnterpriseAdmin"
-    assert created["active"] == "True"  # the Switch form yields strings
+    assert created["active"] is True  # the Switch form yields "True", converted to the Boolean target
     _, missing = mapping.apply("User", {**attrs, "mail": None}, on_create=True)
     assert missing == ['emails[type eq "work"].value']  # seed 002: mail is mandatory
 

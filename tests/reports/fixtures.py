@@ -233,3 +233,20 @@ def large_run(checks: int = 220, exchanges_per_check: int = 5, fail_every: int =
     return RunResult(kind="conformance", target=BASE, started_at=isoformat(clock.now()), finished_at=isoformat(clock.now()),
                      duration_ms=30000.0, exit_code=1, results=results, exchanges=rec.exchanges,
                      suites=["rfc", "entra", "jumpcloud"])
+
+
+def real_run(quirks: tuple[str, ...] = (), suites: tuple[str, ...] = ("all",)) -> RunResult:
+    """The real suite against the reference server, in-process (no socket): real evidence."""
+    from starlette.testclient import TestClient
+
+    import scenarios  # noqa: F401 - registers the checks
+    from harness.config import RunConfig
+    from harness.http import Auth, Target
+    from harness.runner import run_suite
+    from reference_server.app import create_app
+    from reference_server.settings import ServerSettings
+
+    app = create_app(ServerSettings(db=":memory:", tokens=(TOKEN,), quirks=quirks))
+    http = TestClient(app, base_url="http://testserver", raise_server_exceptions=False)
+    config = RunConfig(target=Target("http://testserver/", Auth.bearer(TOKEN)), suites=suites, workers=1)
+    return run_suite(config, http=http)

@@ -22,7 +22,7 @@ def test_never_opens_a_browser_in_ci_or_without_a_display(monkeypatch: pytest.Mo
 
 def test_a_server_that_will_not_start_is_a_clear_error_without_the_token(tmp_path: Path) -> None:
     fake = tmp_path / "fake-python"
-    fake.write_text('#!/bin/sh\necho "starting with $*"\necho "fatal: unknown quirk" >&2\nexit 3\n')
+    fake.write_text('#!/bin/sh\necho "starting with $*"\necho "token from env: $SCIM_TOKEN"\necho "fatal: unknown quirk" >&2\nexit 3\n')
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     token = "demo-tok-zzz-distinctive"
     server = ReferenceServer(DemoConfig(python=str(fake), quirks=("no-such-quirk",), server_timeout=5), tmp_path, token)
@@ -30,5 +30,6 @@ def test_a_server_that_will_not_start_is_a_clear_error_without_the_token(tmp_pat
         server.start()
     message = str(caught.value)
     assert "did not start" in message and "unknown quirk" in message and "--quirk no-such-quirk" in message
-    assert token not in message and "[REDACTED]" in message
+    assert token not in message and "token from env: [REDACTED]" in message  # in the env, redacted in logs
+    assert "--token" not in message  # never on the command line
     assert server.process is None

@@ -220,3 +220,19 @@ def test_html_writer_is_an_event_handler(tmp_path: Path) -> None:
     blocked = HtmlWriter(tmp_path / "report.html" / "x.html")  # a file where a directory should be
     blocked.handle_event(RunFinished(at=run.finished_at, result=run, interrupted=False, timed_out=False))
     assert blocked.written is None and blocked.error and "cannot write" in blocked.error
+
+
+def test_a_simulation_that_could_not_start_is_blocked() -> None:
+    run = RunResult(kind="simulation", target="http://x", started_at="", finished_at="", duration_ms=0, exit_code=2,
+                    message="Test connection failed: the user lookup got 404",
+                    simulation={"idp": "entra", "message": "Test connection failed"})
+    (verdict,) = idp_verdicts(run)
+    assert verdict.state == "blocked" and verdict.headline == "Entra ID simulation: could not start"
+    html = render_html(run)
+    assert "Entra ID simulation: could not start" in html and "the user lookup got 404" in html
+
+
+def test_a_run_that_could_not_test_says_why_in_every_banner() -> None:
+    run = RunResult(kind="conformance", target="http://x", started_at="", finished_at="", duration_ms=0, exit_code=2,
+                    message="cannot reach the target http://x: ConnectError")
+    assert all(v.state == "not-tested" and "cannot reach" in v.note for v in idp_verdicts(run))

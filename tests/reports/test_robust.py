@@ -31,7 +31,7 @@ def test_wrongly_typed_fields_never_crash_the_renderer() -> None:
     rendered = 0
     for base in (failing_run().to_dict(), simulation_run(cycles=3).to_dict()):
         paths = _paths(base, [])
-        for path in rng.sample(paths, min(len(paths), 200)):
+        for path in rng.sample(paths, min(len(paths), 120)):
             for wrong in rng.sample(WRONG, 3):
                 data = json.loads(json.dumps(base))
                 holder = data
@@ -46,4 +46,4 @@ def test_wrongly_typed_fields_never_crash_the_renderer() -> None:
                 assert html.startswith("<!DOCTYPE html>")
                 assert "<i id=zz>x</i>" not in html
                 rendered += 1
-    assert rendered > 300
+    assert rendered > 200

@@ -26,7 +26,10 @@ def reference_app(quirks: tuple[str, ...] = (), fault: Fault | None = None, **se
 
 @contextlib.contextmanager
 def inprocess(app: Any, base: str = DEFAULT_BASE) -> Iterator[TargetClient]:
-    """A TargetClient whose requests go straight into ``app``, lifespan included."""
-    with TestClient(app, base_url=base, raise_server_exceptions=False) as http:
+    """A TargetClient whose requests go straight into ``app``, lifespan included.
+
+    Redirects are not followed, as the harness's own client never follows them.
+    """
+    with TestClient(app, base_url=base, raise_server_exceptions=False, follow_redirects=False) as http:
         client = TargetClient(Target(base, Auth.bearer(TOKEN)), http=http)
         yield client

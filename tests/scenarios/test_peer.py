@@ -20,6 +20,8 @@ from harness.http import Auth, Target, TargetClient
 from harness.results import CheckResult, Outcome
 from tests.scenarios.peer import TOKEN, serve_peer
 
+pytestmark = pytest.mark.slow  # about ten seconds: the whole RFC suite over WSGI threads
+
 FINDINGS = Path(__file__).resolve().parents[2] / "docs" / "scim2-server-findings.md"
 
 

@@ -1,5 +1,6 @@
 """Arbitrary JSON into validate / patch / projection / sorting raises only ScimError, never a crash
-(a crash would be a 500 at the HTTP layer)."""
+(a crash would be a 500 at the HTTP layer).  ``password`` is not among the names: scrypt is slow by
+design and has its own tests."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from reference_server.sorting import sort_resources
 from reference_server.validate import prepare_create, prepare_replace
 
 NAMES = st.sampled_from(["userName", "name", "name.givenName", "emails", "active", "title", "id", "meta", "groups",
-                         "password", "manager", "roles", "x509Certificates", "nosuch", "schemas", "members",
+                         "manager", "roles", "x509Certificates", "nosuch", "schemas", "members",
                          ENTERPRISE_URN, f"{ENTERPRISE_URN}:manager", f"{ENTERPRISE_URN}:employeeNumber",
                          "emails[type eq \"work\"].value", "emails[type eq \"work\"]", "emails.value", "value",
                          "type", "primary", "givenName", "$ref", "urn:x:y"])
@@ -33,7 +34,7 @@ def _only_scim_errors(fn, *args, **kw):
         return None
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(JSON, st.dictionaries(NAMES, JSON, max_size=6).map(lambda d: {"schemas": [USER_URN], **d})),
        st.booleans())
 def test_create_and_replace(users, body, lenient):
@@ -45,7 +46,7 @@ OPS = st.fixed_dictionaries({"op": st.sampled_from(["add", "remove", "replace", 
                             optional={"path": st.one_of(NAMES, st.text(max_size=12)), "value": JSON})
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(OPS, min_size=1, max_size=4), st.booleans())
 def test_patch(users, operations, lenient):
     result = _only_scim_errors(apply_patch, users, BASE, {"schemas": [PATCH_URN], "Operations": operations},
@@ -56,7 +57,7 @@ def test_patch(users, operations, lenient):
         assert new["schemas"][0] == USER_URN
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.dictionaries(NAMES, JSON, max_size=6), st.one_of(st.none(), NAMES), st.one_of(st.none(), NAMES),
        st.one_of(st.none(), NAMES))
 def test_projection_and_sorting_of_odd_data(users, stored, attributes, excluded, sort_by):

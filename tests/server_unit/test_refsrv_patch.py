@@ -429,3 +429,17 @@ def test_replace_members_empty(groups):
 def test_id_and_meta_are_left_for_the_store(users):
     out, _ = patch(users, USER, {"op": "replace", "path": "title", "value": "New"})
     assert out["id"] == "u1" and out["meta"] == USER["meta"]
+
+
+def test_extension_key_spelling_is_made_canonical(users):
+    odd = {**USER, "schemas": [USER_URN, ENTERPRISE_URN], ENTERPRISE_URN.upper(): {"department": "D"}}
+    out, _ = patch(users, odd, {"op": "add", "path": f"{ENTERPRISE_URN}:employeeNumber", "value": "7"})
+    assert out[ENTERPRISE_URN] == {"department": "D", "employeeNumber": "7"}
+    assert ENTERPRISE_URN.upper() not in out
+
+
+def test_entra_add_creates_address_by_type(users):
+    """Complex values without a "value" sub-attribute (addresses) are created from the filter too."""
+    out, _ = patch(users, USER, {"op": "Add", "path": 'addresses[type eq "work"].streetAddress', "value": "1 Main"},
+                   {"op": "Add", "path": 'addresses[type eq "work"].locality', "value": "Leeds"})
+    assert out["addresses"] == [{"type": "work", "streetAddress": "1 Main", "locality": "Leeds"}]

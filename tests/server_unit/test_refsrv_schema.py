@@ -185,3 +185,14 @@ def test_bad_attribute_keyword_is_rejected():
 def test_attribute_sub_is_case_insensitive():
     a = Attribute("c", "complex", sub_attributes=(Attribute("value"),))
     assert a.sub("VALUE") is a.sub_attributes[0] and a.sub("nope") is None
+
+
+def test_resolution_cache_is_bounded_and_keeps_error_types():
+    m = user_model()
+    for i in range(5000):
+        with pytest.raises(InvalidPath):
+            m.resolve(f"nosuch{i}")
+    assert len(m._resolved) <= 4096
+    with pytest.raises(InvalidFilter):  # a cached failure is raised as the caller's type
+        m.resolve("nosuch4999", InvalidFilter)
+    assert m.resolve("userName") is m.resolve("userName")

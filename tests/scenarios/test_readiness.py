@@ -1,0 +1,116 @@
+"""The IdP readiness suites over a real socket, and what they promise about themselves.
+
+- With a Tenant URL carrying ``?aadOptscim062020`` (as Entra admins type it), every request
+  the Entra suite sends keeps the flag, and the suite passes against the reference server.
+- The Entra probe goes out encoded the way Entra sends it (``%20`` and ``%22``, never ``+``).
+- Every readiness check names the IdP impact; every SHOULD one says its fact is unconfirmed.
+- The suites catch a real defect over the wire, not only in-process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import scenarios  # noqa: F401 - registers the checks
+from harness.checks import REGISTRY, CheckContext, run_check
+from harness.discovery import discover
+from harness.http import Auth, Target, TargetClient
+from harness.results import CheckResult, Level, Outcome
+from tests.live import serve
+from tests.scenarios.support import TOKEN, reference_app
+
+READINESS = ("entra", "jumpcloud", "okta")
+
+
+class QueryLog:
+    """ASGI middleware that remembers the raw path and query string of every request."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.seen: list[tuple[str, str, str]] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.seen.append((scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1")))
+        await self.app(scope, receive, send)
+
+
+def run_suite(base: str, suite: str, app_log: QueryLog | None = None) -> dict[str, CheckResult]:
+    out: dict[str, CheckResult] = {}
+    with TargetClient(Target(base, Auth.bearer(TOKEN), timeout=10)) as client:
+        discovery, _ = discover(client)
+        for spec in REGISTRY.select(suites=(suite,)):
+            ctx = CheckContext(client, discovery, "sht-ready-")
+            out[spec.id] = run_check(spec, ctx, client.recorder.redactor.text)
+    return out
+
+
+def not_passed(results: dict[str, CheckResult]) -> dict[str, str]:
+    return {i: f"{r.outcome.value}: {r.message}" for i, r in results.items() if r.outcome is not Outcome.PASS}
+
+
+@pytest.fixture(scope="module")
+def entra_run() -> tuple[dict[str, CheckResult], QueryLog]:
+    log = QueryLog(reference_app())
+    with serve(log) as base:
+        results = run_suite(f"{base}/?aadOptscim062020", "entra")
+    return results, log
+
+
+def test_entra_suite_passes_with_the_flag_on_the_tenant_url(entra_run) -> None:
+    results, _ = entra_run
+    assert len(results) >= 20
+    assert not_passed(results) == {}
+
+
+def test_the_flag_survives_every_request(entra_run) -> None:
+    _, log = entra_run
+    assert len(log.seen) > 50
+    missing = [(m, p, q) for m, p, q in log.seen if "aadOptscim062020" not in q.split("&")]
+    assert missing == []
+
+
+def test_the_entra_probe_is_encoded_like_entra(entra_run) -> None:
+    _, log = entra_run
+    probes = [q for m, p, q in log.seen if m == "GET" and p == "/Users" and "filter=userName%20eq%20%22" in q]
+    assert probes, "no userName eq probe went out %20/%22-encoded"
+    assert not [q for m, p, q in log.seen if "filter=" in q and "+" in q]
+
+
+@pytest.mark.parametrize("suite", ["jumpcloud", "okta"])
+def test_suite_passes_over_a_socket(suite: str) -> None:
+    with serve(reference_app()) as base:
+        results = run_suite(base, suite)
+    assert len(results) >= 10
+    assert not_passed(results) == {}
+
+
+def test_a_real_defect_fails_over_the_wire() -> None:
+    """Entra's 'Replace' and 'False' refused (two quirks): the legacy checks FAIL, over a socket."""
+    with serve(reference_app(quirks=("reject-capitalized-ops", "reject-string-booleans"))) as base:
+        results = run_suite(base, "entra")
+    failed = {i for i, r in results.items() if r.outcome is Outcome.FAIL}
+    assert {"entra.legacy-replace", "entra.legacy-deactivate-string", "entra.group-add-members"} <= failed
+    assert results["entra.flag-deactivate"].outcome is Outcome.PASS  # the compliant form still works
+    assert "answered 400" in results["entra.legacy-replace"].message
+
+
+def test_every_readiness_check_names_its_idp_impact() -> None:
+    specs = REGISTRY.select(suites=READINESS)
+    assert {s for spec in specs for s in spec.suites} >= set(READINESS)
+    assert [s.id for s in specs if not s.idp_impact.strip()] == []
+    assert [s.id for s in specs if "rfc" in s.suites] == []
+
+
+def test_should_level_readiness_checks_say_their_fact_is_unconfirmed() -> None:
+    specs = REGISTRY.select(suites=READINESS)
+    unsure = [s.id for s in specs if s.level is not Level.MUST and "unconfirmed" not in s.rests_on.lower()]
+    assert unsure == []
+
+
+def test_each_suite_covers_its_test_connection() -> None:
+    for suite in READINESS:
+        tagged = [s.id for s in REGISTRY.select(suites=(suite,)) if "test-connection" in s.tags]
+        assert tagged, f"{suite} has no test-connection check"

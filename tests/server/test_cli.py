@@ -1,0 +1,49 @@
+"""``serve`` and ``recordings`` commands (click, in-process) and ``python -m reference_server``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from reference_server.commands import recordings, serve
+from tests.server.helpers import USER, client
+
+
+def test_list_quirks_and_apps():
+    r = CliRunner().invoke(serve, ["--list-quirks"])
+    assert r.exit_code == 0 and "rate-limit-429" in r.output and len(r.output.splitlines()) == 24
+    r = CliRunner().invoke(serve, ["--list-apps"])
+    assert r.exit_code == 0 and "lens" in r.output and "toolkit" in r.output
+
+
+def test_bad_input_exits_2_without_traceback():
+    for args in (["--quirk", "nope"], ["--app", "nope"], ["--basic", "nocolon"], ["--port", "99999"]):
+        r = CliRunner().invoke(serve, args)
+        assert r.exit_code == 2 and "Traceback" not in r.output, args
+
+
+def test_recordings_commands(tmp_path):
+    db = str(tmp_path / "r.db")
+    c = client(db=db)
+    c.post("/Users", json={"schemas": [USER], "userName": "x"})
+    c.get("/Users/nope")
+    c.scim.close()
+    r = CliRunner().invoke(recordings, ["list", "--db", db])
+    assert r.exit_code == 0 and "POST   /Users  201" in r.output and "GET    /Users/nope  404" in r.output
+    r = CliRunner().invoke(recordings, ["show", "1", "--db", db])
+    assert r.exit_code == 0 and json.loads(r.output)["status"] == 201
+    r = CliRunner().invoke(recordings, ["export", "--db", db, "--format", "jsonl"])
+    assert [json.loads(line)["status"] for line in r.output.splitlines()] == [201, 404]
+    r = CliRunner().invoke(recordings, ["export", "--db", db, "--format", "json"])
+    assert len(json.loads(r.output)) == 2
+    r = CliRunner().invoke(recordings, ["list", "--db", str(tmp_path / "missing.db")])
+    assert r.exit_code != 0 and "no database" in r.output
+
+
+def test_python_m_help():
+    out = subprocess.run([sys.executable, "-m", "reference_server", "--help"], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0 and "--token" in out.stdout and "Example" in out.stdout

@@ -1,0 +1,61 @@
+"""An acknowledged write survives ``kill -9`` of the server (WAL; real process, real socket)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.live import free_port
+from tests.server.helpers import AUTH, TOKEN, USER
+
+pytestmark = [pytest.mark.socket, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start(db: Path, port: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "reference_server", "--db", str(db), "--port", str(port),
+                             "--token", TOKEN], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def _wait_ready(url: str, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {proc.stdout.read().decode()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/ServiceProviderConfig", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise AssertionError("server did not start")
+
+
+def test_acknowledged_write_survives_kill_9(tmp_path):
+    db = tmp_path / "durable.db"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = _start(db, port)
+    try:
+        _wait_ready(url, proc)
+        r = httpx.post(f"{url}/Users", json={"schemas": [USER], "userName": "durable"}, headers=AUTH, timeout=5)
+        assert r.status_code == 201
+        user_id = r.json()["id"]
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    proc = _start(db, port)
+    try:
+        _wait_ready(url, proc)
+        r = httpx.get(f"{url}/Users/{user_id}", headers=AUTH, timeout=5)
+        assert r.status_code == 200 and r.json()["userName"] == "durable"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
