@@ -63,6 +63,8 @@ class User:
             "accountEnabled": self.account_enabled,
             "IsSoftDeleted": self.soft_deleted or not self.account_enabled,
             "appRoleAssignments": [{"value": r, "displayName": r} for r in self.app_roles],
+            # JumpCloud's 24-hex user id (a mapping may send it as externalId; J-knob, default omitted)
+            "jumpcloudId": self.object_id.replace("-", "")[:24],
             **self.extension,
         }
 

@@ -5,6 +5,8 @@ group, test the connection); it never touches the network or the clock (style.md
 principle 7). The driver sends each yielded :class:`Request` and ``.send()``s back the
 recorded ``Exchange``; the flow returns a :class:`FlowResult` that becomes a log entry.
 Every shape comes from the :class:`~mock_idp.profile.Profile` (idp-behaviors.md §2, §5).
+User flows and the shared pieces live here; group flows in ``groupflows.py``, the Test
+Connection in ``connection.py``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ __all__ = [
 ]
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 
 @dataclass(frozen=True)

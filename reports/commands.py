@@ -59,8 +59,8 @@ def report(results: Path, output: Path | None) -> None:
               show_default=True, help="Where the reports go.")
 @click.option("--no-browser", is_flag=True, help="Print the live page's URL; do not open a browser.")
 @click.option("--users", type=click.IntRange(1, 2000), default=40, show_default=True, help="People in the simulated directory.")
-@click.option("--speed", type=click.FloatRange(min=1.0), default=2400.0, show_default=True,
-              help="Simulated seconds per real second (2400: a 40-minute Entra cycle every second).")
+@click.option("--speed", type=click.FloatRange(min=1.0), default=3600.0, show_default=True,
+              help="Simulated seconds per real second (3600: a 40-minute Entra cycle every 0.7 s).")
 def demo(quirks: tuple[str, ...], idp: str, out: Path, no_browser: bool, users: int, speed: float) -> None:
     """Everything at once, offline, in about a minute: the reference server, the conformance
     suite, an IdP provisioning simulation with a live page, then the reports.

@@ -68,9 +68,13 @@ class DemoConfig:
     open_browser: bool = True
     users: int = 40
     groups: int = 4
-    speed: float = 2400.0  # simulated seconds per real second: a 40-min cycle every second
+    speed: float = 3600.0  # simulated seconds per real second: a 40-min cycle every 0.7 s
     days: float = 1.0  # simulated directory life (Entra: an initial cycle, then one every 40 min)
     seed: int = 7
+    #: A customer story from mock_idp/scenarios/ played on top of the seeded churn, so the
+    #: cycles show more than the quiet 2 % a day: group created and renamed, joins, a
+    #: departure (deactivation, then hard delete), an unassignment, a hire. None: churn only.
+    scenario: str | None = "reorg"
     linger: float = 1.5  # seconds the live page stays up after "done", so it can show it
     python: str = sys.executable
     server_timeout: float = 30.0
@@ -230,8 +234,10 @@ def run_conformance(base: str, token: str, feed: LiveFeed, workers: int = 4) -> 
 
 def run_simulation(base: str, token: str, feed: LiveFeed, config: DemoConfig, out: Path) -> RunResult:
     """The IdP simulation at demo speed; its traffic and cycles go to the live page as they happen."""
+    import mock_idp
     from mock_idp.simulate import SimulationConfig, simulate
 
+    story = Path(mock_idp.__file__).parent / "scenarios" / f"{config.scenario}.json" if config.scenario else None
     target = Target(base + "/", Auth.bearer(token), timeout=30.0)
     out.mkdir(parents=True, exist_ok=True)
     watcher = CycleWatcher(feed, out / "provisioning.jsonl")
@@ -251,7 +257,8 @@ def run_simulation(base: str, token: str, feed: LiveFeed, config: DemoConfig, ou
         with watching_client(feed, config.idp, target.redactor()) as http:
             result = simulate(
                 SimulationConfig(idp=config.idp, target=target, users=config.users, groups=config.groups,
-                                 days=config.days, seed=config.seed, speed=f"{config.speed:g}x", out=out),
+                                 days=config.days, seed=config.seed, speed=f"{config.speed:g}x", out=out,
+                                 scenario=story if story is not None and story.exists() else None),
                 http=http, progress=progress,
             )
     finally:

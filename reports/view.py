@@ -154,6 +154,12 @@ def _list(value: Any) -> list[Any]:
 _STATUSES = {"success", "failure", "skipped", "warning"}
 
 
+def _cycle_label(cycle_id: Any, numbers: dict[str, int]) -> str:
+    """The cycle's number on the timeline (``#3``), or the start of its id if unknown."""
+    key = _text(cycle_id, 80)
+    return f"#{numbers[key]}" if key in numbers else key[:8]
+
+
 @dataclass(frozen=True)
 class LogRow:
     """One provisioning-log entry (simulation.log_tail), flattened to bounded text."""
@@ -170,14 +176,14 @@ class LogRow:
     exchanges: str
 
     @classmethod
-    def of(cls, entry: dict[str, Any]) -> "LogRow":
+    def of(cls, entry: dict[str, Any], cycle_numbers: dict[str, int] | None = None) -> "LogRow":
         status = str(entry.get("status", "")).lower()
         source, target, info = _dict(entry.get("sourceIdentity")), _dict(entry.get("targetIdentity")), _dict(entry.get("statusInfo"))
         props = [_text(_dict(p).get("displayName"), 80) for p in _list(entry.get("modifiedProperties"))]
         ids = [_text(i, 20) for i in _list(entry.get("exchangeIds"))]
         return cls(
             at=_text(entry.get("activityDateTime"), 40),
-            cycle=_text(entry.get("cycleId"), 60),
+            cycle=_cycle_label(entry.get("cycleId"), cycle_numbers or {}),
             action=_text(entry.get("provisioningAction"), 20),
             status=status if status in _STATUSES else "other",
             source=_text(source.get("displayName") or source.get("id"), 120),
@@ -243,6 +249,8 @@ def _simulation_view(run: RunResult, exchanges: dict[str, Exchange], limits: Lim
     data = run.simulation or {}
     log = [e for e in _list(data.get("log_tail")) if isinstance(e, dict)]
     rows = log[-limits.log_rows:]
+    cycles = [c for c in _list(data.get("cycles")) if isinstance(c, dict)]
+    numbers = {_text(c.get("cycleId"), 80): i for i, c in enumerate(cycles, 1)}
     wanted: list[str] = []
     for entry in rows:
         if str(entry.get("status", "")).lower() == "failure":
@@ -254,8 +262,8 @@ def _simulation_view(run: RunResult, exchanges: dict[str, Exchange], limits: Lim
     shown = wanted[: limits.simulation_exchanges]
     return SimulationView(
         data=data,
-        timeline=build_timeline([c for c in _list(data.get("cycles")) if isinstance(c, dict)]),
-        log_rows=[LogRow.of(e) for e in rows],
+        timeline=build_timeline(cycles),
+        log_rows=[LogRow.of(e, numbers) for e in rows],
         log_left_out=len(log) - len(rows),
         differences=[d for d in _list(data.get("differences")) if isinstance(d, dict)],
         escrow=[e for e in _list(data.get("escrow")) if isinstance(e, dict)],

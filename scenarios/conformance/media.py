@@ -16,12 +16,13 @@ AREA = "media"
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.1, §8.1", checklist=("HTTP-01",),
        fix="Send Content-Type: application/scim+json (a charset parameter is fine) on every JSON response.")
 def content_type_success(ctx: CheckContext) -> None:
-    user = ctx.create_user()
-    for ex in (ctx.get(f"{ctx.users}/{user['id']}"), ctx.get(ctx.users, params={"count": 1})):
-        ctx.expect_status(ex, 200)
+    created = post_and_track(ctx, ctx.users, ctx.user_body())
+    user = ctx.expect_resource(created, 201)
+    for ex in (created, ctx.get(f"{ctx.users}/{user['id']}"), ctx.get(ctx.users, params={"count": 1})):
+        ctx.expect_status(ex, 200, 201)
         ctype = ex.header("Content-Type")
         ctx.expect(is_scim_json(ctype), "application/scim+json", ctype, ex,
-                   message=f"GET answered Content-Type {ctype!r}, expected application/scim+json")
+                   message=f"{ex.method} answered Content-Type {ctype!r}, expected application/scim+json")
 
 
 @check(id="media.content-type-error", title="Error responses are application/scim+json",

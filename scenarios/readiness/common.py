@@ -37,9 +37,9 @@ ENTRA_FLAG = "aadOptscim062020"
 ENTRA_GROUP_URN = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
 
 
-def eq_query(attribute: str, value: str, safe: str = "@", extra: str = "") -> str:
+def eq_query(attribute: str, value: str, safe: str = "@", extra: str = "", op: str = "eq") -> str:
     """``filter=<attr>%20eq%20%22<value>%22`` encoded the way the IdPs send it (%20, %22)."""
-    text = f"filter={attribute}%20eq%20%22{quote(value, safe=safe)}%22"
+    text = f"filter={attribute}%20{op}%20%22{quote(value, safe=safe)}%22"
     return f"{text}&{extra}" if extra else text
 
 

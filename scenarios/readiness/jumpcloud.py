@@ -184,16 +184,3 @@ def user_delete(ctx: CheckContext) -> None:
     ctx.expect_status(ctx.get(path), 404, message="GET after DELETE did not answer 404")
     ex, body = _lookup_email(ctx, user["userName"])
     ctx.expect(ex.status == 404 or not ids(body), "no match", ids(body), ex, message="the deleted user is still listed")
-
-
-@check(id="jumpcloud.group-delete", title="DELETE /Groups/{id} answers 204 and the group is gone",
-       area=AREA, level=Level.MUST, suites=SUITE, requires=("groups",),
-       rests_on="JumpCloud groups deleted in JumpCloud (idp-behaviors §2, confirmed J2); RFC 7644 §3.6",
-       fix="Delete groups on DELETE: 204, then 404.",
-       idp_impact="Groups deleted in JumpCloud live on in the app with their access rights.")
-def group_delete(ctx: CheckContext) -> None:
-    group = ctx.create_group()
-    path = f"{ctx.groups}/{group['id']}"
-    ctx.expect_status(ctx.delete(path), 204)
-    ctx.forget(path)
-    ctx.expect_status(ctx.get(path), 404, message="GET after DELETE did not answer 404")

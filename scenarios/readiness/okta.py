@@ -221,3 +221,55 @@ def hard_delete(ctx: CheckContext) -> None:
     ctx.expect_status(ctx.delete(path), 204)
     ctx.forget(path)
     ctx.expect_status(ctx.get(path), 404, message="GET after DELETE did not answer 404")
+
+
+@check(id="idp.group-delete", title="DELETE /Groups/{id} answers 204 and the group is gone",
+       area="idp", level=Level.MUST, suites=("entra", "jumpcloud", "okta"), requires=("groups",),
+       rests_on="Group delete: JumpCloud (confirmed J2), Okta 'delete in target app' (confirmed O1), "
+                "Entra ID (exists, E1; trigger unconfirmed) (idp-behaviors §2, §3, §5); RFC 7644 §3.6",
+       fix="Delete groups on DELETE: 204, then 404.",
+       idp_impact="Groups deleted in the IdP live on in the app with their access rights; the IdP logs a failure.")
+def group_delete(ctx: CheckContext) -> None:
+    group = ctx.create_group()
+    path = f"{ctx.groups}/{group['id']}"
+    ctx.expect_status(ctx.delete(path), 204)
+    ctx.forget(path)
+    ctx.expect_status(ctx.get(path), 404, message="GET after DELETE did not answer 404")
+
+
+@check(id="okta.import-paging", title="Import: paging with startIndex/count visits every user once, with integer paging fields",
+       area=AREA, level=Level.MUST, suites=SUITE, requires=("filter",),
+       rests_on="Okta import: startIndex=1&count=100, 101, … until totalResults, stable order (idp-behaviors §3, confirmed O1)",
+       fix="Give list pages a stable order and integer startIndex, itemsPerPage and totalResults.",
+       idp_impact="Okta's import skips or duplicates app users, so matching and reconciliation go wrong.")
+def import_paging(ctx: CheckContext) -> None:
+    # Okta pages with count=100; the check pages with count=2 over its own users (selected by a
+    # filter so the target's other data does not matter) to exercise more than one page.
+    tag = ctx.unique("imp")
+    made = {ctx.create_user(userName=f"{tag}-{k}@example.com")["id"] for k in "abcde"}
+    seen: list[str] = []
+    start, total, ex = 1, None, None
+    for _ in range(10):  # bounded: 5 users, 2 per page
+        ex = ctx.get(ctx.users, query=eq_query("userName", tag, safe="", op="sw", extra=f"startIndex={start}&count=2"))
+        body = ctx.expect_list_response(ex)
+        for key in ("startIndex", "itemsPerPage", "totalResults"):
+            value = body.get(key)
+            ctx.expect(isinstance(value, int) and not isinstance(value, bool), f"{key} as an integer", value, ex)
+        total = body["totalResults"]
+        seen.extend(ids(body))
+        start += 2
+        if start > total:
+            break
+    ctx.expect(total == 5 and sorted(seen) == sorted(made), "each of the 5 users exactly once",
+               {"totalResults": total, "seen": seen}, ex, message="paging repeated or skipped users")
+
+
+@check(id="okta.spec-test-json", title="Okta's spec test POSTs as application/json and expects 201",
+       area=AREA, level=Level.MUST, suites=SUITE,
+       rests_on="Okta SCIM 2.0 spec test (idp-behaviors §3, confirmed O5); RFC 7644 §3.8",
+       fix="Accept request bodies sent as application/json as well as application/scim+json.",
+       idp_impact="Okta's spec test (required for an OIN listing) fails on user creation.")
+def spec_test_json(ctx: CheckContext) -> None:
+    ex = ctx.post(ctx.users, ctx.user_body(), content_type="application/json")
+    created = ctx.expect_resource(ex, 201)
+    ctx.created(f"{ctx.users}/{created['id']}")

@@ -319,3 +319,12 @@ def test_a_redirecting_target_is_told_to_use_the_final_url() -> None:
     result = run_suite(config_for("http://localhost"), registry=registry, http=following)
     assert result.exit_code == 2
     assert "redirects GET /Users (302 to https://sso.example.com/login)" in result.message
+
+
+def test_fake_checks_never_reach_the_global_registry() -> None:
+    from harness.checks import REGISTRY
+
+    registry = Registry()  # empty, hence falsy: it must still be the one registered into
+    add(registry, "fake.private", passes)
+    assert [s.id for s in registry.all()] == ["fake.private"]
+    assert not [s.id for s in REGISTRY.all() if s.id.startswith("fake.")]

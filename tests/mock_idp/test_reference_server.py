@@ -226,3 +226,24 @@ def test_429_is_escrowed_by_default_and_retried_when_the_profile_says_so() -> No
     patient = run_inprocess(make_app("rate-limit-429"), "entra", users=20, groups=2, churn=False, scope="all",
                             profile_overrides={"rate_limit_retries": 2})
     assert patient.exit_code == 0, patient.reason
+
+
+@pytest.mark.socket
+def test_test_connection_command_over_a_socket() -> None:
+    from click.testing import CliRunner
+
+    from mock_idp import commands
+
+    app = make_app()
+    with serve(app) as url:
+        ok = CliRunner().invoke(commands.test_connection, ["--idp", "jumpcloud", "--target", url, "--token", TOKEN])
+        bad_token = CliRunner().invoke(commands.test_connection, ["--idp", "entra", "--target", url, "--token", "nope"])
+    assert ok.exit_code == 0 and "test connection passed" in ok.output, ok.output
+    assert "POST" in ok.output and "DELETE" in ok.output
+    with TestClient(app, base_url="http://testserver") as http:
+        left = http.get("/Users", headers={"Authorization": f"Bearer {TOKEN}"}).json()
+    assert left["totalResults"] == 0  # JumpCloud's test user was deleted again
+    assert bad_token.exit_code == 2 and "rejected the credentials" in bad_token.output and "nope" not in bad_token.output
+    with serve(make_app("not-found-on-empty-filter")) as url:
+        refused = CliRunner().invoke(commands.test_connection, ["--idp", "entra", "--target", url, "--token", TOKEN])
+    assert refused.exit_code == 2 and "404" in refused.output

@@ -302,3 +302,12 @@ def test_scaled_speed_really_waits_a_fraction(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - started
     assert result.exit_code == 0
     assert 0.2 < elapsed < 5  # 2.4 virtual hours at 28,800x is about 0.3 s of real waiting
+
+
+def test_bad_mapping_or_scenario_cannot_start(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"events": [{"at": "tomorrow", "kind": "hire"}]}')
+    result = run("entra", FakeScim(), scenario=bad)
+    assert result.exit_code == 2 and "'at' must be" in result.reason
+    result = run("entra", FakeScim(), mapping=str(tmp_path / "missing.json"))
+    assert result.exit_code == 2 and "cannot read mapping file" in result.reason

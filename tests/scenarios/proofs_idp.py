@@ -99,7 +99,6 @@ PROOFS: dict[str, Proof] = {
     "jumpcloud.member-remove-value-list": Proof(quirks=("remove-members-empties-group",), expect="did not remove exactly"),
     "jumpcloud.group-lookup-and-rename": Proof(fault=b.eq_becomes_pr("displayName"), expect="expected ["),
     "jumpcloud.user-delete": Proof(quirks=("deleted-still-listed",), expect="still listed"),
-    "jumpcloud.group-delete": Proof(fault=f.set_status(200, "DELETE", f.GROUP, when=204), expect="200"),
     # -- Okta -------------------------------------------------------------------------------
     "okta.test-connection": Proof(quirks=("no-pagination",), expect="count=2 returned"),
     "okta.groups-test-connection": Proof(fault=b.refuse(b.query_has("startIndex"), 400, "invalidValue", "GET", r"/Groups"),
@@ -123,5 +122,9 @@ PROOFS: dict[str, Proof] = {
     "idp.member-remove-filter": Proof(quirks=("ignore-member-remove-filter",), expect="did not remove exactly"),
     "idp.deactivated-user-visible": Proof(fault=b.edit_resources(_hide_inactive, path=r"/Users"),
                                           expect="no longer found"),
+    "idp.group-delete": Proof(fault=f.set_status(200, "DELETE", f.GROUP, when=204), expect="200"),
+    "okta.import-paging": Proof(fault=b.edit_params(b.set_param("startIndex", None)), expect="repeated or skipped"),
+    "okta.spec-test-json": Proof(fault=b.refuse(lambda req: (req.header("content-type") or "").startswith("application/json"),
+                                                415, None, "POST", f.USERS), expect="415"),
     "idp.hard-delete": Proof(quirks=("delete-returns-200",), expect="200"),
 }

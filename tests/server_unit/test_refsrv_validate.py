@@ -266,3 +266,16 @@ def test_replace_validates_like_create(users):
         prepare_replace(users, STORED, {"schemas": [USER_URN]})
     with pytest.raises(InvalidSyntax):
         prepare_replace(users, STORED, [])
+
+
+@pytest.mark.parametrize("lenient", [True, False, Leniency.none()])
+@pytest.mark.parametrize("schemas", [[], [ENTERPRISE_URN], ["http://schemas.microsoft.com/x"]])
+def test_schemas_without_base_urn_is_rejected(users, lenient, schemas):
+    """rfc-disagreements 'schemas.missing-base-400' (RFC 7643 §3, checklist SCH-04): a body whose
+    `schemas` lacks the core URN is 400 invalidValue, whatever the leniency, on create and replace."""
+    payload = {"schemas": schemas, "userName": "b"}
+    with pytest.raises(InvalidValue, match="must contain"):
+        prepare_create(users, payload, lenient=lenient)
+    existing = prepare_create(users, body()) | {"id": "1"}
+    with pytest.raises(InvalidValue, match="must contain"):
+        prepare_replace(users, existing, payload, lenient=lenient)
