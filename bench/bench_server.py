@@ -202,6 +202,12 @@ def operations(size: int, tag: str, ids: Callable[[int], str], names: Callable[[
     }
 
 
+def warm_up(port: int, ops: dict[str, Callable[[int], bytes]]) -> None:
+    """A few unmeasured requests of each kind first (caches, lazy imports, connection set-up)."""
+    for make in ops.values():
+        measure(port, lambda i, make=make: make(i + 900_000), 150)
+
+
 def row(label: str, m: dict) -> str:
     return (f"  {label:14} p50 {m['p50_ms']:7.2f} ms   p99 {m['p99_ms']:7.2f} ms   {m['rps']:7.0f} req/s"
             f"   n={m['n']}{'   errors=' + str(m['errors']) if m['errors'] else ''}")
@@ -227,6 +233,7 @@ def bench_reference(workdir: Path) -> dict[int, dict[str, dict]]:
         try:
             results[size] = {}
             ops = operations(size, f"s{size}", seed_user_id, seed_user_name)
+            warm_up(port, ops)
             for name, make in ops.items():
                 m = measure(port, make, N[name])
                 results[size][name] = m
@@ -243,7 +250,9 @@ def bench_ceiling() -> dict:
     port = _free_port()
     proc = start("ceiling", port)
     try:
-        return measure(port, lambda i: http_request("GET", "/Users/x"), 3000)
+        make = lambda i: http_request("GET", "/Users/x")  # noqa: E731
+        measure(port, make, 300)
+        return measure(port, make, 3000)
     finally:
         stop(proc)
 
@@ -268,6 +277,7 @@ def bench_scim2(size: int = 1000) -> dict[str, dict] | None:
                 ids.append(r.json()["id"])
         out = {}
         ops = operations(size, "p", lambda i: ids[i], lambda i: f"user{i:07d}@example.com", prefix="/v2", token=None)
+        warm_up(port, ops)
         for name, make in ops.items():
             m = measure(port, make, N[name])
             out[name] = m
@@ -282,8 +292,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
         print(f"reference server, {CONCURRENCY} keep-alive connections, {os.cpu_count()} cores")
         ref = bench_reference(Path(tmp))
-    print("\nempty-handler ceiling (Starlette + uvicorn, fixed JSON):")
-    ceiling = bench_ceiling()
+    print("\nempty-handler ceiling (Starlette + uvicorn, fixed JSON), measured twice, the faster kept:")
+    ceiling = max(bench_ceiling(), bench_ceiling(), key=lambda m: m["rps"])
     print(row("GET fixed", ceiling))
     print("\nscim2-server (in-memory storage, ASGI on uvicorn), 1,000 users:")
     peer = bench_scim2()

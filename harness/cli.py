@@ -7,11 +7,12 @@ pyproject.toml), so the harness never imports the reference server.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, NoReturn
@@ -97,17 +98,33 @@ def _auth_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _token(token: str | None, basic: str | None, header: str | None) -> str | None:
+    """The token, unless it only came from $SCIM_HARNESS_TOKEN while --basic/--header was given."""
+    source = click.get_current_context().get_parameter_source("token")
+    if (basic or header) and source is click.core.ParameterSource.ENVIRONMENT:
+        return None
+    return token
+
+
 def _usage(message: str) -> NoReturn:
     raise click.UsageError(message)
 
 
-def _on_sigterm_interrupt() -> None:
-    """CI cancels with SIGTERM: treat it as Ctrl-C so the run still cleans up."""
-    if threading.current_thread() is threading.main_thread():
-        def interrupt(signum: int, frame: Any) -> None:
-            raise KeyboardInterrupt
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """CI cancels with SIGTERM: treat it as Ctrl-C so the run still cleans up (restored after)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
 
-        signal.signal(signal.SIGTERM, interrupt)
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @main.command()
@@ -146,15 +163,16 @@ def run(target: str, token: str | None, basic: str | None, header: str | None, t
     creates is named with the run's prefix and removed afterwards, also on Ctrl-C.
     """
     try:
-        config = RunConfig.from_options(target=target, token=token, basic=basic, header=header, suites=suites,
+        config = RunConfig.from_options(target=target, token=_token(token, basic, header), basic=basic,
+                                         header=header, suites=suites,
                                          select=select, exclude=exclude, out=out, fail_on=fail_on, workers=workers,
                                          timeout=timeout, run_timeout=run_timeout, insecure=insecure, prefix=prefix)
     except ConfigError as exc:
         _usage(str(exc))
     _load_registry()
     writers = _writers(config.out)
-    _on_sigterm_interrupt()
-    result = run_suite(config, handlers=[ConsoleHandler(sys.stdout), *writers])
+    with _sigterm_as_interrupt():
+        result = run_suite(config, handlers=[ConsoleHandler(sys.stdout), *writers])
     code = result.exit_code
     for writer in writers:
         if writer.error:
@@ -217,7 +235,8 @@ def cleanup_command(target: str, token: str | None, basic: str | None, header: s
     """
     try:
         check_prefix(prefix)
-        the_target = make_target(target, token=token, basic=basic, header=header, timeout=timeout, insecure=insecure)
+        the_target = make_target(target, token=_token(token, basic, header), basic=basic, header=header,
+                                 timeout=timeout, insecure=insecure)
     except ConfigError as exc:
         _usage(str(exc))
     result = cleanup_prefix(the_target, prefix, dry_run=dry_run)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 from reference_server.store import SqliteStore
@@ -28,6 +29,14 @@ def redact_header(name: str, value: str) -> str:
         return value
     scheme, _, rest = value.partition(" ")
     return f"{scheme} {REDACTED}" if rest and name.lower().endswith("authorization") else REDACTED
+
+
+_SECRET_PARAMS = re.compile(r"((?:^|&)(?:access_token|token|api_key|apikey|password)=)[^&]*", re.IGNORECASE)
+
+
+def redact_query(query: str) -> str:
+    """Credentials some clients put in the URL (``?access_token=``) are redacted too."""
+    return _SECRET_PARAMS.sub(lambda m: m.group(1) + REDACTED, query)
 
 
 def _redact_json(value: Any) -> Any:
@@ -58,7 +67,7 @@ class Recorder:
         self.store = store
         self.body_limit = body_limit
         self._pending: list[dict[str, Any]] = []
-        self._scheduled = False
+        self._scheduled: asyncio.AbstractEventLoop | None = None
 
     def record(self, *, at: str, method: str, path: str, query: str, status: int, duration_ms: float,
                request_headers: list[tuple[str, str]], request_body: bytes,
@@ -66,25 +75,27 @@ class Recorder:
         req_text, t1 = bounded_body(request_body, self.body_limit)
         resp_text, t2 = bounded_body(response_body, self.body_limit)
         self._pending.append({
-            "at": at, "method": method, "path": path, "query": query[:4096], "status": status,
+            "at": at, "method": method, "path": path, "query": redact_query(query)[:4096], "status": status,
             "duration_ms": round(duration_ms, 3),
             "request_headers": [[k, redact_header(k, v)[:4096]] for k, v in request_headers],
             "request_body": req_text,
             "response_headers": [[k, redact_header(k, v)[:4096]] for k, v in response_headers],
             "response_body": resp_text, "truncated": int(t1 or t2)})
+        if self._scheduled is not None and self._scheduled.is_closed():
+            self._scheduled = None  # the loop that was to flush is gone (in-process test clients)
         if len(self._pending) >= FLUSH_EVERY:
             self.flush()
-        elif not self._scheduled:
+        elif self._scheduled is None:
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:
                 self.flush()
                 return
-            self._scheduled = True
+            self._scheduled = loop
             loop.call_later(FLUSH_DELAY, self.flush)
 
     def flush(self) -> None:
-        self._scheduled = False
+        self._scheduled = None
         pending, self._pending = self._pending, []
         if pending:
             self.store.add_recordings(pending)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +32,13 @@ def _atomic_write(path: Path, text: str) -> Path:
     # A target can send "\ud800" in JSON: a lone surrogate UTF-8 cannot encode. Written back as
     # the JSON escape it came from, so the file stays valid UTF-8 and valid JSON.
     data = text.encode("utf-8", "backslashreplace")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")  # created with the usual umask
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with open(tmp, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
 

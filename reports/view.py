@@ -44,6 +44,7 @@ class Limits:
 LEVELS: tuple[Limits, ...] = (
     Limits(),
     Limits(passing_body_chars=600, passing_headers=False, log_rows=1500),
+    Limits(passing_body_chars=250, passing_headers=False, log_rows=1500),
     Limits(passing_body_chars=300, compact_passing=True, log_rows=1500),
     Limits(body_chars=3000, compact_passing=True, log_rows=1000, curl_body_chars=4000),
     Limits(body_chars=1500, compact_passing=True, exchanges_per_check=8, log_rows=500,

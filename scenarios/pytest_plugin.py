@@ -22,6 +22,7 @@ suites (the project's own included).
 
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 from collections.abc import Generator, Iterable
@@ -86,7 +87,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("scim-harness", "SCIM conformance checks (scim-harness)")
     group.addoption("--scim-target", metavar="URL", default=None,
                     help="SCIM base URL to test; without it this plugin does nothing.")
-    group.addoption("--scim-token", metavar="T", default=None, help="Bearer token for the target.")
+    group.addoption("--scim-token", metavar="T", default=None,
+                    help="Bearer token for the target (default: $SCIM_HARNESS_TOKEN, which keeps it out of ps).")
     group.addoption("--scim-basic", metavar="USER:PASS", default=None, help="HTTP Basic credentials instead.")
     group.addoption("--scim-header", metavar="'NAME: VALUE'", default=None, help="A credential header instead.")
     group.addoption("--scim-suite", action="append", default=[], metavar="SUITE",
@@ -104,10 +106,12 @@ def pytest_configure(config: pytest.Config) -> None:
     target = config.getoption("scim_target", None)
     if not target:
         return  # inert
+    basic, header = config.getoption("scim_basic"), config.getoption("scim_header")
+    token = config.getoption("scim_token") or (None if basic or header else os.environ.get("SCIM_HARNESS_TOKEN"))
     try:
         run_config = RunConfig.from_options(
-            target=target, token=config.getoption("scim_token"), basic=config.getoption("scim_basic"),
-            header=config.getoption("scim_header"), suites=config.getoption("scim_suite") or ("all",),
+            target=target, token=token, basic=basic,
+            header=header, suites=config.getoption("scim_suite") or ("all",),
             select=config.getoption("scim_select"), exclude=config.getoption("scim_exclude"),
             timeout=config.getoption("scim_timeout"), insecure=config.getoption("scim_insecure"),
             fail_on=config.getoption("scim_fail_on"),

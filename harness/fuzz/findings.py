@@ -12,13 +12,14 @@ becomes one PASS result, so a clean run still says what was verified.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from harness.recorder import Exchange
 from harness.redact import REDACTED
 from harness.results import CheckResult, Level, Outcome, Step
 
-__all__ = ["Finding", "FAMILIES", "curl_line", "to_results", "category_of"]
+__all__ = ["Finding", "FAMILIES", "RawFailure", "curl_line", "to_results", "category_of", "group_failures"]
 
 #: Check family -> (title, what it rests on, how to fix). Keys are the categories of findings.
 FAMILIES: dict[str, tuple[str, str, str]] = {
@@ -110,13 +111,53 @@ def curl_line(exchange: Exchange) -> str:
     return " ".join(parts)
 
 
+@dataclass
+class RawFailure:
+    """One failing check on one generated request, as schemathesis reported it."""
+
+    check: str
+    message: str
+    method: str
+    template: str
+    status: int | None
+    url: str
+    body: bytes | None
+    content_type: str | None
+
+
+def group_failures(raws: list[RawFailure], redact: Callable[[str], str]) -> list[tuple[Finding, list[RawFailure]]]:
+    """Distinct findings: one per (category, method, path template), smallest request first."""
+    groups: dict[tuple[str, str, str], tuple[Finding, list[RawFailure]]] = {}
+    for raw in raws:
+        category = category_of(raw.check, raw.status)
+        key = (category, raw.method, raw.template)
+        if key not in groups:
+            groups[key] = (Finding(category=category, method=raw.method, template=raw.template,
+                                   message=redact(raw.message)[:500], status=raw.status, occurrences=0), [])
+        finding, members = groups[key]
+        finding.occurrences += 1
+        finding.checks.add(raw.check)
+        members.append(raw)
+    for finding, members in groups.values():
+        members.sort(key=lambda r: (len(r.body or b""), len(r.url)))
+    return list(groups.values())
+
+
 def _result_id(finding: Finding) -> str:
     return f"fuzz.{finding.category}:{finding.method} {finding.template}"
 
 
-def to_results(findings: list[Finding], requests: int) -> list[CheckResult]:
-    """PASS per clean family, FAIL per finding (sorted, so output is stable for a seed)."""
+def to_results(findings: list[Finding], requests: int, errors: list[str] | tuple[str, ...] = ()) -> list[CheckResult]:
+    """PASS per clean family, FAIL per finding (sorted, so output is stable for a seed), and one
+    ERROR when schemathesis itself hit errors (the verdict is then incomplete)."""
     out: list[CheckResult] = []
+    if errors:
+        out.append(CheckResult(
+            id="fuzz.engine", title="The fuzzer ran every operation", area="fuzz", level=Level.MUST,
+            outcome=Outcome.ERROR, rests_on="scim-harness", tags=["fuzz"],
+            fix="Not a finding about the target: the operations named were not (fully) tested.",
+            message=f"{len(errors)} error(s) while generating or sending: {errors[0]}"[:500],
+        ))
     found = {f.category for f in findings}
     for category, (title, rests_on, fix) in FAMILIES.items():
         if category not in found:

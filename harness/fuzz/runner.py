@@ -37,9 +37,9 @@ from harness.clock import Clock, SystemClock, isoformat
 from harness.config import check_prefix, public_url
 from harness.discovery import Discovery, discover
 from harness.fuzz import scim_checks
-from harness.fuzz.findings import Finding, category_of, to_results
+from harness.fuzz.findings import Finding, RawFailure, group_failures, to_results
 from harness.fuzz.openapi import build_openapi
-from harness.fuzz.shrink import UNIQUE_NAMES, Replayer, replay_from, shrink
+from harness.fuzz.shrink import UNIQUE_NAMES, Replay, Replayer, replay_from, shrink
 from harness.http import Target, TargetClient
 from harness.recorder import Exchange, Recorder
 from harness.results import RunResult
@@ -96,18 +96,6 @@ class Progress:
     stage: str = "discovery"  # discovery | fuzzing | shrinking | cleanup | done
 
 
-@dataclass
-class _Raw:
-    check: str
-    message: str
-    method: str
-    template: str
-    status: int | None
-    url: str
-    body: bytes | None
-    content_type: str | None
-
-
 def _could_not_test(client: TargetClient, discovery: Discovery) -> str | None:
     names = [rt.get("name") for rt in discovery.resource_types if isinstance(rt.get("schema"), str)]
     probe = client.get(discovery.endpoint("User") if discovery.resource_type("User") or not names
@@ -149,7 +137,7 @@ def _readable(doc: dict[str, Any]) -> dict[str, set[str]]:
     return out
 
 
-def _fixture_factory(replayer_ref: list[Replayer], doc: dict[str, Any], prefix: str) -> Callable[[str], str | None]:
+def _fixture_factory(replayer: Replayer, doc: dict[str, Any]) -> Callable[[str], str | None]:
     """Creates a minimal valid resource for a path template ``/X/{id}`` and returns its id."""
     schemas = doc["components"]["schemas"]
 
@@ -162,15 +150,13 @@ def _fixture_factory(replayer_ref: list[Replayer], doc: dict[str, Any], prefix: 
         schema = schemas[ref.rsplit("/", 1)[-1]]
         body: dict[str, Any] = {"schemas": schema["properties"]["schemas"]["enum"][0]}
         for name in schema.get("required", []):
-            prop = schema["properties"].get(name, {})
-            if name != "schemas" and prop.get("type") == "string":
+            if name != "schemas" and schema["properties"].get(name, {}).get("type") == "string":
                 body[name] = "fixture"
         if not any(k in body for k in UNIQUE_NAMES):
             body["displayName" if "displayName" in schema["properties"] else "userName"] = "fixture"
-        ex = replayer_ref[0].client.post(collection, json=replayer_ref[0].fresh(body))
+        ex = replayer.send(Replay("POST", collection, collection, body=body))  # tracked for cleanup
         created = ex.json_or_none()
         if ex.status == 201 and isinstance(created, dict) and isinstance(created.get("id"), str):
-            replayer_ref[0].created[f"{collection}/{quote(created['id'], safe='')}"] = prefix
             return str(created["id"])
         return None
 
@@ -232,10 +218,9 @@ def fuzz_target(
             return finish(2, message[:500], [], [], discovery, {})
         progress.stage = "shrinking"
         notify(progress)
-        replayer_ref: list[Replayer] = []
-        replayer = Replayer(client, config.prefix, session.created, _fixture_factory(replayer_ref, doc, config.prefix))
-        replayer_ref.append(replayer)
-        findings = _minimise(_group(raws, client.target.redactor().text), replayer, config, session)
+        replayer = Replayer(client, config.prefix, session.created, lambda template: None)
+        replayer.fixture = _fixture_factory(replayer, doc)
+        findings = _minimise(group_failures(raws, client.target.redactor().text), replayer, config, session)
     finally:
         progress.stage = "cleanup"
         notify(progress)
@@ -243,7 +228,7 @@ def fuzz_target(
         client.close()
     evidence = [ex for f in findings for ex in f.evidence]
     replays = replayer.sent if replayer is not None else 0
-    results = to_results(findings, requests + replays)
+    results = to_results(findings, requests + replays, errors)
     code = 1 if findings or errors else 0
     extra = {"requests": requests, "replays": replays, "engine_errors": errors[:20],
              "requests_per_second": round(requests / max(progress.elapsed, 1e-9), 1), "cleanup": swept}
@@ -254,7 +239,7 @@ def fuzz_target(
 
 
 def _run_engine(config: FuzzConfig, doc: dict[str, Any], session: scim_checks.Session, progress: Progress,
-                notify: Callable[[Progress], None], clock: Clock, t0: float) -> tuple[list[_Raw], int, list[str]]:
+                notify: Callable[[Progress], None], clock: Clock, t0: float) -> tuple[list[RawFailure], int, list[str]]:
     # A copy: schemathesis adds the links it infers to the document it is given.
     schema = schemathesis.openapi.from_dict(copy.deepcopy(doc), config=_schemathesis_config(config))
     counter = {"n": 0}
@@ -284,7 +269,7 @@ def _run_engine(config: FuzzConfig, doc: dict[str, Any], session: scim_checks.Se
                 with session.lock:
                     session.created[f"{case.operation.path}/{quote(body['id'], safe='')}"] = name
 
-    raws: list[_Raw] = []
+    raws: list[RawFailure] = []
     errors: list[str] = []
     scim_checks.activate(schema, session)
     progress.stage = "fuzzing"
@@ -312,7 +297,7 @@ def _run_engine(config: FuzzConfig, doc: dict[str, Any], session: scim_checks.Se
     return raws, session.requests, errors
 
 
-def _failures_of(event: Any) -> list[_Raw]:
+def _failures_of(event: Any) -> list[RawFailure]:
     out = []
     recorder = event.recorder
     for case_id, nodes in recorder.checks.items():
@@ -328,7 +313,7 @@ def _failures_of(event: Any) -> list[_Raw]:
             if request is not None:
                 content_type = next((v[0] if isinstance(v, list) else v for k, v in request.headers.items()
                                      if k.lower() == "content-type"), None)
-            out.append(_Raw(
+            out.append(RawFailure(
                 check=node.name, message=f"{failure.title}: {failure.message}".strip(": "),
                 method=case.method.upper(), template=str(case.operation.path),
                 status=response.status_code if response is not None else None,
@@ -338,25 +323,7 @@ def _failures_of(event: Any) -> list[_Raw]:
     return out
 
 
-def _group(raws: list[_Raw], redact: Callable[[str], str]) -> list[tuple[Finding, list[_Raw]]]:
-    """Distinct findings: one per (category, method, path template), smallest request first."""
-    groups: dict[tuple[str, str, str], tuple[Finding, list[_Raw]]] = {}
-    for raw in raws:
-        category = category_of(raw.check, raw.status)
-        key = (category, raw.method, raw.template)
-        if key not in groups:
-            groups[key] = (Finding(category=category, method=raw.method, template=raw.template,
-                                   message=redact(raw.message)[:500], status=raw.status, occurrences=0), [])
-        finding, members = groups[key]
-        finding.occurrences += 1
-        finding.checks.add(raw.check)
-        members.append(raw)
-    for finding, members in groups.values():
-        members.sort(key=lambda r: (len(r.body or b""), len(r.url)))
-    return list(groups.values())
-
-
-def _minimise(groups: list[tuple[Finding, list[_Raw]]], replayer: Replayer, config: FuzzConfig,
+def _minimise(groups: list[tuple[Finding, list[RawFailure]]], replayer: Replayer, config: FuzzConfig,
               session: scim_checks.Session) -> list[Finding]:
     base_path = config.target.base_path
     out = []

@@ -98,13 +98,24 @@ def _instant(value: str) -> datetime | None:
         return None
 
 
+def _unassigned(value: Any) -> bool:
+    """null, [], {} - and containers holding only those - carry no value (RFC 7643 §2.5)."""
+    if value is None or value == [] or value == {}:
+        return True
+    if isinstance(value, dict):
+        return all(_unassigned(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_unassigned(v) for v in value)
+    return False
+
+
 def contains_sent(sent: Any, read: Any) -> bool:
     """Whether ``read`` holds everything ``sent`` said (RFC 7643 §2.5: null and [] are unassigned).
 
     Objects: every sent key matches (names case-insensitively, RFC 7643 §2.1); lists: every
     sent item is matched by some read item; date-times compare as instants; the rest exactly.
     """
-    if sent is None or sent == [] or sent == {}:
+    if _unassigned(sent):
         return True
     if isinstance(sent, dict):
         if not isinstance(read, dict):
@@ -112,7 +123,8 @@ def contains_sent(sent: Any, read: Any) -> bool:
         lowered = {str(k).lower(): v for k, v in read.items()}
         return all(contains_sent(v, lowered.get(str(k).lower())) for k, v in sent.items())
     if isinstance(sent, list):
-        return isinstance(read, list) and all(any(contains_sent(s, r) for r in read) for s in sent)
+        items = [s for s in sent if not _unassigned(s)]
+        return isinstance(read, list) and all(any(contains_sent(s, r) for r in read) for s in items)
     if isinstance(sent, bool) or isinstance(read, bool):
         return sent is read
     if isinstance(sent, (int, float)) and isinstance(read, (int, float)):

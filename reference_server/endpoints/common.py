@@ -54,13 +54,17 @@ def _depth(value: Any, limit: int) -> int:
     return deepest
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON (RFC 8259)")
+
+
 async def read_json(request: Request) -> Any:
     """The request body as JSON; not JSON, or nested deeper than MAX_DEPTH -> 400 invalidSyntax."""
     raw = await request.body()
     if not raw.strip():
         raise InvalidSyntax("the request body is empty; a JSON object is required")
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
         raise InvalidSyntax(f"the request body is not valid JSON: {str(exc)[:200]}") from None
     if _depth(body, MAX_DEPTH) > MAX_DEPTH:

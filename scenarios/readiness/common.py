@@ -29,6 +29,7 @@ __all__ = [
     "entra_user_body",
     "ids",
     "members",
+    "guid",
 ]
 
 #: The flag an admin types onto Entra's Tenant URL to get RFC-compliant PATCH (seed 004, E2).

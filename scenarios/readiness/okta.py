@@ -146,6 +146,20 @@ def pathless_deactivate(ctx: CheckContext) -> None:
                {"active": got.get("active"), "userName": got.get("userName")}, ex)
 
 
+@check(id="okta.pathless-reactivate", title="Reactivation by PATCH {\"op\":\"replace\",\"value\":{\"active\":true}}",
+       area=AREA, level=Level.MUST, suites=SUITE, requires=("patch",),
+       rests_on="Okta reactivation, sent like deactivation (idp-behaviors §3, confirmed O1, O5)",
+       fix="Keep deactivated users addressable and apply a path-less replace with active:true.",
+       idp_impact="Users reactivated in Okta stay locked out of the app.")
+def pathless_reactivate(ctx: CheckContext) -> None:
+    user = ctx.create_user(active=False)
+    path = f"{ctx.users}/{user['id']}"
+    send_patch(ctx, path, {"op": "replace", "value": {"active": True}}, what="Okta's path-less reactivation",
+               content_type=OKTA_CONTENT_TYPE)
+    got, ex = read(ctx, path)
+    ctx.expect(got.get("active") is True, True, got.get("active"), ex, message="the user is still inactive")
+
+
 @check(id="okta.group-create-empty-members", title="Group push: POST with members:[] answers 201",
        area=AREA, level=Level.MUST, suites=SUITE, requires=("groups",),
        rests_on="Okta group push (idp-behaviors §6, confirmed O1)",

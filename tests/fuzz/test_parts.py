@@ -23,6 +23,8 @@ from harness.results import Outcome
     ({"emails": [{"value": "x"}]}, {"emails": [{"value": "x", "primary": False}]}, True),
     ({"emails": [{"value": "x"}]}, {"emails": []}, False),
     ({"title": None, "emails": []}, {}, True),  # null and [] are unassigned (RFC 7643 §2.5)
+    ({"members": [{}], "manager": {"value": None}}, {}, True),  # so are containers of nothing
+    ({"members": [{}, {"value": "1"}]}, {"members": []}, False),
     ({"active": True}, {"active": 1}, False),
     ({"n": 1}, {"n": 1.0}, True),
     ({"t": "2020-01-01T00:00:00Z"}, {"t": "2020-01-01T00:00:00+00:00"}, True),

@@ -133,7 +133,8 @@ def test_run_as_a_real_process(tmp_path: Path) -> None:
 
 
 @pytest.mark.socket
-def test_ctrl_c_on_a_real_process_cleans_up_and_still_writes_results(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])  # Ctrl-C, and a CI job being cancelled
+def test_ctrl_c_on_a_real_process_cleans_up_and_still_writes_results(tmp_path: Path, signame: str) -> None:
     import signal
     import time
 
@@ -150,7 +151,7 @@ def test_ctrl_c_on_a_real_process_cleans_up_and_still_writes_results(tmp_path: P
         while len(fake.store["Users"]) < 2 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)  # test edge: wait until the run has created something of its own
         assert proc.poll() is None, "the run ended before it could be interrupted"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(getattr(signal, signame))
         out, err = proc.communicate(timeout=120)
         left = [u["userName"] for u in fake.store["Users"].values()]
     assert proc.returncode == 2, out + err
@@ -160,3 +161,12 @@ def test_ctrl_c_on_a_real_process_cleans_up_and_still_writes_results(tmp_path: P
     assert any(r["message"].startswith("not judged: the run was interrupted") for r in data["results"])
     assert left == ["not-ours@example.com"], "everything the run created was removed, nothing else"
     assert_no_token(tmp_path, out, err)
+
+
+def test_basic_wins_over_a_token_from_the_environment() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    res = CliRunner().invoke(main, ["cleanup", "--target", url, "--basic", "u:p", "--prefix", "sh-x1-", "--timeout", "1"],
+                             env={"SCIM_HARNESS_TOKEN": TOKEN})
+    assert res.exit_code == 2 and "could not list" in res.output  # it tried, with Basic; no "one way" error
+    res = CliRunner().invoke(main, ["cleanup", "--target", url, "--token", "t", "--basic", "u:p", "--prefix", "sh-x1-"])
+    assert res.exit_code == 2 and "give one way to authenticate" in res.output

@@ -102,3 +102,12 @@ def test_inert_without_a_target(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert "scim-harness::" not in result.stdout.str()
+
+
+def test_the_token_can_come_from_the_environment(pytester: pytest.Pytester, live: tuple[str, FakeScim],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    url, _ = live
+    monkeypatch.setenv("SCIM_HARNESS_TOKEN", TOKEN)
+    result = pytester.runpytest("--scim-target", url, "--scim-select", "auth.missing-credentials-401",
+                                "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)

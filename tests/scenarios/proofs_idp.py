@@ -114,6 +114,8 @@ PROOFS: dict[str, Proof] = {
     "okta.put-deactivate": Proof(fault=f.edit_request_json(_force_active, "PUT", f.USER), expect="true"),
     "okta.pathless-deactivate": Proof(fault=b.refuse(b.patch_has(lambda op: "path" not in op), 400, "noTarget", "PATCH"),
                                       expect="path-less deactivation answered 400"),
+    "okta.pathless-reactivate": Proof(fault=b.map_ops(lambda op: {**op, "value": {"active": False}}
+                                                      if op.get("value") == {"active": True} else op), expect="still inactive"),
     "okta.group-create-empty-members": Proof(fault=b.refuse(_body_has(lambda body: body.get("members") == []), 400,
                                                             "invalidValue", "POST", f.GROUPS), expect="400"),
     "okta.group-push-patch": Proof(fault=b.map_ops(lambda op: None if b.op_is(op, "replace") and "path" not in op else op),

@@ -81,10 +81,13 @@ def test_the_entra_probe_is_encoded_like_entra(entra_run) -> None:
 
 @pytest.mark.parametrize("suite", ["jumpcloud", "okta"])
 def test_suite_passes_over_a_socket(suite: str) -> None:
-    with serve(reference_app()) as base:
+    log = QueryLog(reference_app())
+    with serve(log) as base:
         results = run_suite(base, suite)
     assert len(results) >= 10
     assert not_passed(results) == {}
+    if suite == "okta":  # Okta's Test API Credentials call goes out exactly as Okta sends it
+        assert ("GET", "/Users", "startIndex=1&count=2") in log.seen
 
 
 def test_a_real_defect_fails_over_the_wire() -> None:

@@ -91,3 +91,9 @@ def test_settings_repr_hides_credentials():
     from reference_server.settings import ServerSettings
     text = repr(ServerSettings(tokens=("hunter2-token",), basic=("u", "hunter2-pass")))
     assert "hunter2" not in text
+
+
+def test_nan_and_infinity_are_not_json(c):
+    r = c.post("/Users", content='{"schemas": ["%s"], "userName": "n", "x": NaN}' % USER,
+               headers={"content-type": "application/json"})
+    assert is_scim_error(r, 400, "invalidSyntax")

@@ -36,3 +36,13 @@ def test_recording_can_be_switched_off():
     c = client(record=False)
     c.get("/Users")
     assert c.scim.store.recordings() == []
+
+
+def test_query_credentials_redacted_and_flush_survives_closed_loops():
+    c = client()
+    c.get("/Users?access_token=leaky-secret&count=1")
+    c.get("/Users")
+    c.scim.recorder.record(at="t", method="GET", path="/x", query="", status=200, duration_ms=1, request_headers=[],
+                           request_body=b"", response_headers=[], response_body=b"")  # no running loop: flushed now
+    recs = c.scim.store.recordings()
+    assert len(recs) == 3 and recs[0]["query"] == "access_token=[REDACTED]&count=1"
