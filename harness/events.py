@@ -15,8 +15,10 @@ interleave, but ``index`` is always the check's place in registry order, and the
 unreachable, credentials refused, discovery unusable), DiscoveryFinished has
 ``usable=False`` and RunFinished follows directly (exit code 2).
 
-Handlers are called one at a time (the dispatcher holds a lock), from the runner's threads.
-A handler that raises is reported on :attr:`EventBus.errors` and never stops the run.
+Handlers are called one at a time (the dispatcher holds a lock), from the runner's threads
+(CheckStarted from the worker running the check; the others from the main thread). A
+handler that raises is reported on :attr:`EventBus.errors` (and in results.json as
+``options.handler_errors`` when it happened before RunFinished) and never stops the run.
 
 Writing a handler::
 

@@ -313,7 +313,7 @@ def _execute(specs: list[CheckSpec], session: RunSession, bus: EventBus, progres
             else:
                 wait_for = None if deadline is None else deadline - now
             done, _ = wait(running, timeout=wait_for, return_when=FIRST_COMPLETED)
-            for future in done:
+            for future in sorted(done, key=running.__getitem__):  # several at once: registry order
                 index = running.pop(future)
                 result = future.result()  # run_check never raises for anything a check does
                 progress.results[index] = result

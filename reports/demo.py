@@ -194,11 +194,14 @@ class ReferenceServer:
 # -- the parts ------------------------------------------------------------------------------
 def write_run(run: RunResult, directory: Path) -> list[Path]:
     """results.json (the source of truth), junit.xml and report.html for one run."""
-    files = [
-        write_results(run, directory / "results.json"),
-        write_junit(run, directory / "junit.xml"),
-        write_html(run, directory / "report.html"),
-    ]
+    try:
+        files = [
+            write_results(run, directory / "results.json"),
+            write_junit(run, directory / "junit.xml"),
+            write_html(run, directory / "report.html"),
+        ]
+    except OSError as exc:
+        raise DemoError(f"cannot write the reports into {directory}: {exc.strerror or exc}") from None
     log = directory / "provisioning.jsonl"
     if log.exists():
         files.append(log)

@@ -79,6 +79,8 @@ def _print_summary(result: RunResult) -> None:
               help="Generated examples per operation and phase.")
 @click.option("--time-limit", type=click.FloatRange(min=1), default=60.0, show_default=True, metavar="S",
               help="Seconds of generation (shrinking and cleanup come after).")
+@click.option("--max-requests", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Stop generating after about N requests (a count bound beside the time limit).")
 @click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=None, metavar="S",
               help="Seed for a reproducible run (printed when not given).")
 @click.option("--timeout", type=click.FloatRange(min=0.05), default=10.0, show_default=True, metavar="S",
@@ -89,7 +91,8 @@ def _print_summary(result: RunResult) -> None:
               help="Where results.json (and junit.xml) go.")
 @click.option("--emit-openapi", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write the OpenAPI description built from the target's discovery.")
-def fuzz(target: str, token: str | None, basic: str | None, max_examples: int, time_limit: float, seed: int | None,
+def fuzz(target: str, token: str | None, basic: str | None, max_examples: int, time_limit: float,
+         max_requests: int | None, seed: int | None,
          timeout: float, insecure: bool, prefix: str | None, out: Path, emit_openapi: Path | None) -> None:
     """Throw thousands of generated requests at a SCIM endpoint; report what crashes it or breaks the contract.
 
@@ -118,7 +121,8 @@ def fuzz(target: str, token: str | None, basic: str | None, max_examples: int, t
         extra: dict[str, Any] = {"seed": seed} if seed is not None else {}
         if prefix:
             extra["prefix"] = check_prefix(prefix)
-        config = FuzzConfig(the_target, max_examples=max_examples, time_limit=time_limit, **extra)
+        config = FuzzConfig(the_target, max_examples=max_examples, time_limit=time_limit, max_requests=max_requests,
+                            **extra)
     except (ConfigError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"fuzzing {plain(target, 200)} (seed {config.seed}, prefix {config.prefix}, "

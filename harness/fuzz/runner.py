@@ -222,9 +222,11 @@ def fuzz_target(
         replayer.fixture = _fixture_factory(replayer, doc)
         findings = _minimise(group_failures(raws, client.target.redactor().text), replayer, config, session)
     finally:
-        progress.stage = "cleanup"
-        notify(progress)
-        swept = _cleanup(client, config.prefix, session, discovery) if session is not None else {}
+        swept: dict[str, Any] = {}
+        if session is not None:  # something may have been created: remove it, whatever happened
+            progress.stage = "cleanup"
+            notify(progress)
+            swept = _cleanup(client, config.prefix, session, discovery)
         client.close()
     evidence = [ex for f in findings for ex in f.evidence]
     replays = replayer.sent if replayer is not None else 0

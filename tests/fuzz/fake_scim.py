@@ -53,9 +53,11 @@ def error(status: int, detail: str, scim_type: str | None = None) -> Response:
 class FakeScim:
     """State plus the ASGI app (``.app``). ``requests`` counts what it answered."""
 
-    def __init__(self, token: str = "test-token", crash_on_unknown: bool = False) -> None:
+    def __init__(self, token: str = "test-token", crash_on_unknown: bool = False,
+                 crash_on_empty_filter: bool = False) -> None:
         self.token = token
         self.crash_on_unknown = crash_on_unknown
+        self.crash_on_empty_filter = crash_on_empty_filter  # 500 on GET /Users?filter= (empty)
         self.users: dict[str, dict[str, Any]] = {}
         self.requests = 0
         self._ids = itertools.count(1)
@@ -149,6 +151,8 @@ class FakeScim:
             return error(401, "unauthorized")
         if request.method == "GET":
             q = request.query_params
+            if self.crash_on_empty_filter and q.get("filter") == "":
+                return Response("Internal Server Error", 500, media_type="text/plain")
             return self._list(q.get("filter"), q.get("startIndex"), q.get("count"))
         checked = self._validate(await self._body(request), None)
         if isinstance(checked, Response):

@@ -100,14 +100,14 @@ def _server_ids(log: str) -> list[str]:
 def test_same_seed_same_requests_and_same_log(tmp_path: Path) -> None:
     apps = [make_app(), make_app()]
     for n, app in enumerate(apps):
-        run_inprocess(app, "entra", tmp_path / str(n), users=200, groups=20, days=3)
+        run_inprocess(app, "entra", tmp_path / str(n), users=150, groups=15, days=2)
     logs = [(tmp_path / str(n) / "provisioning.jsonl").read_text() for n in (0, 1)]
     ids = [_server_ids(log) for log in logs]
-    assert len(ids[0]) == len(ids[1]) > 200 and ids[0] != ids[1]  # the server picks random ids...
+    assert len(ids[0]) == len(ids[1]) > 150 and ids[0] != ids[1]  # the server picks random ids...
     # ...everything else is byte for byte the same
     assert _canonical_ids(logs[0], ids[0]) == _canonical_ids(logs[1], ids[1])
     first, second = (recorded(app) for app in apps)
-    assert len(first) == len(second) > 400
+    assert len(first) == len(second) > 300
     canon = [_canonical_ids(json.dumps(r), i) for r, i in zip((first, second), ids)]
     assert canon[0] == canon[1]
 

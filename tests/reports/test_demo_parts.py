@@ -33,3 +33,13 @@ def test_a_server_that_will_not_start_is_a_clear_error_without_the_token(tmp_pat
     assert token not in message and "token from env: [REDACTED]" in message  # in the env, redacted in logs
     assert "--token" not in message  # never on the command line
     assert server.process is None
+
+
+def test_an_unwritable_output_is_a_demo_error(tmp_path: Path) -> None:
+    from reports.demo import write_run
+    from tests.reports.fixtures import failing_run
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(DemoError, match="cannot write the reports"):
+        write_run(failing_run(), blocker / "conformance")

@@ -47,3 +47,15 @@ def test_python_m_help():
     out = subprocess.run([sys.executable, "-m", "reference_server", "--help"], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0 and "--token" in out.stdout and "Example" in out.stdout
+
+
+def test_seed_users_are_served(tmp_path):
+    from datetime import datetime, timezone
+
+    from reference_server.seed import seed_user_id, seed_user_name, seed_users
+    c = client(db=str(tmp_path / "s.db"))
+    assert seed_users(c.scim.store, 50, datetime(2026, 1, 1, tzinfo=timezone.utc)) == 50
+    assert c.get("/Users?count=0").json()["totalResults"] == 50
+    got = c.get("/Users", params={"filter": f'userName eq "{seed_user_name(7).upper()}"'}).json()["Resources"]
+    assert [u["id"] for u in got] == [seed_user_id(7)]
+    assert c.post("/Users", json={"schemas": [USER], "userName": seed_user_name(3)}).status_code == 409
