@@ -329,12 +329,13 @@ def bench_scim2(size: int = 1000) -> dict[str, dict] | None:
 
 def main() -> None:
     total = time.perf_counter()
+    ceiling_before = bench_ceiling()  # the ceiling is measured before and after; the faster is kept
     with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
         print(f"reference server, {CONCURRENCY} keep-alive connections, {os.cpu_count()} cores, "
               f"load average {os.getloadavg()[0]:.1f}; each figure is the best of {ROUNDS} rounds")
         ref = bench_reference(Path(tmp))
-    print(f"\nempty-handler ceiling (Starlette + uvicorn, fixed JSON), best of {ROUNDS + 1} rounds:")
-    ceiling = bench_ceiling()
+    print(f"\nempty-handler ceiling (Starlette + uvicorn, fixed JSON), best of {ROUNDS + 1} rounds, before and after:")
+    ceiling = max(ceiling_before, bench_ceiling(), key=lambda m: m["rps"])
     print(row("GET fixed", ceiling))
     print("\nscim2-server (in-memory storage, ASGI on uvicorn), 1,000 users:")
     peer = bench_scim2()

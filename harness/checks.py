@@ -62,6 +62,7 @@ BULK_RESPONSE_URN = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
 SUITES = ("rfc", "entra", "jumpcloud", "okta")
 _ID_RE = re.compile(r"^[a-z][a-z0-9]*(?:[.-][a-z0-9]+)*$")
 SEEN_LIMIT = 400  # characters of a seen value kept in a finding
+TRANSIENT = (429, 503)  # statuses that mean "try later", not "wrong"
 
 
 # -- outcomes as exceptions ---------------------------------------------------------------
@@ -349,6 +350,13 @@ class CheckContext:
 
     def expect_status(self, ex: Exchange, *statuses: int, message: str = "") -> Exchange:
         self.expect_answer(ex)
+        if ex.status in TRANSIENT and ex.status not in statuses:
+            # Rate limiting or a passing outage says nothing about conformance: not judged.
+            retry = ex.header("Retry-After")
+            raise CouldNotJudge(
+                f"{ex.method} answered {ex.status}" + (f" (Retry-After: {retry})" if retry else "") + "; not judged",
+                ex,
+            )
         if ex.status not in statuses:
             want = " or ".join(str(s) for s in statuses)
             detail = ""

@@ -170,6 +170,8 @@ def run(target: str, token: str | None, basic: str | None, header: str | None, t
     except ConfigError as exc:
         _usage(str(exc))
     _load_registry()
+    if not REGISTRY.select(config.suites, config.select, config.exclude):
+        _usage("no check matches this --suite/--select/--exclude (see: scim-harness scenarios list)")
     writers = _writers(config.out)
     with _sigterm_as_interrupt():
         result = run_suite(config, handlers=[ConsoleHandler(sys.stdout), *writers])

@@ -141,6 +141,9 @@ class ConsoleHandler:
                         self._print(f"        fix:      {plain(r.fix, 300)}")
         s = run.summary
         self._print("")
+        if not run.results and run.exit_code == 2:  # could not test: the reason was printed with the discovery line
+            self._print(f"{self._paint('COULD NOT TEST', '31')} (exit {run.exit_code}): nothing was judged")
+            return
         if run.message:
             self._print(plain(run.message, 400))
         verdict = {0: self._paint("OK", "32"), 1: self._paint("FINDINGS", "31"), 2: self._paint("COULD NOT TEST", "31")}

@@ -266,6 +266,7 @@ class TargetClient:
                 content=body,
                 headers=all_headers,
                 timeout=httpx.Timeout(wait),
+                follow_redirects=False,  # even on injected clients (TestClient follows by default)
             ) as response:
                 status = response.status_code
                 response_headers = list(response.headers.multi_items())

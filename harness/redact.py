@@ -28,6 +28,12 @@ SENSITIVE_HEADERS = frozenset(
 )
 
 
+#: Distinct header lists remembered by :meth:`Redactor.headers` before the memo is cleared.
+_HEADER_CACHE_SIZE = 256
+#: Longer header lists (a hostile target's) are redacted without being remembered.
+_HEADER_CACHE_WIDTH = 16
+
+
 class Redactor:
     """Replaces known secrets and credential headers with :data:`REDACTED`.
 
@@ -47,18 +53,43 @@ class Redactor:
         # Longest first so that a secret containing another is replaced whole.
         self._secrets: tuple[str, ...] = tuple(sorted(found, key=len, reverse=True))
         self._headers = SENSITIVE_HEADERS | {h.lower() for h in extra_headers}
+        self._header_cache: dict[tuple[tuple[str, str], ...], list[tuple[str, str]]] = {}
 
     @property
     def secrets(self) -> tuple[str, ...]:
         return self._secrets
 
     def text(self, value: str) -> str:
+        # Longest secret first, each replaced everywhere before the next is looked for: the
+        # ``in`` test is a C scan, so with one or two secrets this beats any regex.
         for secret in self._secrets:
             if secret in value:
                 value = value.replace(secret, REDACTED)
         return value
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Each header with a credential value masked (the scheme kept) and secrets redacted.
+
+        A client sends the same few header lists thousands of times, so results are memoised
+        per distinct list (bounded); the values are computed by :meth:`_headers_uncached` either way.
+        """
+        key = headers if isinstance(headers, tuple) else tuple(headers)
+        if not key:
+            return []
+        if len(key) > _HEADER_CACHE_WIDTH:
+            return self._headers_uncached(key)
+        try:
+            cached = self._header_cache.get(key)
+        except TypeError:  # pairs given as lists: not hashable, not memoised
+            return self._headers_uncached(key)
+        if cached is None:
+            cached = self._headers_uncached(key)
+            if len(self._header_cache) >= _HEADER_CACHE_SIZE:
+                self._header_cache.clear()
+            self._header_cache[key] = cached
+        return list(cached)
+
+    def _headers_uncached(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
         for name, value in headers:
             if name.lower() in self._headers:

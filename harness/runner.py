@@ -357,7 +357,7 @@ def _sweep(session: RunSession, bus: EventBus) -> None:
     from harness.cleanup import cleanup  # local: cleanup is a peer module, used only here
 
     try:
-        swept = cleanup(session.housekeeping_client(), session.config.prefix)
+        swept = cleanup(session.housekeeping_client(), session.config.prefix, discovery=session.discovery)
     except KeyboardInterrupt:
         bus.emit(Notice(at=bus.now(), level="warning",
                         text=f"cleanup skipped; remove leftovers with: scim-harness cleanup --prefix {session.config.prefix}"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import deque
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -52,6 +52,8 @@ class ProvisioningLog:
         self._file: IO[str] | None = path.open("w", encoding="utf-8", newline="\n") if path else None
         # changeIds: a UUID per job, then counted (cheaper than hashing each one; still stable)
         self._base = uuid.uuid5(_NAMESPACE, job_id).int & ~((1 << 64) - 1)
+        self._second: datetime | None = None  # the last second stamped, and its text
+        self._prefix = ""
 
     def close(self) -> None:
         if self._file is not None:
@@ -71,15 +73,20 @@ class ProvisioningLog:
         self.count += 1
         object_id, display, kind = source
         steps = [
-            _step("import", "import", "success", f"Received {kind} '{display}' from {self.source_system}"),
-            _step("scoping", "scoping", "success", f"{kind} '{display}' is in scope or was provisioned before"),
+            {"name": "import", "provisioningStepType": "import", "status": "success",
+             "description": f"Received {kind} '{display}' from {self.source_system}", "details": {}},
+            {"name": "scoping", "provisioningStepType": "scoping", "status": "success",
+             "description": f"{kind} '{display}' is in scope or was provisioned before", "details": {}},
         ]
-        steps.extend(_step(n, t, s, d) for n, t, s, d in result.steps)
+        for n, t, s, d in result.steps:
+            steps.append(_step(n, t, s, d))
+        # str(uuid.UUID(int=…)) spelled out: the same 8-4-4-4-12 hex text without a UUID object
+        h = f"{self._base | self.count:032x}"
         entry: dict[str, Any] = {
             "cycleId": cycle_id,
-            "changeId": str(uuid.UUID(int=self._base | self.count)),
+            "changeId": f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}",
             "jobId": self.job_id,
-            "activityDateTime": isoformat(at),
+            "activityDateTime": self._stamp(at),
             "durationInMilliseconds": duration_ms,
             "provisioningAction": result.action,
             "status": result.status,
@@ -105,6 +112,15 @@ class ProvisioningLog:
             self._file.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
         self.tail.append(entry)
         return entry
+
+    def _stamp(self, moment: datetime) -> str:
+        """``isoformat(moment)``; the date and second are formatted once per second of clock time."""
+        if moment.tzinfo is not timezone.utc:
+            return isoformat(moment)
+        second = moment.replace(microsecond=0)
+        if self._second != second:
+            self._second, self._prefix = second, isoformat(second)[:-4]  # "…T09:00:01."
+        return f"{self._prefix}{moment.microsecond // 1000:03d}Z"
 
 
 def _step(name: str, kind: str, status: str, description: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -50,6 +51,12 @@ class Mapping:
     required: bool = False
     reference: bool = False
 
+    def __post_init__(self) -> None:
+        # The source name when evaluating is a plain lookup (a direct mapping to a non-boolean
+        # target), so the hot loops in MappingSet can skip evaluate(); None otherwise.
+        plain = self.type == "direct" and self.target not in BOOLEAN_TARGETS
+        object.__setattr__(self, "_plain_source", (self.source or "") if plain else None)
+
     def evaluate(self, attributes: dict[str, Any], on_create: bool) -> Any:
         if self.type == "constant":
             value = self.value
@@ -77,8 +84,15 @@ class MappingSet:
 
     def matching(self, kind: str) -> list[Mapping]:
         """Matching mappings in precedence order (E6: one attribute per query, first hit wins)."""
-        items = self.user if kind == "User" else self.group
-        return sorted((m for m in items if m.matching), key=lambda m: m.precedence)
+        return list(self._matching_user if kind == "User" else self._matching_group)
+
+    @cached_property
+    def _matching_user(self) -> tuple[Mapping, ...]:
+        return tuple(sorted((m for m in self.user if m.matching), key=lambda m: m.precedence))
+
+    @cached_property
+    def _matching_group(self) -> tuple[Mapping, ...]:
+        return tuple(sorted((m for m in self.group if m.matching), key=lambda m: m.precedence))
 
     def apply(self, kind: str, attributes: dict[str, Any], on_create: bool) -> tuple[dict[str, Any], list[str]]:
         """``({target path: value}, [missing required targets])``; nulls are never included."""
@@ -87,7 +101,13 @@ class MappingSet:
         for m in self.user if kind == "User" else self.group:
             if m.apply == "create" and not on_create:
                 continue
-            value = m.evaluate(attributes, on_create)
+            source = m._plain_source  # type: ignore[attr-defined]
+            if source is not None and not (on_create and m.default is not None):
+                value = attributes.get(source)  # evaluate() for a plain lookup, inlined
+                if value == "" or value == []:
+                    value = None
+            else:
+                value = m.evaluate(attributes, on_create)
             if value is None:
                 if m.required:
                     missing.append(m.target)
@@ -104,7 +124,13 @@ class MappingSet:
         update: dict[str, Any] = {}
         missing: list[str] = []
         for m in self.user if kind == "User" else self.group:
-            value = m.evaluate(attributes, on_create=False)
+            source = m._plain_source  # type: ignore[attr-defined]
+            if source is not None:
+                value = attributes.get(source)  # evaluate(on_create=False) for a plain lookup, inlined
+                if value == "" or value == []:
+                    value = None
+            else:
+                value = m.evaluate(attributes, on_create=False)
             if value is not None:
                 create[m.target] = value
                 if m.apply == "always":

@@ -50,14 +50,11 @@ class _RecentRecorder(Recorder):
         self.limit = limit
         self.dropped = 0
 
-    def record(self, **kwargs: Any) -> Any:
-        exchange = super().record(**kwargs)
+    def _kept(self) -> None:  # under the recorder's lock, after each append
         if len(self._exchanges) > self.limit * 2:  # trim in chunks: O(1) amortised
-            with self._lock:
-                cut = len(self._exchanges) - self.limit
-                del self._exchanges[:cut]
-                self.dropped += cut
-        return exchange
+            cut = len(self._exchanges) - self.limit
+            del self._exchanges[:cut]
+            self.dropped += cut
 
 
 @dataclass(frozen=True)

@@ -46,33 +46,39 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return ScimResponse(err.to_body(), status_code=err.status)
 
 
+def _dispatch(handlers: dict[str, Any]) -> Any:
+    """One endpoint per path that picks the handler by method (Starlette answers 405 for others)."""
+    if len(handlers) == 1:
+        return next(iter(handlers.values()))
+
+    async def endpoint(request: Request) -> Response:
+        return await handlers[request.method if request.method != "HEAD" else "GET"](request)
+    return endpoint
+
+
 def _routes() -> list[Route]:
-    routes = [
-        Route("/ServiceProviderConfig", discovery.get_spc, methods=["GET"]),
-        Route("/ResourceTypes", discovery.list_resource_types, methods=["GET"]),
-        Route("/ResourceTypes/{name}", discovery.get_resource_type, methods=["GET"]),
-        Route("/Schemas", discovery.list_schemas, methods=["GET"]),
-        Route("/Schemas/{urn:path}", discovery.get_schema, methods=["GET"]),
-        Route("/Bulk", bulk.post_bulk, methods=["POST"]),
-        Route("/.search", search.root_search, methods=["POST"]),
-        Route("/", search.root_list, methods=["GET"]),
-        Route("/Me", me.me, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
-        Route("/_recordings", recordings.list_recordings, methods=["GET"]),
-        Route("/_recordings/{rec_id:int}", recordings.get_recording, methods=["GET"]),
-    ]
+    """One route per path, the resource paths first (route matching is a linear scan)."""
+    table: dict[str, dict[str, Any]] = {}
     for rtype in ("User", "Group"):
         h = resource_endpoints(rtype)
         ep = h["endpoint"]
-        routes += [
-            Route(ep, h["list"], methods=["GET"], name=f"{rtype}.list"),
-            Route(ep, h["create"], methods=["POST"], name=f"{rtype}.create"),
-            Route(f"{ep}/.search", h["search"], methods=["POST"]),
-            Route(f"{ep}/{{id}}", h["get"], methods=["GET"]),
-            Route(f"{ep}/{{id}}", h["replace"], methods=["PUT"]),
-            Route(f"{ep}/{{id}}", h["patch"], methods=["PATCH"]),
-            Route(f"{ep}/{{id}}", h["delete"], methods=["DELETE"]),
-        ]
-    return routes
+        table[f"{ep}/{{id}}"] = {"GET": h["get"], "PUT": h["replace"], "PATCH": h["patch"], "DELETE": h["delete"]}
+        table[ep] = {"GET": h["list"], "POST": h["create"]}
+        table[f"{ep}/.search"] = {"POST": h["search"]}
+    table.update({
+        "/ServiceProviderConfig": {"GET": discovery.get_spc},
+        "/ResourceTypes": {"GET": discovery.list_resource_types},
+        "/ResourceTypes/{name}": {"GET": discovery.get_resource_type},
+        "/Schemas": {"GET": discovery.list_schemas},
+        "/Schemas/{urn:path}": {"GET": discovery.get_schema},
+        "/Bulk": {"POST": bulk.post_bulk},
+        "/.search": {"POST": search.root_search},
+        "/": {"GET": search.root_list},
+        "/Me": {m: me.me for m in ("GET", "POST", "PUT", "PATCH", "DELETE")},
+        "/_recordings": {"GET": recordings.list_recordings},
+        "/_recordings/{rec_id:int}": {"GET": recordings.get_recording},
+    })
+    return [Route(path, _dispatch(handlers), methods=list(handlers)) for path, handlers in table.items()]
 
 
 class ScimApp:

@@ -95,10 +95,11 @@ class ScimEdge:
         await send({"type": "http.response.body", "body": response.body if scope["method"] != "HEAD" else b""})
         if self.recorder is not None and not original_path.startswith("/_recordings"):
             self.recorder.record(
-                at=self.clock().isoformat().replace("+00:00", "Z"), method=scope["method"], path=original_path,
+                at=self.clock().isoformat(timespec="microseconds").replace("+00:00", "Z"), method=scope["method"],
+                path=original_path,
                 query=query.decode("latin-1"), status=response.status,
                 duration_ms=(time.perf_counter() - started) * 1000,
-                request_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
+                request_headers=scope["headers"],
                 request_body=body, response_headers=response.headers, response_body=response.body)
 
     async def _handle(self, scope: dict[str, Any], receive: Any) -> tuple[Captured, bytes]:

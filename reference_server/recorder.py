@@ -60,27 +60,35 @@ def bounded_body(raw: bytes, limit: int) -> tuple[str | None, bool]:
     return raw[:limit].decode("utf-8", errors="replace"), truncated
 
 
+def _header_lines(headers: Any) -> str:
+    """``name: value`` lines (credentials redacted); names and values may be bytes (ASGI) or str."""
+    lines = []
+    for k, v in headers:
+        if isinstance(k, bytes):
+            k, v = k.decode("latin-1"), v.decode("latin-1")
+        if k.lower() in SECRET_HEADERS:
+            v = redact_header(k, v)
+        lines.append(f"{k}: {v[:4096]}")
+    return "\n".join(lines)
+
+
 class Recorder:
-    """Buffers records and writes them to the store in batches."""
+    """Buffers records and writes them to the store in batches.
+
+    ``record`` only queues the raw exchange; redaction and formatting happen in ``flush``, which
+    runs before anything is written, so no unredacted value ever reaches the database.
+    """
 
     def __init__(self, store: SqliteStore, body_limit: int = 65_536) -> None:
         self.store = store
         self.body_limit = body_limit
-        self._pending: list[dict[str, Any]] = []
+        self._pending: list[tuple[Any, ...]] = []
         self._scheduled: asyncio.AbstractEventLoop | None = None
 
     def record(self, *, at: str, method: str, path: str, query: str, status: int, duration_ms: float,
-               request_headers: list[tuple[str, str]], request_body: bytes,
-               response_headers: list[tuple[str, str]], response_body: bytes) -> None:
-        req_text, t1 = bounded_body(request_body, self.body_limit)
-        resp_text, t2 = bounded_body(response_body, self.body_limit)
-        self._pending.append({
-            "at": at, "method": method, "path": path, "query": redact_query(query)[:4096], "status": status,
-            "duration_ms": round(duration_ms, 3),
-            "request_headers": [[k, redact_header(k, v)[:4096]] for k, v in request_headers],
-            "request_body": req_text,
-            "response_headers": [[k, redact_header(k, v)[:4096]] for k, v in response_headers],
-            "response_body": resp_text, "truncated": int(t1 or t2)})
+               request_headers: Any, request_body: bytes, response_headers: Any, response_body: bytes) -> None:
+        self._pending.append((at, method, path, query, status, duration_ms, request_headers, request_body,
+                              response_headers, response_body))
         if self._scheduled is not None and self._scheduled.is_closed():
             self._scheduled = None  # the loop that was to flush is gone (in-process test clients)
         if len(self._pending) >= FLUSH_EVERY:
@@ -94,8 +102,17 @@ class Recorder:
             self._scheduled = loop
             loop.call_later(FLUSH_DELAY, self.flush)
 
+    def _format(self, item: tuple[Any, ...]) -> dict[str, Any]:
+        at, method, path, query, status, duration_ms, req_h, req_b, resp_h, resp_b = item
+        req_text, t1 = bounded_body(req_b, self.body_limit)
+        resp_text, t2 = bounded_body(resp_b, self.body_limit)
+        return {"at": at, "method": method, "path": path, "query": redact_query(query)[:4096], "status": status,
+                "duration_ms": round(duration_ms, 3), "request_headers": _header_lines(req_h),
+                "request_body": req_text, "response_headers": _header_lines(resp_h),
+                "response_body": resp_text, "truncated": int(t1 or t2)}
+
     def flush(self) -> None:
         self._scheduled = None
         pending, self._pending = self._pending, []
         if pending:
-            self.store.add_recordings(pending)
+            self.store.add_recordings([self._format(item) for item in pending])

@@ -340,7 +340,12 @@ class ScimService:
 
 
 def _strip(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k not in ("meta", "id")}
+    """What decides whether a write changed anything: not id/meta, not members' computed $ref."""
+    out = {k: v for k, v in data.items() if k not in ("meta", "id")}
+    if isinstance(out.get("members"), list):
+        out["members"] = [{k: v for k, v in m.items() if k != "$ref"} if isinstance(m, dict) else m
+                          for m in out["members"]]
+    return out
 
 
 def _filter_paths(f: flt.Filter):

@@ -295,8 +295,7 @@ class SqliteStore:
                 "INSERT INTO recordings(at, method, path, query, status, duration_ms, request_headers, request_body, "
                 "response_headers, response_body, truncated) VALUES (:at, :method, :path, :query, :status, "
                 ":duration_ms, :request_headers, :request_body, :response_headers, :response_body, :truncated)",
-                [{**r, "request_headers": json.dumps(r["request_headers"]),
-                  "response_headers": json.dumps(r["response_headers"])} for r in records])
+                records)
 
     def recordings(self, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
         cur = self.conn.execute("SELECT * FROM recordings WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
@@ -310,7 +309,12 @@ class SqliteStore:
 
 def _recording(description: Any, r: Sequence[Any]) -> dict[str, Any]:
     rec = {d[0]: v for d, v in zip(description, r)}
-    rec["request_headers"] = json.loads(rec["request_headers"])
-    rec["response_headers"] = json.loads(rec["response_headers"])
+    rec["request_headers"] = _header_pairs(rec["request_headers"])
+    rec["response_headers"] = _header_pairs(rec["response_headers"])
     rec["truncated"] = bool(rec["truncated"])
     return rec
+
+
+def _header_pairs(text: str) -> list[list[str]]:
+    """Recorded headers are stored as ``name: value`` lines (already redacted)."""
+    return [line.split(": ", 1) if ": " in line else [line, ""] for line in text.split("\n") if line]

@@ -90,6 +90,8 @@ def _attribute_schema(attr: dict[str, Any], *, request: bool) -> dict[str, Any] 
         schema["maxItems"] = MAX_ITEMS
     if not request and mutability == "readOnly":
         schema = {**schema, "readOnly": True}
+    if not request and returned == "request":
+        schema = {**schema, "x-scim-returned": "request"}  # only when asked for (RFC 7643 §7)
     description = full.get("description")
     if isinstance(description, str) and description:
         schema = {**schema, "description": description[:300]}

@@ -26,7 +26,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import httpx
 import schemathesis
@@ -49,6 +49,10 @@ __all__ = ["FuzzConfig", "Progress", "fuzz_target", "SCHEMATHESIS_CHECKS"]
 #: schemathesis's own checks the fuzzer runs (others assume REST conventions SCIM does not share).
 SCHEMATHESIS_CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
                        "response_schema_conformance")
+
+
+#: Replays (real requests) spent shrinking, over all findings of one run.
+MAX_REPLAYS = 1500
 
 
 def _new_prefix() -> str:
@@ -133,7 +137,8 @@ def _readable(doc: dict[str, Any]) -> dict[str, set[str]]:
         post = item.get("post", {})
         if post.get("operationId", "").startswith("create"):
             ref = post["responses"]["201"]["content"]["application/scim+json"]["schema"]["$ref"]
-            out[path] = set(schemas[ref.rsplit("/", 1)[-1]]["properties"])
+            properties = schemas[ref.rsplit("/", 1)[-1]]["properties"]
+            out[path] = {name for name, prop in properties.items() if prop.get("x-scim-returned") != "request"}
     return out
 
 
@@ -210,7 +215,8 @@ def fuzz_target(
             client=client, readable=_readable(doc),
             filterable={discovery.endpoint(str(rt.get("name"))) for rt in discovery.resource_types
                         if discovery.attribute(str(rt.get("schema")), "userName")},
-            filter_supported=discovery.supports("filter") is not False)
+            filter_supported=discovery.supports("filter") is not False,
+            base_query=tuple(parse_qsl(config.target.base_query, keep_blank_values=True)))
         try:
             raws, requests, errors = _run_engine(config, doc, session, progress, notify, clock, t0)
         except Exception as exc:  # noqa: BLE001 - schemathesis refusing our document is "could not test"
@@ -316,7 +322,9 @@ def _failures_of(event: Any) -> list[RawFailure]:
                 content_type = next((v[0] if isinstance(v, list) else v for k, v in request.headers.items()
                                      if k.lower() == "content-type"), None)
             out.append(RawFailure(
-                check=node.name, message=f"{failure.title}: {failure.message}".strip(": "),
+                check=node.name,
+                message=f"HTTP {response.status_code if response is not None else '-'} - {failure.title}"
+                        + (f": {failure.message}" if failure.message else ""),
                 method=case.method.upper(), template=str(case.operation.path),
                 status=response.status_code if response is not None else None,
                 url=request.uri if request else "", body=request.body if request else None,
@@ -334,7 +342,9 @@ def _minimise(groups: list[tuple[Finding, list[RawFailure]]], replayer: Replayer
         first = replay_from(smallest.method, smallest.template, smallest.url, base_path, smallest.body,
                             smallest.content_type)
         still = _StillFails(finding.category, smallest.status, first.template, session)
-        minimal, exchange, reproduced = shrink(replayer, first, still, config.shrink_budget)
+        # Every replay is a real request: a per-finding budget, and a total one across findings.
+        budget = max(1, min(config.shrink_budget, MAX_REPLAYS - replayer.sent))
+        minimal, exchange, reproduced = shrink(replayer, first, still, budget)
         finding.reproduced = reproduced
         finding.original_size, finding.minimal_size = first.size(), minimal.size()
         if exchange is None:  # not reproduced: still show what the replay got

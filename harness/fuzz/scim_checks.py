@@ -46,6 +46,8 @@ class Session:
     #: endpoint paths whose resources have a ``userName`` (the filter check applies)
     filterable: set[str]
     filter_supported: bool = True
+    #: query parameters of the base URL (Entra's ``aadOptscim062020``) that ride on every request
+    base_query: tuple[tuple[str, str], ...] = ()
     evidence: dict[str, Exchange] = field(default_factory=dict)  # exchange id -> exchange
     created: dict[str, str] = field(default_factory=dict)  # "/Users/<id>" -> name, for cleanup
     requests: int = 0
@@ -75,6 +77,15 @@ def deactivate(schema: Any) -> None:
 def _session(case: Any) -> Session | None:
     with _LOCK:
         return _SESSIONS.get(id(case.operation.schema))
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    """Keep the base URL's own query (e.g. ``?aadOptscim062020``) on every request, as the harness
+    client does; schemathesis takes only the path from a base URL."""
+    session = _session(case)
+    if session is not None and session.base_query:
+        case.query = {**dict(session.base_query), **(case.query or {})}
 
 
 def _json(content: bytes) -> Any:

@@ -35,8 +35,12 @@ def base_url(request: Request) -> str:
     public = request.app.state.settings.public_url
     if public:
         return public.rstrip("/")
-    prefix = request.scope.get("scim.prefix", "")
-    return f"{request.url.scheme}://{request.headers.get('host') or request.url.netloc}{prefix}"
+    scope = request.scope
+    host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+    if not host:
+        server = scope.get("server") or ("localhost", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope.get('scim.prefix', '')}"
 
 
 def _depth(value: Any, limit: int) -> int:

@@ -43,8 +43,8 @@ def scim(body: Any, status: int = 200, headers: dict[str, str] | None = None) ->
     return Response(json.dumps(body), status, headers=headers, media_type="application/scim+json")
 
 
-def error(status: int, detail: str, scim_type: str | None = None) -> Response:
-    body: dict[str, Any] = {"schemas": [ERROR], "status": str(status), "detail": detail}
+def error(status: int, detail: str, scim_type: str | None = None, as_integer: bool = False) -> Response:
+    body: dict[str, Any] = {"schemas": [ERROR], "status": status if as_integer else str(status), "detail": detail}
     if scim_type:
         body["scimType"] = scim_type
     return scim(body, status)
@@ -54,12 +54,16 @@ class FakeScim:
     """State plus the ASGI app (``.app``). ``requests`` counts what it answered."""
 
     def __init__(self, token: str = "test-token", crash_on_unknown: bool = False,
-                 crash_on_empty_filter: bool = False) -> None:
+                 crash_on_empty_filter: bool = False, faults: tuple[str, ...] = ()) -> None:
         self.token = token
+        # Contract defects, one per check: "status-as-integer", "drops-title", "filter-misses",
+        # "text-plain-lists" (wrong media type), "delete-202" (a status SCIM does not give DELETE).
+        self.faults = set(faults)
         self.crash_on_unknown = crash_on_unknown
         self.crash_on_empty_filter = crash_on_empty_filter  # 500 on GET /Users?filter= (empty)
         self.users: dict[str, dict[str, Any]] = {}
         self.requests = 0
+        self.flagged = 0  # requests that carried ?aadOptscim062020 (Entra's flag)
         self._ids = itertools.count(1)
         self.app = Starlette(routes=[
             Route("/ServiceProviderConfig", self.spc),
@@ -92,6 +96,7 @@ class FakeScim:
     # -- helpers ------------------------------------------------------------------------
     def _authorized(self, request: Request) -> bool:
         self.requests += 1
+        self.flagged += "aadOptscim062020" in request.query_params
         return request.headers.get("authorization") == f"Bearer {self.token}"
 
     def _out(self, user: dict[str, Any]) -> dict[str, Any]:
@@ -128,13 +133,15 @@ class FakeScim:
         if flt is not None:
             match = _FILTER.match(str(flt))
             if not match:
-                return error(400, "unsupported filter", "invalidFilter")
+                return error(400, "unsupported filter", "invalidFilter", as_integer="status-as-integer" in self.faults)
             attr, op, literal = match.groups()
             try:
                 value = json.loads(literal)
             except ValueError:
                 return error(400, "bad string in the filter", "invalidFilter")
             attr = "userName" if attr.lower() == "username" else "displayName"
+            if "filter-misses" in self.faults:
+                found = []
             found = [u for u in found if isinstance(u.get(attr), str) and (
                 u[attr].lower() == value.lower() if op.lower() == "eq" else u[attr].lower().startswith(value.lower()))]
         try:
@@ -143,6 +150,9 @@ class FakeScim:
         except (TypeError, ValueError):
             return error(400, "startIndex and count must be integers", "invalidValue")
         page = found[first - 1: first - 1 + size]
+        if "text-plain-lists" in self.faults:
+            return Response(json.dumps({"schemas": [LIST], "totalResults": len(found), "Resources": []}),
+                            media_type="text/plain")
         return scim({"schemas": [LIST], "totalResults": len(found), "startIndex": first,
                      "itemsPerPage": len(page), "Resources": [self._out(u) for u in page]})
 
@@ -158,6 +168,8 @@ class FakeScim:
         if isinstance(checked, Response):
             return checked
         rid = f"u{next(self._ids)}"
+        if "drops-title" in self.faults:
+            checked.pop("title", None)
         user = {"schemas": [USER], "id": rid, **checked, "meta": {"resourceType": "User"}}
         self.users[rid] = user
         return scim(self._out(user), 201, headers={"Location": f"http://testserver/Users/{rid}"})
@@ -181,7 +193,7 @@ class FakeScim:
             return scim(self._out(user))
         if request.method == "DELETE":
             del self.users[rid]
-            return Response(status_code=204)
+            return Response(status_code=202 if "delete-202" in self.faults else 204)
         body = await self._body(request)
         if request.method == "PATCH":
             body = self._patched(user, body)

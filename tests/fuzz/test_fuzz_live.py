@@ -39,6 +39,14 @@ def test_a_clean_target_gives_no_findings_and_is_left_clean() -> None:
     assert fake.users == {}
 
 
+def test_the_base_url_query_rides_on_every_generated_request() -> None:
+    fake = FakeScim(token=TOKEN)
+    with serve(fake.app) as url:
+        result = fuzz_target(_config(f"{url}/?aadOptscim062020", max_requests=120))
+    assert result.exit_code == 0, result.message
+    assert fake.requests >= 100 and fake.flagged == fake.requests
+
+
 def test_a_500_is_found_shrunk_and_really_reproduces() -> None:
     fake = FakeScim(token=TOKEN, crash_on_unknown=True)
     with serve(fake.app) as url:
@@ -58,6 +66,29 @@ def test_a_500_is_found_shrunk_and_really_reproduces() -> None:
             "Authorization": f"Bearer {TOKEN}", "Content-Type": "application/scim+json"})
         assert again.status_code == 500
     assert TOKEN not in json.dumps(result.to_dict())
+    assert fake.users == {}
+
+
+@pytest.mark.parametrize(("fault", "finding", "also", "phases"), [
+    # An integer status also breaks the Error schema of the OpenAPI document (status is a string).
+    ("status-as-integer", "fuzz.scim_error_body:GET /Users", {"fuzz.response_schema_conformance"}, ("fuzzing",)),
+    ("drops-title", "fuzz.scim_created_readable:POST /Users", set(), ("fuzzing",)),
+    ("filter-misses", "fuzz.scim_filter_finds_created:POST /Users", set(), ("fuzzing",)),
+    # schemathesis's own checks, on the contract built from discovery:
+    ("text-plain-lists", "fuzz.content_type_conformance:GET /Users", {"fuzz.scim_filter_finds_created"},
+     ("fuzzing",)),
+    # Deleting something that exists takes a create first: the stateful phase (OpenAPI links).
+    ("delete-202", "fuzz.status_code_conformance:DELETE /Users/{id}", set(), ("stateful",)),
+])
+def test_each_check_can_fail(fault: str, finding: str, also: set[str], phases: tuple[str, ...]) -> None:
+    fake = FakeScim(token=TOKEN, faults=(fault,))
+    with serve(fake.app) as url:
+        result = fuzz_target(_config(url, phases=phases, max_requests=150, max_examples=40))
+    failed = {r.id: r for r in result.results if r.outcome is Outcome.FAIL}
+    assert finding in failed, sorted(failed)
+    families = {rid.split(":")[0] for rid in failed}
+    assert families <= {finding.split(":")[0], *also}, sorted(failed)  # nothing unrelated is charged
+    assert "reproduced;" in failed[finding].steps[0].name  # re-proven on replay, not only seen once
     assert fake.users == {}
 
 

@@ -17,6 +17,7 @@ def fake_discovery(patch: bool = True, sort: bool = False) -> Discovery:
     user_schema = {"id": USER, "attributes": [
         {"name": "userName", "type": "string", "required": True, "uniqueness": "server"},
         {"name": "active", "type": "boolean"},
+        {"name": "nickName", "type": "string", "returned": "request"},
         {"name": "id", "type": "string", "mutability": "readOnly"},
         {"name": "password", "type": "string", "mutability": "writeOnly", "returned": "never"},
         {"name": "emails", "type": "complex", "multiValued": True, "subAttributes": [
@@ -60,6 +61,7 @@ def test_response_schema_marks_read_only_and_hides_write_only() -> None:
     props = response["properties"]
     assert props["groups"]["readOnly"] is True and props["id"]["readOnly"] is True
     assert "password" not in props  # returned: never
+    assert props["nickName"]["x-scim-returned"] == "request"  # not expected back unless asked for
     assert set(response["required"]) == {"id", "schemas"}
     assert "enum" not in props["emails"]["items"]["properties"]["type"]  # canonical values only bind requests
 

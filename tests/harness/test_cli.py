@@ -70,6 +70,7 @@ def test_run_that_cannot_test_exits_2_with_one_line_and_writes_results(tmp_path:
         (["--target", "http://127.0.0.1:9", "--token", "t", "--prefix", "a b"], "prefix"),
         (["--target", "http://127.0.0.1:9", "--token", "t", "--suite", "azure"], "azure"),
         (["--target", "http://127.0.0.1:9", "--token", "t", "--workers", "0"], "workers"),
+        (["--target", "http://127.0.0.1:9", "--token", "t", "--select", "no-such-check"], "no check matches"),
     ],
 )
 def test_bad_input_is_a_clear_error_and_exit_2(args: list[str], message: str) -> None:

@@ -71,7 +71,8 @@ def test_a_hanging_target_is_bounded_by_the_timeouts(tmp_path: Path) -> None:
     _, app = hostile("hang", TOKEN)
     with serve(app, timeout_graceful_shutdown=1) as url:
         result, _, elapsed = run_everything(url, tmp_path, timeout=0.3, run_timeout=3.0)
-    assert elapsed < 3.0 + 3 * 0.3 + 1 + 2, f"the run took {elapsed:.1f}s"
+    # run timeout 3 s + grace (3 x 0.3 s + 1 s) + slack for a loaded machine; unbounded would be 30 s per request
+    assert elapsed < 10, f"the run took {elapsed:.1f}s"
     timeouts = [ex for ex in result.exchanges if ex.error and "timeout" in ex.error]
     assert timeouts, "requests to a hanging target time out"
     assert Outcome.ERROR in outcomes(result) and result.exit_code == 1

@@ -329,3 +329,20 @@ def test_fake_checks_never_reach_the_global_registry() -> None:
     add(registry, "fake.private", passes)
     assert [s.id for s in registry.all()] == ["fake.private"]
     assert not [s.id for s in REGISTRY.all() if s.id.startswith("fake.")]
+
+
+def test_load_checks_reports_a_broken_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from harness.runner import load_checks
+
+    pkg = tmp_path / "somechecks"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "good.py").write_text("LOADED = True\n")
+    (pkg / "broken.py").write_text("raise RuntimeError('typo in a check module')\n")
+    (pkg / "pytest_plugin.py").write_text("raise AssertionError('never imported')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    problems = load_checks(importlib.import_module("somechecks"))
+    assert problems == ["checks in somechecks.broken not loaded: RuntimeError: typo in a check module"]
+    assert importlib.import_module("somechecks.good").LOADED

@@ -316,6 +316,16 @@ def serve_line(steps: list[Step]) -> ServeLine:
 Deferred = list[tuple[Step, list[str]]]
 
 
+def split_pipe(words: list[str], where: str) -> tuple[list[str], str | None]:
+    """(curl argv, jq path) of ``curl ... | jq -r PATH``, or (argv, None) without a pipe."""
+    ops = [i for i, w in enumerate(words) if isinstance(w, Op)]
+    if not ops:
+        return words, None
+    if len(ops) != 1 or words[ops[0]] != "|" or words[ops[0] + 1:-1] != ["jq", "-r"]:
+        raise TourError(f"{where}: only `curl ... | jq -r PATH` is understood")
+    return words[:ops[0]], words[-1]
+
+
 def replay(steps: list[Step], base: str, db_file: str) -> tuple[list[str], Deferred, Normalizer, Normalizer]:
     """Run every request of the page against ``base``.
 
@@ -334,13 +344,15 @@ def replay(steps: list[Step], base: str, db_file: str) -> tuple[list[str], Defer
             for command in step.commands:
                 assign = re.fullmatch(r"(\w+)=(.*)", command, re.S)
                 if assign and assign.group(2).startswith("$(") and assign.group(2).endswith(")"):
-                    words = shell_words(assign.group(2)[2:-1], env)
-                    if words[:1] != ["curl"] or words.count("|") != 1 or words[-3:-1] != ["jq", "-r"]:
-                        raise TourError(f"capture must be `$(curl ... | jq -r PATH)`: {command!r}")
-                    _, resp = send(words[:words.index("|")])
-                    env[assign.group(1)] = "\n".join(jq_raw(resp.json(), words[-1]))
+                    argv, path = split_pipe(shell_words(assign.group(2)[2:-1], env), command)
+                    if argv[:1] != ["curl"] or path is None:
+                        raise TourError(f"a capture must be `$(curl ... | jq -r PATH)`: {command!r}")
+                    env[assign.group(1)] = "\n".join(jq_raw(send(argv)[1].json(), path))
                 elif assign:
-                    env[assign.group(1)] = "".join(shell_words(assign.group(2), env))
+                    value = shell_words(assign.group(2), env)
+                    if len(value) != 1 or isinstance(value[0], Op):
+                        raise TourError(f"an assignment takes one word: {command!r}")
+                    env[assign.group(1)] = value[0]
                 elif command.startswith(("rm -f ", "scim-harness serve")):
                     continue  # the test server is fresh and started by the test
                 else:
@@ -349,16 +361,13 @@ def replay(steps: list[Step], base: str, db_file: str) -> tuple[list[str], Defer
                 raise TourError(f"step {step.number}: one shown command per output block, got {len(shown)}")
             if not shown:
                 continue
-            argv = shown[0]
-            where = f"block {step.number} of '{step.heading}' ({' '.join(argv)[:90]})"
-            if argv[:3] == ["scim-harness", "recordings", "list"]:
+            where = f"block {step.number} of '{step.heading}' ({' '.join(shown[0])[:90]})"
+            argv, path = split_pipe(shown[0], where)
+            if argv[:3] == ["scim-harness", "recordings", "list"] and path is None:
                 deferred.append((step, [a.replace(serve_line(steps).db, db_file) for a in argv[2:]]))
-            elif argv[0] == "curl" and "|" in argv:
-                if argv[-3:-1] != ["jq", "-r"] or argv.count("|") != 1:
-                    raise TourError(f"{where}: only `| jq -r PATH` is understood")
-                _, resp = send(argv[:argv.index("|")])
+            elif argv[0] == "curl" and path is not None:
                 lines = [doc(ln) for ln in step.expected.strip().splitlines()]
-                got = [real(ln) for ln in jq_raw(resp.json(), argv[-1])]
+                got = [real(ln) for ln in jq_raw(send(argv)[1].json(), path)]
                 if lines != got:
                     problems.append(f"{where}: page {lines}, server {got}")
             elif argv[0] == "curl" and step.kind == "http":
@@ -408,6 +417,9 @@ def test_shell_words_quote_like_sh() -> None:
     assert isinstance(shell_words("a | b", env)[1], Op) and not isinstance(shell_words("a '|'", env)[1], Op)
     with pytest.raises(TourError):
         shell_words("echo $NOPE", env)
+    assert split_pipe(shell_words("curl -s x | jq -r .a", env), "") == (["curl", "-s", "x"], ".a")
+    with pytest.raises(TourError):
+        split_pipe(shell_words("scim-harness serve &", env), "")
     assert split_commands("A=1 # note\ncurl -d '{\n}' \\\n  -s x\n# c\n") == ["A=1", "curl -d '{\n}'   -s x"]
 
 
@@ -425,9 +437,10 @@ def test_parse_curl_like_curl() -> None:
 
 
 def test_compare_http_catches_drift() -> None:
-    printed = 'HTTP/1.1 201 Created\ncontent-type: application/json\netag: W/"1"\nlocation: http://127.0.0.1:8080/Users/' \
-              '11111111-1111-1111-1111-111111111111\n\n{"id": "11111111-1111-1111-1111-111111111111", ' \
-              '"meta": {"created": "2026-01-01T00:00:00Z"}}'
+    page_id = "11111111-1111-1111-1111-111111111111"
+    printed = (f'HTTP/1.1 201 Created\ncontent-type: application/json\netag: W/"1"\n'
+               f'location: http://127.0.0.1:8080/Users/{page_id}\n\n'
+               f'{{"id": "{page_id}", "meta": {{"created": "2026-01-01T00:00:00Z"}}}}')
     real_id = "22222222-2222-2222-2222-222222222222"
 
     def answer(status: int = 201, etag: str = 'W/"1"', body: Any = None) -> httpx.Response:
@@ -484,7 +497,7 @@ def regenerate(path: Path = DOC) -> None:
     shown = [s for s in steps if s.expected is not None]
     assert len(outputs) == len(shown), (len(outputs), len(shown), done.stderr)
     fills = iter(
-        (_format_http(out) if s.kind == "http" else out.strip() + "\n").replace(base, DOC_BASE).replace(
+        (_format_http(out) if s.kind == "http" else out.strip("\n") + "\n").replace(base, DOC_BASE).replace(
             db_file, line.db) for s, out in zip(shown, outputs))
     path.write_text(FENCE.sub(lambda m: f"```{m.group(1)}\n{next(fills)}```" if m.group(1) in ("http", "text")
                               else m.group(0), text), encoding="utf-8")

@@ -40,3 +40,13 @@ def test_membership_change_bumps_group_version(c):
     assert r.headers["etag"] == 'W/"2"'
     r = c.patch_ops(f"/Groups/{g['id']}", {"op": "add", "path": "members", "value": [{"value": u["id"]}]})
     assert r.headers["etag"] == 'W/"2"'  # adding an existing member is a no-op
+
+
+def test_identical_put_keeps_the_version(c):
+    u = c.user("same")
+    g = c.group("g", [u["id"]])
+    body = {k: v for k, v in g.items() if k not in ("id", "meta")}  # members as returned, with $ref
+    r = c.put(f"/Groups/{g['id']}", json=body)
+    assert r.status_code == 200 and r.headers["etag"] == 'W/"1"'
+    r = c.put(f"/Groups/{g['id']}", json={**body, "displayName": "g2"})
+    assert r.headers["etag"] == 'W/"2"' and r.json()["members"] == g["members"]

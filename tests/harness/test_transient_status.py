@@ -1,0 +1,42 @@
+"""A 429 or 503 is "try later", not a conformance verdict: the check is not judged (ERROR)."""
+
+from __future__ import annotations
+
+import httpx
+
+from harness.checks import CheckContext, CheckSpec, Registry, check, run_check
+from harness.discovery import Discovery
+from harness.http import Auth, Target, TargetClient
+from harness.results import Level, Outcome
+
+
+def _client(status: int) -> TargetClient:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers={"Retry-After": "7"}, json={"detail": "slow down"})
+
+    http = httpx.Client(transport=httpx.MockTransport(answer))
+    return TargetClient(Target("http://t.example", Auth.bearer("tok-123456")), http=http)
+
+
+def _spec() -> CheckSpec:
+    registry = Registry()
+
+    @check(id="t.list", title="list", area="t", level=Level.MUST, rests_on="RFC 7644 §3.4.2", fix="f", registry=registry)
+    def listing(ctx: CheckContext) -> None:
+        ctx.expect_status(ctx.get("/Users"), 200)
+
+    return registry.get("t.list")
+
+
+def test_429_is_not_judged_and_names_retry_after() -> None:
+    client = _client(429)
+    result = run_check(_spec(), CheckContext(client, Discovery(), "p-"))
+    assert result.outcome is Outcome.ERROR
+    assert "429" in result.message and "Retry-After: 7" in result.message
+
+
+def test_a_real_wrong_status_still_fails() -> None:
+    client = _client(404)
+    result = run_check(_spec(), CheckContext(client, Discovery(), "p-"))
+    assert result.outcome is Outcome.FAIL
+    assert "404" in result.message
