@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import json as jsonlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -271,7 +271,7 @@ class TargetClient:
                 status = response.status_code
                 response_headers = list(response.headers.multi_items())
                 size = 0
-                for chunk in response.iter_raw():
+                for chunk in _raw_chunks(response):
                     size += len(chunk)
                     if size > limit:
                         too_large = True
@@ -336,6 +336,14 @@ class TargetClient:
 
     def delete(self, path: str, **kw: Any) -> Exchange:
         return self.request("DELETE", path, **kw)
+
+
+def _raw_chunks(response: httpx.Response) -> Iterator[bytes]:
+    """The body as it arrives; a response built in memory (MockTransport) is already read."""
+    try:
+        yield from response.iter_raw()
+    except httpx.StreamConsumed:
+        yield response.content
 
 
 def _decode_content(raw: bytes, headers: list[tuple[str, str]], limit: int) -> bytes:
