@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from harness.clock import Clock, SystemClock, isoformat
@@ -19,6 +19,9 @@ __all__ = ["Exchange", "Recorder", "DEFAULT_RECORD_BODY_LIMIT", "bounded_text"]
 
 #: How much of each body is kept in the transcript (bytes). Judging may read more.
 DEFAULT_RECORD_BODY_LIMIT = 64 * 1024
+
+_SECOND = timedelta(seconds=1)
+_NEVER = datetime.max.replace(tzinfo=timezone.utc)  # an empty stamp range: nothing is in [_NEVER, _NEVER)
 
 
 def bounded_text(data: bytes, limit: int) -> tuple[str, bool]:
@@ -157,7 +160,7 @@ class Recorder:
         self._exchanges: list[Exchange] = []
         self._counter = 0
         self._lock = threading.Lock()
-        self._stamp_cache: tuple[datetime | None, str] = (None, "")
+        self._stamp_cache: tuple[datetime, datetime, str] = (_NEVER, _NEVER, "")  # [start, end) and its text
 
     def record(
         self,
@@ -223,12 +226,12 @@ class Recorder:
         """
         if moment.tzinfo is not timezone.utc:
             return isoformat(moment)
-        second = moment.replace(microsecond=0)
         cached = self._stamp_cache  # one tuple: read atomically when threads share the recorder
-        if cached[0] != second:
-            cached = (second, isoformat(second)[:-4])  # "…T09:00:01." without "000Z"
+        if not cached[0] <= moment < cached[1]:
+            second = moment.replace(microsecond=0)
+            cached = (second, second + _SECOND, isoformat(second)[:-4])  # "…T09:00:01." without "000Z"
             self._stamp_cache = cached
-        return f"{cached[1]}{moment.microsecond // 1000:03d}Z"
+        return f"{cached[2]}{moment.microsecond // 1000:03d}Z"
 
     @property
     def exchanges(self) -> list[Exchange]:

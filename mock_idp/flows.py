@@ -37,12 +37,23 @@ class Request:
     params: tuple[tuple[str, str], ...] = ()
     json: Any = None
 
+    def __init__(self, method: str, path: str, params: tuple[tuple[str, str], ...] = (), json: Any = None) -> None:
+        # The generated frozen __init__ calls object.__setattr__ per field; one is made per
+        # request, so the fields go straight into the instance dict (same object, still frozen).
+        fields = self.__dict__
+        fields["method"], fields["path"], fields["params"], fields["json"] = method, path, params, json
+
 
 @dataclass(frozen=True)
 class Change:
     path: str
     old: Any
     new: Any
+
+    def __init__(self, path: str, old: Any, new: Any) -> None:
+        # As Request: a created user yields one Change per mapped attribute (hot).
+        fields = self.__dict__
+        fields["path"], fields["old"], fields["new"] = path, old, new
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import deque
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -52,7 +52,8 @@ class ProvisioningLog:
         self._file: IO[str] | None = path.open("w", encoding="utf-8", newline="\n") if path else None
         # changeIds: a UUID per job, then counted (cheaper than hashing each one; still stable)
         self._base = uuid.uuid5(_NAMESPACE, job_id).int & ~((1 << 64) - 1)
-        self._second: datetime | None = None  # the last second stamped, and its text
+        # the last second stamped, [start, end), and its text; empty until the first stamp
+        self._second = self._next_second = datetime.max.replace(tzinfo=timezone.utc)
         self._prefix = ""
 
     def close(self) -> None:
@@ -117,9 +118,10 @@ class ProvisioningLog:
         """``isoformat(moment)``; the date and second are formatted once per second of clock time."""
         if moment.tzinfo is not timezone.utc:
             return isoformat(moment)
-        second = moment.replace(microsecond=0)
-        if self._second != second:
-            self._second, self._prefix = second, isoformat(second)[:-4]  # "…T09:00:01."
+        if not self._second <= moment < self._next_second:
+            second = moment.replace(microsecond=0)
+            self._second, self._next_second = second, second + timedelta(seconds=1)
+            self._prefix = isoformat(second)[:-4]  # "…T09:00:01." without "000Z"
         return f"{self._prefix}{moment.microsecond // 1000:03d}Z"
 
 

@@ -1,8 +1,8 @@
 """``scim-harness fuzz``: a thin click layer over :func:`harness.fuzz.runner.fuzz_target`.
 
 Declared as the entry point ``harness.fuzz.commands:fuzz`` (pyproject.toml). It parses, calls
-the library, shows progress, writes ``results.json`` (and ``junit.xml`` when the reports
-package is installed), and exits 0 (nothing found), 1 (findings) or 2 (could not test).
+the library, shows progress, writes ``results.json``, ``junit.xml`` and ``report.html``, and
+exits 0 (nothing found), 1 (findings) or 2 (could not test).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def _print_summary(result: RunResult) -> None:
 @click.option("--insecure", is_flag=True, help="Do not verify the target's TLS certificate (lab use only).")
 @click.option("--prefix", default=None, metavar="P", help="Prefix of every generated name (default: fz-<random>-).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True,
-              help="Where results.json (and junit.xml) go.")
+              help="Where results.json, junit.xml and report.html go.")
 @click.option("--emit-openapi", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write the OpenAPI description built from the target's discovery.")
 def fuzz(target: str, token: str | None, basic: str | None, max_examples: int, time_limit: float,
@@ -138,9 +138,8 @@ def fuzz(target: str, token: str | None, basic: str | None, max_examples: int, t
         if emit_openapi is not None and document:
             click.echo(f"{'openapi:':<14}{write_json(document, emit_openapi)}")
         click.echo(f"{'results.json:':<14}{write_json(result.to_dict(), out / 'results.json')}")
-        junit = _write_junit(result, out / "junit.xml")
-        if junit:
-            click.echo(f"{'junit.xml:':<14}{junit}")
+        for label, path in _write_reports(result, out):
+            click.echo(f"{label + ':':<14}{path}")
     except OSError as exc:
         click.echo(f"error: could not write the results: {exc.strerror or exc}", err=True)
         code = 2
@@ -148,10 +147,9 @@ def fuzz(target: str, token: str | None, basic: str | None, max_examples: int, t
     raise SystemExit(code)
 
 
-def _write_junit(result: RunResult, path: Path) -> Path | None:
-    """junit.xml through the reports package when it is installed (this module is a composition root)."""
-    try:
-        from reports.junit import write_junit
-    except ImportError:
-        return None
-    return write_junit(result, path)
+def _write_reports(result: RunResult, out: Path) -> list[tuple[str, Path]]:
+    """junit.xml and report.html through the reports package (this module is a composition root)."""
+    from reports.html import write_html
+    from reports.junit import write_junit
+
+    return [("junit.xml", write_junit(result, out / "junit.xml")), ("report.html", write_html(result, out / "report.html"))]

@@ -102,6 +102,8 @@ def test_the_command_writes_results_and_openapi_and_never_the_token(tmp_path: Pa
     assert run.exit_code == 1, run.output
     data = json.loads((out / "results.json").read_text())
     assert data["kind"] == "fuzz" and data["exit_code"] == 1 and data["options"]["seed"] == 5
+    assert "fuzz.server-error" in (out / "report.html").read_text()
+    assert "<failure" in (out / "junit.xml").read_text()
     failed = [r["id"] for r in data["results"] if r["outcome"] == "fail" and r["area"] == "fuzz"]
     assert "fuzz.server-error:GET /Users" in failed, failed
     assert "curl " in run.output and "$SCIM_TOKEN" in run.output
