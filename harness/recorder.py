@@ -229,6 +229,8 @@ class Recorder:
         cached = self._stamp_cache  # one tuple: read atomically when threads share the recorder
         if not cached[0] <= moment < cached[1]:
             second = moment.replace(microsecond=0)
+            if second.year == 9999:  # second + 1 s could overflow: format this one whole
+                return isoformat(moment)
             cached = (second, second + _SECOND, isoformat(second)[:-4])  # "…T09:00:01." without "000Z"
             self._stamp_cache = cached
         return f"{cached[2]}{moment.microsecond // 1000:03d}Z"

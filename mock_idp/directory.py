@@ -104,6 +104,7 @@ class Directory:
         self.dirty_users: set[str] = set()
         self.dirty_groups: set[str] = set()
         self._used_upns: set[str] = set()
+        self._upn_bases: dict[tuple[str, str], str] = {}
         self._employee = 1000
         # Name pools drawn once from faker (seeded), then picked with the seeded rng: same
         # names, ten times faster than asking faker per person.
@@ -115,7 +116,10 @@ class Directory:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     def _unique_upn(self, given: str, surname: str) -> str:
-        base = "".join(c for c in f"{given}.{surname}" if c.isalnum() or c == ".")
+        base = self._upn_bases.get((given, surname))
+        if base is None:  # names come from pools of 300: clean each pair once
+            base = "".join(c for c in f"{given}.{surname}" if c.isalnum() or c == ".")
+            self._upn_bases[(given, surname)] = base
         candidate, n = base, 1
         while candidate.lower() in self._used_upns:
             n += 1

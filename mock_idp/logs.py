@@ -22,6 +22,9 @@ __all__ = ["ProvisioningLog", "Source", "LOG_FILE"]
 LOG_FILE = "provisioning.jsonl"
 _NAMESPACE = uuid.UUID("6f2b9f0e-3c7d-4d8e-9a51-5c1c2b7e0a11")
 
+#: ``json.dumps(entry, ensure_ascii=False, separators=(",", ":"))`` without a new encoder per line.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
 _RECOMMENDED = {
     400: "Check the attribute values and PATCH forms the target rejects; the change will be retried.",
     401: "Check the Secret Token in the admin credentials, then restart provisioning.",
@@ -80,7 +83,7 @@ class ProvisioningLog:
              "description": f"{kind} '{display}' is in scope or was provisioned before", "details": {}},
         ]
         for n, t, s, d in result.steps:
-            steps.append(_step(n, t, s, d))
+            steps.append({"name": n, "provisioningStepType": t, "status": s, "description": d, "details": {}})
         # str(uuid.UUID(int=…)) spelled out: the same 8-4-4-4-12 hex text without a UUID object
         h = f"{self._base | self.count:032x}"
         entry: dict[str, Any] = {
@@ -92,8 +95,9 @@ class ProvisioningLog:
             "provisioningAction": result.action,
             "status": result.status,
             "provisioningSteps": steps,
-            "modifiedProperties": [
-                {"displayName": c.path, "oldValue": _text(c.old), "newValue": _text(c.new)} for c in result.changes
+            "modifiedProperties": [  # strings (most values) need no conversion: skip the call
+                {"displayName": c.path, "oldValue": c.old if type(c.old) is str else _text(c.old),
+                 "newValue": c.new if type(c.new) is str else _text(c.new)} for c in result.changes
             ],
             "sourceIdentity": {"id": object_id, "displayName": display, "identityType": kind},
             "targetIdentity": {"id": result.target_id or "", "displayName": display, "identityType": kind},
@@ -110,7 +114,7 @@ class ProvisioningLog:
                 "status": result.status,
             }
         if self._file is not None:
-            self._file.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
+            self._file.write(_ENCODE(entry) + "\n")
         self.tail.append(entry)
         return entry
 
@@ -120,13 +124,11 @@ class ProvisioningLog:
             return isoformat(moment)
         if not self._second <= moment < self._next_second:
             second = moment.replace(microsecond=0)
+            if second.year == 9999:  # second + 1 s could overflow: format this one whole
+                return isoformat(moment)
             self._second, self._next_second = second, second + timedelta(seconds=1)
             self._prefix = isoformat(second)[:-4]  # "…T09:00:01." without "000Z"
         return f"{self._prefix}{moment.microsecond // 1000:03d}Z"
-
-
-def _step(name: str, kind: str, status: str, description: str) -> dict[str, Any]:
-    return {"name": name, "provisioningStepType": kind, "status": status, "description": description, "details": {}}
 
 
 def _text(value: Any) -> str | None:

@@ -91,7 +91,7 @@ class ScimEdge:
             response = error_response(ScimError("internal server error; the request was not completed",
                                                 status=500))
         await send({"type": "http.response.start", "status": response.status,
-                    "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]})
+                    "headers": response.encoded_headers()})
         await send({"type": "http.response.body", "body": response.body if scope["method"] != "HEAD" else b""})
         if self.recorder is not None and not original_path.startswith("/_recordings"):
             self.recorder.record(
@@ -116,7 +116,7 @@ class ScimEdge:
             return self._error(exc), body
         response = await self._call_app(scope, body)
         if self.quirks.has_after:
-            self.quirks.after(ctx, response)
+            self.quirks.after(ctx, response.as_text())
         return response, body
 
     def _error(self, exc: ScimError) -> Captured:
@@ -197,9 +197,9 @@ class ScimEdge:
             nonlocal status, headers
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in message.get("headers", [])]
+                headers = list(message.get("headers", []))
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
         await self.app(scope, replay, capture)
-        return Captured(status, headers, b"".join(chunks))
+        return Captured(status, headers, b"".join(chunks), raw=True)

@@ -26,6 +26,19 @@ class Captured:
     status: int
     headers: list[tuple[str, str]]
     body: bytes
+    raw: bool = False  # headers still as the app sent them: (bytes, bytes), lower-case names
+
+    def as_text(self) -> Captured:
+        """Headers as (str, str) with lower-case names (what hooks work on)."""
+        if self.raw:
+            self.headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in self.headers]
+            self.raw = False
+        return self
+
+    def encoded_headers(self) -> list[tuple[bytes, bytes]]:
+        if self.raw:
+            return self.headers  # type: ignore[return-value]
+        return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers]
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k == name), None)

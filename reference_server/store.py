@@ -124,6 +124,8 @@ class SqliteStore:
             self.conn.execute("DROP INDEX IF EXISTS ux_user_name")
             self.conn.execute(_NOT_UNIQUE)
         self._depth = 0
+        # False only while no membership was ever stored: lets User reads skip the groups query
+        self._any_memberships = self.conn.execute("SELECT EXISTS(SELECT 1 FROM memberships)").fetchone()[0] == 1
 
     def close(self) -> None:
         self.conn.close()
@@ -256,6 +258,9 @@ class SqliteStore:
     # -- memberships -------------------------------------------------------------------------
 
     def set_members(self, group_id: str, member_ids: Iterable[str]) -> None:
+        member_ids = list(member_ids)
+        if member_ids:
+            self._any_memberships = True
         with self.transaction():
             self.conn.execute("DELETE FROM memberships WHERE group_id = ?", (group_id,))
             self.conn.executemany("INSERT OR IGNORE INTO memberships(group_id, member_id) VALUES (?, ?)",
@@ -264,6 +269,8 @@ class SqliteStore:
     def groups_of(self, member_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
         """member id -> [(group id, group displayName)] for live groups, in group creation order."""
         out: dict[str, list[tuple[str, str]]] = {}
+        if not self._any_memberships:
+            return out
         for start in range(0, len(member_ids), 500):
             chunk = list(member_ids[start:start + 500])
             marks = ",".join("?" * len(chunk))

@@ -9,7 +9,7 @@ from tests.server.helpers import PATCH_OP, USER, client
 
 C = client()
 UID = C.user("fuzz-base")["id"]
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
                            lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=12), kids,
                                                                                        max_size=4), max_leaves=20)
 names = st.sampled_from(["userName", "name", "emails", "active", "title", "groups", "id", "meta", "password",
