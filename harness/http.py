@@ -30,6 +30,7 @@ __all__ = [
     "Auth",
     "Target",
     "TargetClient",
+    "HttpVerbs",
     "DEFAULT_MAX_READ",
     "encode_query",
     "SCIM_JSON",
@@ -153,7 +154,29 @@ def encode_query(params: QueryParams | None) -> str:
     return "&".join(out)
 
 
-class TargetClient:
+class HttpVerbs:
+    """``get``/``post``/``put``/``patch``/``delete`` over a ``request(method, path, **kw)``."""
+
+    def request(self, method: str, path: str, **kw: Any) -> Exchange:
+        raise NotImplementedError
+
+    def get(self, path: str, **kw: Any) -> Exchange:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> Exchange:
+        return self.request("POST", path, json=json, **kw)
+
+    def put(self, path: str, json: Any = None, **kw: Any) -> Exchange:
+        return self.request("PUT", path, json=json, **kw)
+
+    def patch(self, path: str, json: Any = None, **kw: Any) -> Exchange:
+        return self.request("PATCH", path, json=json, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Exchange:
+        return self.request("DELETE", path, **kw)
+
+
+class TargetClient(HttpVerbs):
     """Sends requests to one target and records each exchange.
 
     ``http`` injects the world: a real ``httpx.Client`` (default), a Starlette
@@ -320,22 +343,6 @@ class TargetClient:
             error=error,
             too_large=too_large,
         )
-
-    # -- verbs ---------------------------------------------------------------------------
-    def get(self, path: str, **kw: Any) -> Exchange:
-        return self.request("GET", path, **kw)
-
-    def post(self, path: str, json: Any = None, **kw: Any) -> Exchange:
-        return self.request("POST", path, json=json, **kw)
-
-    def put(self, path: str, json: Any = None, **kw: Any) -> Exchange:
-        return self.request("PUT", path, json=json, **kw)
-
-    def patch(self, path: str, json: Any = None, **kw: Any) -> Exchange:
-        return self.request("PATCH", path, json=json, **kw)
-
-    def delete(self, path: str, **kw: Any) -> Exchange:
-        return self.request("DELETE", path, **kw)
 
 
 def _raw_chunks(response: httpx.Response) -> Iterator[bytes]:
