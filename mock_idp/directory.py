@@ -104,7 +104,7 @@ class Directory:
         self.dirty_users: set[str] = set()
         self.dirty_groups: set[str] = set()
         self._used_upns: set[str] = set()
-        self._upn_bases: dict[tuple[str, str], str] = {}
+        self._clean_names: dict[str, str] = {}
         self._employee = 1000
         # Name pools drawn once from faker (seeded), then picked with the seeded rng: same
         # names, ten times faster than asking faker per person.
@@ -116,16 +116,22 @@ class Directory:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     def _unique_upn(self, given: str, surname: str) -> str:
-        base = self._upn_bases.get((given, surname))
-        if base is None:  # names come from pools of 300: clean each pair once
-            base = "".join(c for c in f"{given}.{surname}" if c.isalnum() or c == ".")
-            self._upn_bases[(given, surname)] = base
+        # the same as cleaning f"{given}.{surname}" character by character, but each pool name
+        # (300 + 300 of them) is cleaned once
+        base = f"{self._clean_name(given)}.{self._clean_name(surname)}"
         candidate, n = base, 1
         while candidate.lower() in self._used_upns:
             n += 1
             candidate = f"{base}{n}"
         self._used_upns.add(candidate.lower())
         return f"{candidate}@{DOMAIN}"
+
+    def _clean_name(self, name: str) -> str:
+        """``name`` with only letters, digits and dots (a UPN's local part)."""
+        clean = self._clean_names.get(name)
+        if clean is None:
+            clean = self._clean_names[name] = "".join(c for c in name if c.isalnum() or c == ".")
+        return clean
 
     # -- people --------------------------------------------------------------------------
     def new_user(self, assigned: bool = False) -> User:

@@ -95,9 +95,9 @@ class ProvisioningLog:
             "provisioningAction": result.action,
             "status": result.status,
             "provisioningSteps": steps,
-            "modifiedProperties": [  # strings (most values) need no conversion: skip the call
-                {"displayName": c.path, "oldValue": c.old if type(c.old) is str else _text(c.old),
-                 "newValue": c.new if type(c.new) is str else _text(c.new)} for c in result.changes
+            "modifiedProperties": [  # None and strings (most values) need no conversion: skip the call
+                {"displayName": c.path, "oldValue": c.old if c.old is None or type(c.old) is str else _text(c.old),
+                 "newValue": c.new if c.new is None or type(c.new) is str else _text(c.new)} for c in result.changes
             ],
             "sourceIdentity": {"id": object_id, "displayName": display, "identityType": kind},
             "targetIdentity": {"id": result.target_id or "", "displayName": display, "identityType": kind},
