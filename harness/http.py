@@ -18,7 +18,8 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from functools import cached_property
+from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 import httpx
 
@@ -41,6 +42,8 @@ SCIM_JSON = "application/scim+json"
 USER_AGENT = "scim-harness/0.1"
 #: Responses larger than this are not read further (bytes); the exchange says so.
 DEFAULT_MAX_READ = 4 * 1024 * 1024
+
+_ENCODER = jsonlib.JSONEncoder(ensure_ascii=False)  # one encoder, as json.dumps would build per call
 
 QueryParams = Mapping[str, Any] | Sequence[tuple[str, Any]]
 
@@ -125,18 +128,22 @@ class Target:
     def redactor(self) -> Redactor:
         return Redactor(self.auth.secrets(), self.auth.extra_header_names())
 
+    @cached_property
+    def _parts(self) -> SplitResult:
+        return urlsplit(self.base_url)  # parsed once: url_for runs on every request
+
     @property
     def origin(self) -> tuple[str, str]:
-        parts = urlsplit(self.base_url)
+        parts = self._parts
         return parts.scheme, parts.netloc.lower()
 
     @property
     def base_path(self) -> str:
-        return urlsplit(self.base_url).path.rstrip("/")
+        return self._parts.path.rstrip("/")
 
     @property
     def base_query(self) -> str:
-        return urlsplit(self.base_url).query
+        return self._parts.query
 
 
 def encode_query(params: QueryParams | None) -> str:
@@ -232,7 +239,7 @@ class TargetClient(HttpVerbs):
             pieces = [target.base_query] if target.base_query and target.base_query not in own_query else []
             pieces.append(own_query)
         else:
-            base = urlsplit(target.base_url)
+            base = target._parts
             scheme, netloc = base.scheme, base.netloc
             url_path = target.base_path + ("/" + path.lstrip("/") if path else "")
             pieces = [target.base_query]
@@ -260,7 +267,7 @@ class TargetClient(HttpVerbs):
         extra = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
         body: bytes | None = None
         if json is not None:
-            body = jsonlib.dumps(json, ensure_ascii=False).encode("utf-8")
+            body = _ENCODER.encode(json).encode("utf-8")
         elif content is not None:
             body = content.encode("utf-8") if isinstance(content, str) else content
         all_headers: list[tuple[str, str]] = list(self.default_headers)
