@@ -191,7 +191,7 @@ class Recorder:
         with self._lock:
             self._counter += 1
             exchange_id = f"ex-{self._counter:04d}"
-        exchange = _new_exchange(
+        fields = (
             exchange_id,
             at,
             method,
@@ -205,12 +205,14 @@ class Recorder:
             red.text(error) if error else None,
             req_cut,
             resp_cut or too_large,
-            response_body,
-            too_large,
         )
+        exchange = _new_exchange(*fields, response_body, too_large)
         if self.keep:
+            # The transcript keeps the bounded text; a large raw body lives only as long as
+            # the caller holds the exchange (a hostile target cannot pile up memory).
+            kept = exchange if not resp_cut else _new_exchange(*fields, b"", too_large)
             with self._lock:
-                self._exchanges.append(exchange)
+                self._exchanges.append(kept)
                 self._kept()
         return exchange
 

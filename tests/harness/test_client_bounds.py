@@ -1,4 +1,4 @@
-"""A 429 or 503 is "try later", not a conformance verdict: the check is not judged (ERROR)."""
+"""Bounds the harness keeps against a target: transient statuses are not judged, raw bodies are not hoarded."""
 
 from __future__ import annotations
 
@@ -40,3 +40,16 @@ def test_a_real_wrong_status_still_fails() -> None:
     result = run_check(_spec(), CheckContext(client, Discovery(), "p-"))
     assert result.outcome is Outcome.FAIL
     assert "404" in result.message
+
+
+def test_the_transcript_does_not_hold_large_raw_bodies() -> None:
+    from harness.recorder import Recorder
+
+    recorder = Recorder(body_limit=1024)
+    big = b"x" * 100_000
+    ex = recorder.record(method="GET", url="http://t/Users", request_headers=[], request_body=None, status=200,
+                         response_headers=[], response_body=big, elapsed_ms=1.0)
+    assert ex.body == big  # the caller can still judge the whole body it read
+    kept = recorder.get(ex.id)
+    assert kept is not None and kept.body == b"" and kept.response_truncated
+    assert kept.response_body is not None and len(kept.response_body) == 1024
