@@ -78,6 +78,9 @@ def _list(
         ex = client.get(endpoint, params=params)
         if ex.error:
             return None, None, f"GET {endpoint}: {ex.error}"
+        if ex.status in (401, 403):
+            return None, None, (f"GET {endpoint} answered {ex.status}: the target refused the credentials "
+                                f"({client.target.auth.describe()})")
         body = ex.json_or_none()
         if ex.status != 200 or not isinstance(body, dict) or not isinstance(body.get("Resources", []), list):
             return None, None, f"GET {endpoint} answered {ex.status}"
@@ -111,6 +114,8 @@ def _list(
             break
     if problem is None:
         return found, "filter", None
+    if "refused the credentials" in problem:
+        return found, "filter", problem  # paging would be refused the same way
     problem = walk({})  # no usable filter: read every page and match here
     return found, "paging", problem
 

@@ -21,8 +21,9 @@ import click
 
 from harness.checks import REGISTRY, SUITES
 from harness.cleanup import cleanup as cleanup_prefix
-from harness.config import DEFAULT_OUT, FAIL_ON, ConfigError, RunConfig, check_prefix, make_target
-from harness.console import ConsoleHandler, plain
+from harness.config import (DEFAULT_OUT, FAIL_ON, TOKEN_ENV, ConfigError, RunConfig, check_prefix, make_target,
+                            require_writable_dir)
+from harness.console import ConsoleHandler, counted, plain
 from harness.runner import load_checks, run_suite
 
 __all__ = ["main"]
@@ -85,8 +86,9 @@ def _auth_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--target", required=True, metavar="URL",
                      help="The SCIM base URL, where /Users lives (a query string such as ?aadOptscim062020 is kept)."),
-        click.option("--token", envvar="SCIM_HARNESS_TOKEN", metavar="T",
-                     help="Bearer token (or set SCIM_HARNESS_TOKEN, which keeps it out of shell history)."),
+        click.option("--token", envvar=list(TOKEN_ENV), metavar="T",
+                     help="Bearer token (or set SCIM_HARNESS_TOKEN or SCIM_TOKEN, which keeps it out of shell "
+                          "history)."),
         click.option("--basic", metavar="USER:PASS", help="HTTP Basic credentials instead of a token."),
         click.option("--header", "header", metavar="'NAME: VALUE'", help="A custom credential header instead of a token."),
         click.option("--timeout", type=click.FloatRange(min=0.05), default=10.0, show_default=True, metavar="S",
@@ -99,7 +101,7 @@ def _auth_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _token(token: str | None, basic: str | None, header: str | None) -> str | None:
-    """The token, unless it only came from $SCIM_HARNESS_TOKEN while --basic/--header was given."""
+    """The token, unless it only came from $SCIM_HARNESS_TOKEN/$SCIM_TOKEN while --basic/--header was given."""
     source = click.get_current_context().get_parameter_source("token")
     if (basic or header) and source is click.core.ParameterSource.ENVIRONMENT:
         return None
@@ -132,7 +134,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 @click.option("--suite", "suites", multiple=True, type=click.Choice([*SUITES, "all"]), default=("all",),
               show_default=True, help="Which suite(s): the RFC checks or what an IdP relies on (repeatable).")
 @click.option("--select", multiple=True, metavar="ID_OR_TAG",
-              help="Only checks with this id, id prefix ('filter.*'), tag, area or checklist id (repeatable).")
+              help="Only checks with this id, id prefix ('query.filter*'), tag, area or checklist id (repeatable).")
 @click.option("--exclude", multiple=True, metavar="ID_OR_TAG", help="Leave these out (same forms as --select).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True,
               help="Where results.json, junit.xml and report.html go.")
@@ -172,6 +174,10 @@ def run(target: str, token: str | None, basic: str | None, header: str | None, t
     _load_registry()
     if not REGISTRY.select(config.suites, config.select, config.exclude):
         _usage("no check matches this --suite/--select/--exclude (see: scim-harness scenarios list)")
+    try:
+        require_writable_dir(config.out)  # before the run, not after it
+    except ConfigError as exc:
+        _usage(str(exc))
     writers = _writers(config.out)
     with _sigterm_as_interrupt():
         result = run_suite(config, handlers=[ConsoleHandler(sys.stdout), *writers])
@@ -242,15 +248,26 @@ def cleanup_command(target: str, token: str | None, basic: str | None, header: s
     except ConfigError as exc:
         _usage(str(exc))
     result = cleanup_prefix(the_target, prefix, dry_run=dry_run)
-    for path in result.found:
-        click.echo(f"{'would delete' if dry_run else 'found'} {plain(path)}")
+    if dry_run:
+        for path in result.found:
+            click.echo(f"would delete {plain(path)}")
+    else:
+        for path in result.deleted:
+            click.echo(f"deleted {plain(path)}")
+        for path, why in result.failed:
+            click.echo(f"not deleted {plain(path)}: {plain(why)}")
     click.echo(plain(result.summary(), 1000))
     raise SystemExit(result.exit_code)
 
 
 @main.group(name="scenarios")
 def scenarios_group() -> None:
-    """The checks in the suite."""
+    """The checks in the suite: what each one tests, at which level, and what it rests on.
+
+    \b
+    Example:
+      scim-harness scenarios list --suite entra
+    """
 
 
 @scenarios_group.command(name="list")
@@ -265,7 +282,7 @@ def list_scenarios(suites: tuple[str, ...], select: tuple[str, ...], exclude: tu
     \b
     Example:
       scim-harness scenarios list --suite entra
-      scim-harness scenarios list --select filter --json
+      scim-harness scenarios list --select 'query.filter*' --json
     """
     _load_registry()
     specs = REGISTRY.select(suites, select, exclude)
@@ -279,4 +296,4 @@ def list_scenarios(suites: tuple[str, ...], select: tuple[str, ...], exclude: tu
     click.echo(f"{'id':<{width}}  {'level':<6}  {'area':<12}  {'suites':<22}  rests on")
     for s in specs:
         click.echo(f"{s.id:<{width}}  {s.level.value:<6}  {s.area:<12}  {','.join(s.suites):<22}  {s.rests_on}")
-    click.echo(f"{len(specs)} checks")
+    click.echo(counted(len(specs), "check"))

@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import secrets
 from collections.abc import Iterable
@@ -26,12 +27,26 @@ from urllib.parse import urlsplit, urlunsplit
 from harness.checks import SUITES
 from harness.http import Auth, Target
 
-__all__ = ["RunConfig", "ConfigError", "FAIL_ON", "new_prefix", "check_prefix", "is_loopback", "public_url"]
+__all__ = ["RunConfig", "ConfigError", "FAIL_ON", "new_prefix", "check_prefix", "is_loopback", "public_url",
+           "TOKEN_ENV", "token_from_env", "CLI_FLAGS", "cleanup_command",
+           "require_writable_dir"]
 
 #: ``--fail-on`` levels: ``must`` fails the run on FAIL only, ``should`` on FAIL or WARN.
 FAIL_ON = ("must", "should")
 _PREFIX_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,39}")
 DEFAULT_OUT = Path("scim-harness-out")
+#: Where a bearer token may come from when no --token is given, first match wins. SCIM_TOKEN
+#: is the name ``scim-harness serve``, ``simulate`` and every curl line in a report use, so a
+#: user who exported it for one command is not told "give credentials" by the next.
+TOKEN_ENV = ("SCIM_HARNESS_TOKEN", "SCIM_TOKEN")
+#: How the three ways to authenticate are spelled on the command line (error messages name them).
+CLI_FLAGS: tuple[str, str, str | None] = ("--token", "--basic", "--header")
+
+
+def token_from_env(environ: Any = None) -> str | None:
+    """The first non-empty token among :data:`TOKEN_ENV`, or ``None``."""
+    env = os.environ if environ is None else environ
+    return next((env[name] for name in TOKEN_ENV if env.get(name)), None)
 
 
 class ConfigError(ValueError):
@@ -172,11 +187,16 @@ class RunConfig:
         insecure: bool = False,
         prefix: str | None = None,
         max_read: int | None = None,
+        flags: tuple[str, str, str | None] = CLI_FLAGS,
     ) -> "RunConfig":
-        """Build a config from CLI-shaped values; :class:`ConfigError` says what is wrong."""
+        """Build a config from CLI-shaped values; :class:`ConfigError` says what is wrong.
+
+        ``flags`` spell the token/basic/header options in messages (the pytest plugin's are
+        ``--scim-token`` …), so an error names an option the user can actually type.
+        """
         return cls(
             target=make_target(target, token=token, basic=basic, header=header, timeout=timeout,
-                               insecure=insecure, max_read=max_read),
+                               insecure=insecure, max_read=max_read, flags=flags),
             suites=_split(suites) or ("all",),
             select=_split(select),
             exclude=_split(exclude),
@@ -198,13 +218,22 @@ def make_target(
     insecure: bool = False,
     max_read: int | None = None,
     require_auth: bool = True,
+    flags: tuple[str, str, str | None] = CLI_FLAGS,
 ) -> Target:
-    """A :class:`Target` from CLI values: exactly one of token, basic, header."""
-    given = [name for name, value in (("--token", token), ("--basic", basic), ("--header", header)) if value]
+    """A :class:`Target` from CLI values: exactly one of token, basic, header.
+
+    ``flags`` are the option names to put in messages (``None`` for a command without a header
+    option); the third is ignored when it is ``None``.
+    """
+    token_flag, basic_flag, header_flag = flags
+    given = [name for name, value in ((token_flag, token), (basic_flag, basic), (header_flag, header))
+             if value and name]
     if len(given) > 1:
         raise ConfigError(f"give one way to authenticate, not {' and '.join(given)}")
     if not given and require_auth:
-        raise ConfigError("give credentials: --token T, --basic USER:PASS or --header 'Name: value'")
+        ways = [f"{token_flag} T", f"{basic_flag} USER:PASS"] + ([f"{header_flag} 'Name: value'"] if header_flag else [])
+        env = " or ".join(f"${name}" for name in TOKEN_ENV)
+        raise ConfigError(f"give credentials: {', '.join(ways[:-1])} or {ways[-1]} (or set {env})")
     if timeout <= 0:
         raise ConfigError("--timeout must be a positive number of seconds")
     if "@" in urlsplit(url.strip()).netloc:
@@ -221,6 +250,33 @@ def make_target(
         return Target(url.strip(), auth, timeout=timeout, insecure=insecure, **extra)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def require_writable_dir(out: Path) -> None:
+    """Create ``out`` and prove a file can be written there, or :class:`ConfigError` saying why.
+
+    Commands call it before they start: a run whose results cannot be written is wasted.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".scim-harness-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(f"cannot write into --out {out}: {exc.strerror or exc}") from None
+
+
+def cleanup_command(target: Target, prefix: str) -> str:
+    """The ``scim-harness cleanup`` line a user can paste to remove what a run left behind.
+
+    Complete (target and credentials option), never with a secret in it: a bearer token is
+    ``"$SCIM_TOKEN"``, Basic and header credentials are placeholders.
+    """
+    credentials = {"bearer": '--token "$SCIM_TOKEN"', "basic": "--basic USER:PASS",
+                   "header": "--header 'NAME: VALUE'"}.get(target.auth.kind, "")
+    url = public_url(target.base_url, target.auth).replace("'", "%27")
+    return " ".join(part for part in ("scim-harness cleanup", f"--target '{url}'", credentials,
+                                      f"--prefix {prefix}") if part)
 
 
 def _strip_userinfo(url: str) -> str:

@@ -15,17 +15,20 @@ import os
 import re
 import sys
 from collections import Counter
-from typing import TextIO
+from typing import Any, TextIO
 
 from harness.events import CheckFinished, CheckStarted, DiscoveryFinished, Event, Notice, RunFinished, RunStarted
 from harness.results import CheckResult, Outcome, RunResult
 
-__all__ = ["ConsoleHandler", "plain", "summary_rows"]
+__all__ = ["ConsoleHandler", "plain", "summary_rows", "counted", "counts_line"]
 
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _COLOURS = {Outcome.PASS: "32", Outcome.FAIL: "31", Outcome.WARN: "33", Outcome.ERROR: "35", Outcome.SKIP: "90"}
 _LABELS = {Outcome.PASS: "PASS", Outcome.FAIL: "FAIL", Outcome.WARN: "WARN", Outcome.ERROR: "ERROR", Outcome.SKIP: "SKIP"}
 ORDER = (Outcome.PASS, Outcome.FAIL, Outcome.WARN, Outcome.ERROR, Outcome.SKIP)
+#: ERRORs with the same reason (an interrupt or a run timeout leaves hundreds) print this many
+#: times; the rest become one "... and N more" line, so the summary stays readable.
+SAME_ERROR_SHOWN = 3
 
 
 def plain(text: object, limit: int = 240) -> str:
@@ -33,6 +36,20 @@ def plain(text: object, limit: int = 240) -> str:
     value = _CONTROL.sub(" ", str(text)).strip()
     value = re.sub(r" {2,}", " ", value)
     return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """``"1 check"``, ``"2 checks"``: the number with the noun in the right number."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
+
+
+def counts_line(summary: Any, errors: tuple[str, str] = ("error", "errors")) -> str:
+    """``"26 checks, 14 passed, 8 failed, 4 warnings, 0 errors, 0 skipped"`` from a run summary.
+
+    ``errors`` names the ERROR count (the demo says "not judged" to a non-engineer).
+    """
+    return (f"{counted(summary.total, 'check')}, {summary.passed} passed, {summary.failed} failed, "
+            f"{counted(summary.warned, 'warning')}, {counted(summary.errored, *errors)}, {summary.skipped} skipped")
 
 
 def summary_rows(results: list[CheckResult]) -> list[tuple[str, Counter[Outcome]]]:
@@ -56,6 +73,7 @@ class ConsoleHandler:
         self.done = 0
         self.current = ""
         self._line_shown = False
+        self._errors_live: Counter[str] = Counter()  # ERROR message -> how many finished so far
 
     # -- output helpers ------------------------------------------------------------------------
     def _paint(self, text: str, code: str) -> str:
@@ -89,7 +107,7 @@ class ConsoleHandler:
     def handle_event(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             self.total = event.total
-            self._print(f"scim-harness: testing {plain(event.target)} - {event.total} checks "
+            self._print(f"scim-harness: testing {plain(event.target)} - {counted(event.total, 'check')} "
                         f"(suites: {', '.join(event.suites)}; objects prefixed {event.prefix})")
         elif isinstance(event, Notice):
             self._print(self._paint(f"{event.level}: ", "33" if event.level == "warning" else "36") + plain(event.text, 400))
@@ -102,12 +120,19 @@ class ConsoleHandler:
             self.done += 1
             result = event.result
             self.counts[result.outcome] += 1
-            if result.outcome in (Outcome.FAIL, Outcome.WARN, Outcome.ERROR):
-                self._print(f"{self._label(result.outcome)} {result.id}: {plain(result.message, 200)}")
+            message = plain(result.message, 200)
+            if result.outcome is Outcome.ERROR:
+                self._errors_live[message] += 1
+            if result.outcome in (Outcome.FAIL, Outcome.WARN) or (
+                    result.outcome is Outcome.ERROR and self._errors_live[message] <= SAME_ERROR_SHOWN):
+                self._print(f"{self._label(result.outcome)} {result.id}: {message}")
             else:
                 self._draw_line()
         elif isinstance(event, RunFinished):
             self._clear_line()
+            for message, n in self._errors_live.items():
+                if n > SAME_ERROR_SHOWN:
+                    self._print(f"{self._label(Outcome.ERROR)} ... and {n - SAME_ERROR_SHOWN} more: {message}")
             self._summary(event.result)
 
     def _discovery(self, event: DiscoveryFinished) -> None:
@@ -129,7 +154,12 @@ class ConsoleHandler:
             if findings:
                 self._print("")
                 self._print("Findings:")
+                errors: Counter[str] = Counter()
                 for r in findings:
+                    if r.outcome is Outcome.ERROR:
+                        errors[plain(r.message, 300)] += 1
+                        if errors[plain(r.message, 300)] > SAME_ERROR_SHOWN:
+                            continue
                     self._print(f"  {self._label(r.outcome)} {r.id} [{r.level.value}, {plain(r.rests_on, 80)}]")
                     self._print(f"        {plain(r.message, 300)}")
                     if r.expected or r.seen:
@@ -139,6 +169,10 @@ class ConsoleHandler:
                         self._print(f"        impact:   {plain(r.idp_impact, 200)}")
                     if r.outcome is not Outcome.ERROR:
                         self._print(f"        fix:      {plain(r.fix, 300)}")
+                for message, n in errors.items():
+                    if n > SAME_ERROR_SHOWN:
+                        self._print(f"  {self._label(Outcome.ERROR)} ... and {n - SAME_ERROR_SHOWN} more checks "
+                                    f"not judged for the same reason: {message} (every id is in results.json)")
         s = run.summary
         self._print("")
         if not run.results and run.exit_code == 2:  # could not test: the reason was printed with the discovery line
@@ -147,8 +181,7 @@ class ConsoleHandler:
         if run.message:
             self._print(plain(run.message, 400))
         verdict = {0: self._paint("OK", "32"), 1: self._paint("FINDINGS", "31"), 2: self._paint("COULD NOT TEST", "31")}
-        self._print(f"{verdict.get(run.exit_code, str(run.exit_code))}: {s.total} checks, {s.passed} passed, "
-                    f"{s.failed} failed, {s.warned} warnings, {s.errored} errors, {s.skipped} skipped "
+        self._print(f"{verdict.get(run.exit_code, str(run.exit_code))}: {counts_line(s)} "
                     f"in {run.duration_ms / 1000:.1f}s (exit {run.exit_code})")
 
     def _table(self, results: list[CheckResult]) -> None:

@@ -32,13 +32,14 @@ from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from types import ModuleType
+from urllib.parse import urlsplit, urlunsplit
 from typing import Any
 
 import httpx
 
 from harness.checks import REGISTRY, SUITES, CheckContext, CheckSpec, Registry, run_check
 from harness.clock import Clock, SystemClock
-from harness.config import RunConfig
+from harness.config import RunConfig, cleanup_command
 from harness.discovery import Discovery, discover
 from harness.events import (
     CheckFinished,
@@ -81,6 +82,21 @@ class _StoppableClient(TargetClient):
                 self.refused.add(ex.id)
             return ex
         return super().request(method, path, **kw)
+
+
+#: Endpoint names (RFC 7644 §3.2) that people paste onto the end of a base URL by mistake.
+_ENDPOINTS = ("users", "groups", "serviceproviderconfig", "serviceproviderconfigs", "resourcetypes", "schemas",
+              "bulk", "me", ".search")
+
+
+def base_url_hint(url: str) -> str:
+    """``"; try --target https://host/scim/v2/"`` when ``url`` ends in an endpoint such as /Users."""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    head, _, last = path.rpartition("/")
+    if last.lower() not in _ENDPOINTS:
+        return ""
+    return f"; try --target {urlunsplit((parts.scheme, parts.netloc, head + '/', parts.query, ''))}"
 
 
 @dataclass
@@ -132,7 +148,7 @@ class RunSession:
         if probe.status in (401, 403):
             return (
                 f"the target refused the credentials ({self.config.target.auth.describe()}): GET /Users answered "
-                f"{probe.status}; check the token and that it may read and write users"
+                f"{probe.status}; check the credentials and that they may read and write users"
             )
         self.discovery, ids = discover(self.client)
         self.discovery_ids.extend(ids)
@@ -142,7 +158,7 @@ class RunSession:
             seen = "; ".join([*self.discovery.problems[:3], f"GET /Users answered {probe.status}"])
             return (
                 f"{url} does not look like a SCIM 2.0 endpoint ({seen}); the base URL should be where /Users "
-                f"and /ServiceProviderConfig live, e.g. https://host/scim/v2"
+                f"and /ServiceProviderConfig live, e.g. https://host/scim/v2" + base_url_hint(url)
             )
         return None
 
@@ -360,7 +376,8 @@ def _sweep(session: RunSession, bus: EventBus) -> None:
         swept = cleanup(session.housekeeping_client(), session.config.prefix, discovery=session.discovery)
     except KeyboardInterrupt:
         bus.emit(Notice(at=bus.now(), level="warning",
-                        text=f"cleanup skipped; remove leftovers with: scim-harness cleanup --prefix {session.config.prefix}"))
+                        text="cleanup skipped; remove leftovers with: "
+                             + cleanup_command(session.config.target, session.config.prefix)))
         return
     bus.emit(Notice(at=bus.now(), level="warning" if swept.failed else "info", text=swept.summary()))
 

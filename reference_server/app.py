@@ -22,7 +22,7 @@ from reference_server.endpoints.resources import resource_endpoints
 from reference_server.errors import MethodNotAllowed, NotFound, ScimError
 from reference_server.middleware import Credentials, ScimEdge
 from reference_server.profiles import get_profile
-from reference_server.quirks import QuirkSet
+from reference_server.quirks import Captured, QuirkSet
 from reference_server.recorder import Recorder
 from reference_server.service import ScimService
 from reference_server.settings import ServerSettings
@@ -56,8 +56,8 @@ def _dispatch(handlers: dict[str, Any]) -> Any:
     return endpoint
 
 
-def _routes() -> list[Route]:
-    """One route per path, the resource paths first (route matching is a linear scan)."""
+def _resource_table() -> dict[str, dict[str, Any]]:
+    """Path template -> {method: handler} of the resource endpoints (RFC 7644 §3.2)."""
     table: dict[str, dict[str, Any]] = {}
     for rtype in ("User", "Group"):
         h = resource_endpoints(rtype)
@@ -65,6 +65,12 @@ def _routes() -> list[Route]:
         table[f"{ep}/{{id}}"] = {"GET": h["get"], "PUT": h["replace"], "PATCH": h["patch"], "DELETE": h["delete"]}
         table[ep] = {"GET": h["list"], "POST": h["create"]}
         table[f"{ep}/.search"] = {"POST": h["search"]}
+    return table
+
+
+def _routes(table: dict[str, dict[str, Any]]) -> list[Route]:
+    """One route per path, the resource paths first (route matching is a linear scan)."""
+    table = dict(table)
     table.update({
         "/ServiceProviderConfig": {"GET": discovery.get_spc},
         "/ResourceTypes": {"GET": discovery.list_resource_types},
@@ -79,6 +85,59 @@ def _routes() -> list[Route]:
         "/_recordings/{rec_id:int}": {"GET": recordings.get_recording},
     })
     return [Route(path, _dispatch(handlers), methods=list(handlers)) for path, handlers in table.items()]
+
+
+class FastRoutes:
+    """Direct dispatch of the hot resource routes, skipping Starlette's router and middleware.
+
+    ``/Users``, ``/Groups`` (GET, POST) and ``/Users/{id}``, ``/Groups/{id}`` (GET, PUT, PATCH,
+    DELETE) are the first routes of the Starlette table and match nothing else, so calling their
+    handler here gives the answer Starlette would give: same handler, same ``Request``, same
+    ScimError handler.  Anything else (HEAD, ``.search``, a root path, other paths) answers None
+    and goes through Starlette.  Any other exception propagates to the edge (a SCIM 500), as it
+    does from Starlette."""
+
+    def __init__(self, starlette: Starlette, table: dict[str, dict[str, Any]]) -> None:
+        self.starlette = starlette
+        self.collections: dict[str, dict[str, Any]] = {}
+        self.items: dict[str, dict[str, Any]] = {}
+        for path, handlers in table.items():
+            parts = path.split("/")
+            if len(parts) == 2:
+                self.collections[parts[1]] = handlers
+            elif parts[2:] == ["{id}"]:
+                self.items[parts[1]] = handlers
+
+    async def __call__(self, scope: dict[str, Any], body: bytes) -> Captured | None:
+        if scope.get("root_path"):
+            return None  # Starlette strips a root path before matching; leave that to it
+        parts = scope["path"].split("/")
+        if len(parts) == 2:
+            handlers, params = self.collections.get(parts[1]), {}
+        elif len(parts) == 3 and parts[2]:
+            handlers, params = self.items.get(parts[1]), {"id": parts[2]}
+        else:
+            return None
+        handler = handlers.get(scope["method"]) if handlers is not None else None
+        if handler is None:
+            return None
+        scope["app"] = self.starlette
+        scope["path_params"] = params
+        sent = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        request = Request(scope, receive)
+        try:
+            response = await handler(request)
+        except ScimError as exc:
+            response = await _scim_error(request, exc)
+        return Captured(response.status_code, list(response.raw_headers), response.body, raw=True)
 
 
 class ScimApp:
@@ -102,7 +161,8 @@ class ScimApp:
             yield
             self.flush()
 
-        self.starlette = Starlette(routes=_routes(), lifespan=lifespan, exception_handlers={
+        table = _resource_table()
+        self.starlette = Starlette(routes=_routes(table), lifespan=lifespan, exception_handlers={
             ScimError: _scim_error, HTTPException: _http_error})
         st = self.starlette.state
         st.settings, st.profile, st.models, st.service = settings, self.profile, self.models, self.service
@@ -110,7 +170,8 @@ class ScimApp:
         self.asgi = ScimEdge(self.starlette, credentials=self.credentials, quirks=self.quirks,
                              recorder=self.recorder, max_body=settings.max_body_bytes, models=self.models,
                              sleep=settings.sleep, clock=settings.clock,
-                             bulk_max_payload=settings.bulk_max_payload_bytes)
+                             bulk_max_payload=settings.bulk_max_payload_bytes,
+                             fast=FastRoutes(self.starlette, table))
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         await self.asgi(scope, receive, send)

@@ -4,7 +4,14 @@ Credentials are redacted when the exchange is recorded (Authorization, Cookie, A
 ``password`` values in JSON bodies), and bodies are bounded, so nothing secret or unbounded ever
 reaches the table.  Records are written in small batches (at most ``FLUSH_EVERY`` records or
 ``FLUSH_DELAY`` seconds later, and on shutdown) so recording costs one INSERT per batch, not one
-commit per request.
+commit per request.  Reads (``GET /_recordings``, ``ScimApp.flush``) flush first, so what they
+return is complete and in arrival order.  A clean shutdown (SIGTERM/SIGINT: the ASGI lifespan) writes
+the buffer; a crash or ``kill -9`` may lose the recordings of the last ``FLUSH_DELAY`` seconds, but
+never an acknowledged resource write (the service commits those before it answers).
+
+Why not a writer thread: formatting and redaction are Python (they hold the GIL) and must happen
+before anything is written; only SQLite's own work (~5 us of ~12 us per record) would leave the
+event loop, for a second connection, lock contention with resource writes and a ``:memory:`` special case.
 """
 
 from __future__ import annotations
@@ -60,16 +67,39 @@ def bounded_body(raw: bytes, limit: int) -> tuple[str | None, bool]:
     return raw[:limit].decode("utf-8", errors="replace"), truncated
 
 
+_SECRET_HEADER_BYTES = frozenset(h.encode("latin-1") for h in SECRET_HEADERS)
+
+
 def _header_lines(headers: Any) -> str:
     """``name: value`` lines (credentials redacted); names and values may be bytes (ASGI) or str."""
+    if not headers:
+        return ""
+    if isinstance(headers[0][0], bytes):
+        # ASGI headers: latin-1 maps bytes to characters one to one, so byte slicing is exact;
+        # one join and one decode per block (this runs for every recorded exchange)
+        return b"\n".join([k + b": " + v[:4096] if k.lower() not in _SECRET_HEADER_BYTES
+                           else _redacted_line(k, v) for k, v in headers]).decode("latin-1")
     lines = []
     for k, v in headers:
-        if isinstance(k, bytes):
-            k, v = k.decode("latin-1"), v.decode("latin-1")
         if k.lower() in SECRET_HEADERS:
             v = redact_header(k, v)
         lines.append(f"{k}: {v[:4096]}")
     return "\n".join(lines)
+
+
+def _redacted_line(name: bytes, value: bytes) -> bytes:
+    """``redact_header`` on bytes: the scheme word of an ``*authorization`` header is kept."""
+    scheme, _, rest = value.partition(b" ")
+    if rest and name.lower().endswith(b"authorization"):
+        return name + b": " + (scheme + b" " + REDACTED.encode())[:4096]
+    return name + b": " + REDACTED.encode()
+
+
+def _timestamp(at: Any) -> str:
+    """The record time as ISO 8601 UTC with a ``Z`` (the edge passes the clock's datetime)."""
+    if isinstance(at, str):
+        return at
+    return at.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 class Recorder:
@@ -85,7 +115,7 @@ class Recorder:
         self._pending: list[tuple[Any, ...]] = []
         self._scheduled: asyncio.AbstractEventLoop | None = None
 
-    def record(self, *, at: str, method: str, path: str, query: str, status: int, duration_ms: float,
+    def record(self, *, at: Any, method: str, path: str, query: str, status: int, duration_ms: float,
                request_headers: Any, request_body: bytes, response_headers: Any, response_body: bytes) -> None:
         self._pending.append((at, method, path, query, status, duration_ms, request_headers, request_body,
                               response_headers, response_body))
@@ -102,14 +132,14 @@ class Recorder:
             self._scheduled = loop
             loop.call_later(FLUSH_DELAY, self.flush)
 
-    def _format(self, item: tuple[Any, ...]) -> dict[str, Any]:
+    def _format(self, item: tuple[Any, ...]) -> tuple[Any, ...]:
+        """One row in ``store.RECORDING_COLUMNS`` order, redacted and bounded."""
         at, method, path, query, status, duration_ms, req_h, req_b, resp_h, resp_b = item
         req_text, t1 = bounded_body(req_b, self.body_limit)
         resp_text, t2 = bounded_body(resp_b, self.body_limit)
-        return {"at": at, "method": method, "path": path, "query": redact_query(query)[:4096], "status": status,
-                "duration_ms": round(duration_ms, 3), "request_headers": _header_lines(req_h),
-                "request_body": req_text, "response_headers": _header_lines(resp_h),
-                "response_body": resp_text, "truncated": int(t1 or t2)}
+        return (_timestamp(at), method, path, redact_query(query)[:4096] if query else "", status,
+                round(duration_ms, 3), _header_lines(req_h), req_text, _header_lines(resp_h), resp_text,
+                int(t1 or t2))
 
     def flush(self) -> None:
         self._scheduled = None

@@ -9,6 +9,7 @@ Rendering for the wire (projection, quirks) is the endpoints' job.
 from __future__ import annotations
 
 import copy
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,11 +22,28 @@ from reference_server.patch import apply_patch
 from reference_server.profiles import Profile
 from reference_server.schema import ResourceModel, apply_overrides
 from reference_server.settings import ServerSettings
-from reference_server.sorting import sort_resources
+from reference_server.sorting import sort_key, sort_resources
 from reference_server.store import IndexKeys, Row, SqliteStore, UniqueViolation
 from reference_server.validate import Leniency, normalize_for_uniqueness, prepare_create, prepare_replace, set_schemas
 
 ENDPOINTS = {"User": "Users", "Group": "Groups"}
+
+# The filter IdPs send on nearly every provisioning cycle (Entra, Okta: ``userName eq "..."``)
+# in its one canonical spelling, with a plain string literal (no escapes, no control characters).
+# It is answered without the general parser: the node is the parser's own node for a template with
+# the literal swapped in (tests/server/test_speed_paths.py checks both give equal trees).
+_PLAIN_EQ = re.compile(r'(userName|externalId|displayName|id) eq "([^"\\\x00-\x1f\x7f]*)"')
+_EQ_TEMPLATES: dict[str, Any] = {name: flt.parse_filter(f'{name} eq "x"')
+                                 for name in ("userName", "externalId", "displayName", "id")}
+
+
+def parse_filter(text: str) -> flt.Filter:
+    """``filters.parse_filter`` with a fast path for ``<indexed attribute> eq "<plain string>"``."""
+    m = _PLAIN_EQ.fullmatch(text)
+    if m is not None:
+        template = _EQ_TEMPLATES[m.group(1)]
+        return flt.Compare(path=template.path, op=template.op, value=m.group(2))
+    return flt.parse_filter(text)
 
 
 @dataclass(frozen=True)
@@ -312,7 +330,7 @@ class ScimService:
         """A list or search (RFC 7644 §3.4.2-§3.4.3) over one or (root) several resource types."""
         f = None
         if q.filter is not None:
-            f = flt.parse_filter(q.filter)
+            f = parse_filter(q.filter)
             self._check_filterable(f)
             for rtype in rtypes:
                 flt.check_filter(f, self._filter_models[rtype])
@@ -330,13 +348,39 @@ class ScimService:
                 return Page(total, start, self.render_many(rows, base), [self.models[rtype]] * len(rows))
             found.extend((r, self.models[rtype]) for r in got)
         if q.sort_by is not None:
-            model = self.models[rtypes[0]]
-            resources = sort_resources(model, [r for r, _ in found], q.sort_by, q.sort_order)
-            by_id = {id(r): m for r, m in found}
-            found = [(r, by_id[id(r)]) for r in resources]
+            found = _sorted(found, q.sort_by, q.sort_order)
         total = len(found)
         window = found[start - 1:start - 1 + count]
         return Page(total, start, [r for r, _ in window], [m for _, m in window])
+
+
+def _sorted(found: list[tuple[dict[str, Any], ResourceModel]], sort_by: str,
+            order: str | None) -> list[tuple[dict[str, Any], ResourceModel]]:
+    """RFC 7644 §3.4.2.3 sorting where each resource is keyed with its own type's model.
+
+    One type: exactly ``sorting.sort_resources``.  A root query mixes Users and Groups; sortBy then
+    resolves against each resource's model (``members`` means something only on a Group), and the
+    resources without a value go last (first when descending), as ``sort_resources`` orders them."""
+    direction = (order or "ascending").lower()
+    if direction not in ("ascending", "descending"):
+        raise InvalidValue(f"sortOrder must be ascending or descending, not {str(order)[:50]!r}")
+    models = list({id(m): m for _, m in found}.values())
+    if len(models) == 1:
+        resources = sort_resources(models[0], [r for r, _ in found], sort_by, order)
+        return [(r, models[0]) for r in resources]
+    if not models:
+        return found
+    keys = {id(m): sort_key(m, sort_by) for m in models}
+    keyed = [(keys[id(m)](r), i, (r, m)) for i, (r, m) in enumerate(found)]
+    present = [k for k in keyed if k[0] is not None]
+    missing = [k for k in keyed if k[0] is None]
+    try:
+        present.sort(key=lambda k: k[0], reverse=direction == "descending")
+    except TypeError:  # one attribute name with different types in two models: group by type first
+        present.sort(key=lambda k: (type(k[0]).__name__, k[0]), reverse=direction == "descending")
+    if direction == "descending":
+        return [k[2] for k in missing] + [k[2] for k in present]
+    return [k[2] for k in present] + [k[2] for k in missing]
 
 
 def _strip(data: dict[str, Any]) -> dict[str, Any]:

@@ -100,6 +100,10 @@ _NOT_UNIQUE = ("CREATE INDEX IF NOT EXISTS ix_user_name_dup ON resources(type, u
                "WHERE deleted = 0 AND user_name IS NOT NULL")
 _COLUMNS = {"userName": "user_name", "externalId": "external_id", "displayName": "display_name", "id": "id"}
 _SELECT = "SELECT seq, id, type, version, data, deleted FROM resources"
+RECORDING_COLUMNS = ("at", "method", "path", "query", "status", "duration_ms", "request_headers", "request_body",
+                     "response_headers", "response_body", "truncated")
+_INSERT_RECORDING = (f"INSERT INTO recordings({', '.join(RECORDING_COLUMNS)}) "
+                     f"VALUES ({', '.join('?' * len(RECORDING_COLUMNS))})")
 
 
 def _row(r: Sequence[Any]) -> Row:
@@ -294,15 +298,13 @@ class SqliteStore:
 
     # -- recordings --------------------------------------------------------------------------
 
-    def add_recordings(self, records: Sequence[dict[str, Any]]) -> None:
+    def add_recordings(self, records: Sequence[dict[str, Any] | Sequence[Any]]) -> None:
+        """Append recordings in one transaction: dicts by column name, or tuples in RECORDING_COLUMNS order."""
         if not records:
             return
+        rows = [tuple(r[c] for c in RECORDING_COLUMNS) if isinstance(r, dict) else r for r in records]
         with self.transaction():
-            self.conn.executemany(
-                "INSERT INTO recordings(at, method, path, query, status, duration_ms, request_headers, request_body, "
-                "response_headers, response_body, truncated) VALUES (:at, :method, :path, :query, :status, "
-                ":duration_ms, :request_headers, :request_body, :response_headers, :response_body, :truncated)",
-                records)
+            self.conn.executemany(_INSERT_RECORDING, rows)
 
     def recordings(self, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
         cur = self.conn.execute("SELECT * FROM recordings WHERE id > ? ORDER BY id LIMIT ?", (after, limit))

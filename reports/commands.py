@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from harness.console import counts_line
 from harness.results import RunResult
 from reports.html import write_html
 from reports.json_writer import ResultsFileError, load_results
@@ -46,8 +47,7 @@ def report(results: Path, output: Path | None) -> None:
     except OSError as exc:
         raise click.UsageError(f"cannot write {target}: {exc.strerror}") from None
     summary = run.summary
-    click.echo(f"{written}  ({summary.total} checks: {summary.passed} passed, {summary.failed} failed, "
-               f"{summary.warned} warnings, {summary.errored} errors, {summary.skipped} skipped)")
+    click.echo(f"{written}  ({counts_line(summary)})")
 
 
 @click.command(name="demo")

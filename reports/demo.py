@@ -41,6 +41,7 @@ from pathlib import Path
 import httpx
 
 from harness.clock import SystemClock
+from harness.console import counts_line
 from harness.http import Auth, Target
 from harness.redact import Redactor
 from harness.results import RunResult
@@ -298,8 +299,7 @@ def _live_page(feed: LiveFeed, config: DemoConfig, echo: Echo) -> Iterator[str]:
 
 def _summarise(run: RunResult, label: str, echo: Echo) -> list[str]:
     s = run.summary
-    echo(f"{label}: {s.total} checks, {s.passed} passed, {s.failed} failed, {s.warned} warnings, "
-         f"{s.errored} not judged, {s.skipped} skipped")
+    echo(f"{label}: {counts_line(s, errors=('not judged', 'not judged'))}")
     if run.message:
         echo(f"  {run.message}")
     lines = [v.headline for v in idp_verdicts(run)]

@@ -11,7 +11,8 @@ What counts as a blocker (the rule the report prints under its banners):
 - an ERROR is **not judged** (the harness could not tell), never charged as a blocker.
 
 For a simulation, the simulated IdP's blockers are the FAIL results of the run itself
-(convergence differences, failed or escrowed changes, quarantine).
+(convergence differences, failed or escrowed changes, quarantine). A fuzz run gets a banner
+only for an IdP that one of its results relies on (usually none).
 
 IdP names and the words that identify them in ``idp_impact`` are data (:data:`IDPS`).
 """
@@ -121,7 +122,10 @@ def idp_verdicts(run: RunResult) -> list[IdpVerdict]:
     verdicts = []
     for info in IDPS:
         verdict = _judge(info, [r for r in run.results if relies_on(r, info)])
-        if info.headline or verdict.relied:
+        # A fuzz run judges the contract, not an IdP's needs: "Entra ID: not tested (try --suite
+        # entra)" on its page is noise, so only an IdP one of its findings names gets a banner.
+        headline = info.headline and run.kind != "fuzz"
+        if headline or verdict.relied:
             if verdict.state == "not-tested":
                 verdict.note = (
                     f"the run could not test: {run.message}" if run.exit_code == 2 and run.message

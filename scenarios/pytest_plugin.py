@@ -3,7 +3,7 @@
 Usage::
 
     pytest --scim-target https://app.example.com/scim/v2 --scim-token "$TOKEN" \\
-           [--scim-suite entra] [--scim-select filter] [--html=report.html]
+           [--scim-suite entra] [--scim-select query] [--html=report.html]
 
 Every selected check becomes one item (``scim-harness::<check id>``; ``-k`` also matches its
 area and tags). Discovery runs once per session, at the first item. An item passes, fails
@@ -22,7 +22,6 @@ suites (the project's own included).
 
 from __future__ import annotations
 
-import os
 import threading
 import warnings
 from collections.abc import Generator, Iterable
@@ -32,7 +31,8 @@ from typing import Any
 import pytest
 
 from harness.checks import SUITES, CheckSpec
-from harness.config import FAIL_ON, ConfigError, RunConfig
+from harness.console import counted
+from harness.config import FAIL_ON, ConfigError, RunConfig, token_from_env
 from harness.results import CheckResult, Outcome
 from harness.runner import RunSession, load_checks
 
@@ -88,7 +88,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--scim-target", metavar="URL", default=None,
                     help="SCIM base URL to test; without it this plugin does nothing.")
     group.addoption("--scim-token", metavar="T", default=None,
-                    help="Bearer token for the target (default: $SCIM_HARNESS_TOKEN, which keeps it out of ps).")
+                    help="Bearer token for the target (default: $SCIM_HARNESS_TOKEN or $SCIM_TOKEN, which keeps it out of ps).")
     group.addoption("--scim-basic", metavar="USER:PASS", default=None, help="HTTP Basic credentials instead.")
     group.addoption("--scim-header", metavar="'NAME: VALUE'", default=None, help="A credential header instead.")
     group.addoption("--scim-suite", action="append", default=[], metavar="SUITE",
@@ -107,14 +107,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if not target:
         return  # inert
     basic, header = config.getoption("scim_basic"), config.getoption("scim_header")
-    token = config.getoption("scim_token") or (None if basic or header else os.environ.get("SCIM_HARNESS_TOKEN"))
+    token = config.getoption("scim_token") or (None if basic or header else token_from_env())
     try:
         run_config = RunConfig.from_options(
             target=target, token=token, basic=basic,
             header=header, suites=config.getoption("scim_suite") or ("all",),
             select=config.getoption("scim_select"), exclude=config.getoption("scim_exclude"),
             timeout=config.getoption("scim_timeout"), insecure=config.getoption("scim_insecure"),
-            fail_on=config.getoption("scim_fail_on"),
+            fail_on=config.getoption("scim_fail_on"), flags=("--scim-token", "--scim-basic", "--scim-header"),
         )
     except ConfigError as exc:
         raise pytest.UsageError(f"scim-harness: {exc}") from None
@@ -151,7 +151,7 @@ def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Ite
     if state is None:
         return None
     count = sum(isinstance(item, ScimCheckItem) for item in items)
-    return f"scim-harness: {count} checks against {state.config.url} (objects prefixed {state.config.prefix})"
+    return f"scim-harness: {counted(count, 'check')} against {state.config.url} (objects prefixed {state.config.prefix})"
 
 
 class ScimSuite(pytest.Collector):

@@ -15,11 +15,16 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import click
+from click.core import ParameterSource
 
-from harness.config import DEFAULT_OUT, ConfigError, check_prefix, make_target
-from harness.console import plain
+from harness.config import (DEFAULT_OUT, TOKEN_ENV, ConfigError, check_prefix, cleanup_command, make_target,
+                            require_writable_dir)
+from harness.console import counted, plain
 from harness.fuzz.runner import FuzzConfig, Progress, fuzz_target
 from harness.results import Outcome, RunResult
+
+#: Beside ``run``'s default folder, never in it: both write results.json and report.html.
+FUZZ_OUT = DEFAULT_OUT / "fuzz"
 
 __all__ = ["fuzz", "write_json"]
 
@@ -47,7 +52,8 @@ class _ProgressLine:
         self._last_print = -10.0
 
     def __call__(self, p: Progress) -> None:
-        text = (f"fuzz [{p.stage}] {p.requests} requests, {p.elapsed:.0f}s, {p.failures} failing case(s)"
+        text = (f"fuzz [{p.stage}] {counted(p.requests, 'request')}, {p.elapsed:.0f}s, "
+                f"{counted(p.failures, 'failing case')}"
                 + (f" - {plain(p.operation, 60)}" if p.operation and p.stage == "fuzzing" else ""))
         if self.live:
             self.stream.write("\r\x1b[2K" + text)
@@ -72,8 +78,8 @@ def _print_summary(result: RunResult) -> None:
 
 @click.command(name="fuzz", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--target", required=True, metavar="URL", help="The SCIM base URL, where /Users lives.")
-@click.option("--token", envvar="SCIM_HARNESS_TOKEN", metavar="T",
-              help="Bearer token (or set SCIM_HARNESS_TOKEN, which keeps it out of shell history).")
+@click.option("--token", envvar=list(TOKEN_ENV), metavar="T",
+              help="Bearer token (or set SCIM_HARNESS_TOKEN or SCIM_TOKEN, which keeps it out of shell history).")
 @click.option("--basic", metavar="USER:PASS", help="HTTP Basic credentials instead of a token.")
 @click.option("--max-examples", type=click.IntRange(1, 100_000), default=50, show_default=True, metavar="N",
               help="Generated examples per operation and phase.")
@@ -87,8 +93,9 @@ def _print_summary(result: RunResult) -> None:
               help="Seconds to wait for each response.")
 @click.option("--insecure", is_flag=True, help="Do not verify the target's TLS certificate (lab use only).")
 @click.option("--prefix", default=None, metavar="P", help="Prefix of every generated name (default: fz-<random>-).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True,
-              help="Where results.json, junit.xml and report.html go.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=FUZZ_OUT, show_default=True,
+              help="Where results.json, junit.xml and report.html go (not run's folder: a fuzz run must not "
+                   "overwrite the conformance report).")
 @click.option("--emit-openapi", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write the OpenAPI description built from the target's discovery.")
 def fuzz(target: str, token: str | None, basic: str | None, max_examples: int, time_limit: float,
@@ -115,14 +122,16 @@ def fuzz(target: str, token: str | None, basic: str | None, max_examples: int, t
     Every user or group it creates is named with the run's prefix and deleted at the end.
     """
     try:
-        if token and basic:
-            raise ConfigError("give one way to authenticate: --token or --basic, not both")
-        the_target = make_target(target, token=token, basic=basic, timeout=timeout, insecure=insecure)
+        if basic and click.get_current_context().get_parameter_source("token") is ParameterSource.ENVIRONMENT:
+            token = None  # an exported token does not compete with an explicit --basic
+        the_target = make_target(target, token=token, basic=basic, timeout=timeout, insecure=insecure,
+                                 flags=("--token", "--basic", None))
         extra: dict[str, Any] = {"seed": seed} if seed is not None else {}
         if prefix:
             extra["prefix"] = check_prefix(prefix)
         config = FuzzConfig(the_target, max_examples=max_examples, time_limit=time_limit, max_requests=max_requests,
                             **extra)
+        require_writable_dir(out)  # before fuzzing, not after it
     except (ConfigError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"fuzzing {plain(target, 200)} (seed {config.seed}, prefix {config.prefix}, "
@@ -131,7 +140,7 @@ def fuzz(target: str, token: str | None, basic: str | None, max_examples: int, t
     try:
         result = fuzz_target(config, on_progress=_ProgressLine(sys.stderr), openapi_out=document)
     except KeyboardInterrupt:
-        click.echo(f"interrupted; remove leftovers with: scim-harness cleanup --prefix {config.prefix}", err=True)
+        click.echo(f"interrupted; remove leftovers with: {cleanup_command(the_target, config.prefix)}", err=True)
         raise SystemExit(2) from None
     code = result.exit_code
     try:

@@ -35,6 +35,7 @@ from schemathesis.engine import events, from_schema
 from harness.cleanup import cleanup
 from harness.clock import Clock, SystemClock, isoformat
 from harness.config import check_prefix, public_url
+from harness.console import counted
 from harness.discovery import Discovery, discover
 from harness.fuzz import scim_checks
 from harness.fuzz.findings import Finding, RawFailure, group_failures, to_results
@@ -108,7 +109,8 @@ def _could_not_test(client: TargetClient, discovery: Discovery) -> str | None:
     if probe.error:
         return f"could not reach {url}: {probe.error}"
     if probe.status in (401, 403):
-        return f"{url} refused the credentials ({probe.status}); check the token"
+        return (f"{url} refused the credentials ({client.target.auth.describe()}, {probe.status}); "
+                f"check them and that they may read and write users")
     if not names:
         seen = "; ".join(discovery.problems[:3]) or "no resource types"
         return f"{url} advertises no resource type to fuzz ({seen}); /ResourceTypes and /Schemas are needed"
@@ -240,7 +242,8 @@ def fuzz_target(
     code = 1 if findings or errors else 0
     extra = {"requests": requests, "replays": replays, "engine_errors": errors[:20],
              "requests_per_second": round(requests / max(progress.elapsed, 1e-9), 1), "cleanup": swept}
-    message = f"{requests} generated requests in {progress.elapsed:.1f}s; {len(findings)} finding(s)"
+    message = (f"{counted(requests, 'generated request')} in {progress.elapsed:.1f}s; "
+               f"{counted(len(findings), 'finding')}")
     if errors:
         message += f"; {len(errors)} engine error(s): {errors[0]}"
     return finish(code, message, results, evidence, discovery, extra)

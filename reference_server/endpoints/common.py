@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import weakref
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,7 +29,11 @@ class ScimResponse(Response):
     def render(self, content: Any) -> bytes:
         if content is None:
             return b""
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return _ENCODE(content).encode("utf-8")
+
+
+# one encoder for every response (json.dumps with options builds a new JSONEncoder per call)
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def base_url(request: Request) -> str:
@@ -62,16 +68,22 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON (RFC 8259)")
 
 
+_DECODE = json.JSONDecoder(parse_constant=_no_constant).decode
+
+
 async def read_json(request: Request) -> Any:
     """The request body as JSON; not JSON, or nested deeper than MAX_DEPTH -> 400 invalidSyntax."""
     raw = await request.body()
     if not raw.strip():
         raise InvalidSyntax("the request body is empty; a JSON object is required")
     try:
-        body = json.loads(raw, parse_constant=_no_constant)
+        # what json.loads(raw, parse_constant=...) does, with one decoder built once
+        body = _DECODE(raw.decode(json.detect_encoding(raw), "surrogatepass"))
     except (ValueError, RecursionError) as exc:
         raise InvalidSyntax(f"the request body is not valid JSON: {str(exc)[:200]}") from None
-    if _depth(body, MAX_DEPTH) > MAX_DEPTH:
+    # depth <= containers + 1, and every container opens with a bracket byte: a body with fewer
+    # than MAX_DEPTH brackets (strings included, so this over-counts) cannot be too deep
+    if raw.count(b"{") + raw.count(b"[") >= MAX_DEPTH and _depth(body, MAX_DEPTH) > MAX_DEPTH:
         raise InvalidSyntax(f"the request body is nested deeper than {MAX_DEPTH} levels")
     return body
 
@@ -104,6 +116,17 @@ def _names(raw: Any, name: str) -> str | None:
     if isinstance(raw, str):
         return raw
     raise InvalidSyntax(f"{name} must be a string or an array of strings")
+
+
+def url_params(request: Request) -> dict[str, str]:
+    """The URL query parameters, the last value of a repeated name winning.
+
+    What ``request.query_params`` gives for a lookup (the same parse: latin-1 query string,
+    ``parse_qsl`` with blank values kept), without Starlette's multi-dict (~5 us per request)."""
+    raw = request.scope.get("query_string")
+    if not raw:
+        return {}
+    return dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
 
 
 def query_from_params(params: Any) -> tuple[Query, str | None, str | None]:
@@ -150,22 +173,33 @@ def _shown_by_default(attr: Attribute) -> bool:
     return attr.returned in ("default", "always") and all(_shown_by_default(s) for s in attr.sub_attributes)
 
 
-_PLAIN: dict[int, frozenset[str]] = {}
+# Keyed by id(model) but checked by identity through a weak reference: a bare id() key could be
+# reused by a later model (models are built per app) and hand it another model's key set.  The
+# weakref callback drops the entry when its model dies, so the cache does not grow with every app.
+# (Not a WeakKeyDictionary: a ResourceModel is a frozen dataclass whose hash is deep, ~20 us.)
+_PLAIN: dict[int, tuple[weakref.ref[ResourceModel], frozenset[str]]] = {}
 
 
 def _plain_keys(model: ResourceModel) -> frozenset[str]:
     """Top-level keys whose whole value is returned by default (no never/request parts)."""
     key = id(model)
-    if key not in _PLAIN:
-        names = {"schemas"}
-        names.update(a.name for a in COMMON_ATTRIBUTES if _shown_by_default(a))
-        names.update(a.name for a in model.core.attributes if _shown_by_default(a))
-        for ext in model.extensions:
-            if all(_shown_by_default(a) for a in ext.attributes) and (
-                    ext.open_attribute is None or _shown_by_default(ext.open_attribute)):
-                names.add(ext.id)
-        _PLAIN[key] = frozenset(names)
-    return _PLAIN[key]
+    entry = _PLAIN.get(key)
+    if entry is not None and entry[0]() is model:
+        return entry[1]
+    names = {"schemas"}
+    names.update(a.name for a in COMMON_ATTRIBUTES if _shown_by_default(a))
+    names.update(a.name for a in model.core.attributes if _shown_by_default(a))
+    for ext in model.extensions:
+        if all(_shown_by_default(a) for a in ext.attributes) and (
+                ext.open_attribute is None or _shown_by_default(ext.open_attribute)):
+            names.add(ext.id)
+    plain = frozenset(names)
+
+    def forget(ref: weakref.ref[ResourceModel], key: int = key) -> None:
+        if (current := _PLAIN.get(key)) is not None and current[0] is ref:
+            del _PLAIN[key]
+    _PLAIN[key] = (weakref.ref(model, forget), plain)
+    return plain
 
 
 def project_resource(model: ResourceModel, resource: dict[str, Any], attributes: str | None,

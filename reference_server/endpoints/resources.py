@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from reference_server.endpoints.common import (
     ScimResponse, base_url, list_body, project_resource, query_from_params, query_from_search, read_json,
-    read_object,
+    read_object, url_params,
 )
 from reference_server.service import ENDPOINTS, Page, Row, ScimService
 
@@ -24,7 +24,7 @@ def _service(request: Request) -> ScimService:
 
 
 def _projection(request: Request) -> tuple[str | None, str | None]:
-    q = request.query_params
+    q = url_params(request)
     return q.get("attributes"), q.get("excludedAttributes")
 
 
@@ -49,7 +49,7 @@ def resource_endpoints(rtype: str) -> dict[str, Any]:
     """The handlers of one resource type, by role."""
 
     async def list_(request: Request) -> Response:
-        q, attributes, excluded = query_from_params(request.query_params)
+        q, attributes, excluded = query_from_params(url_params(request))
         page = _service(request).query([rtype], q, base_url(request))
         return page_response(request, page, attributes, excluded)
 

@@ -138,3 +138,44 @@ def test_bad_options_exit_2_with_a_message(args: list[str]) -> None:
 def test_help_teaches_with_an_example() -> None:
     run = CliRunner().invoke(fuzz, ["--help"])
     assert run.exit_code == 0 and "Example:" in run.output and "scim-harness fuzz --target" in run.output
+
+
+def test_no_credentials_names_only_the_options_fuzz_has() -> None:
+    run = CliRunner().invoke(fuzz, ["--target", "http://127.0.0.1:9"],
+                             env={"SCIM_HARNESS_TOKEN": None, "SCIM_TOKEN": None})
+    assert run.exit_code == 2 and "give credentials: --token T or --basic USER:PASS" in run.output
+    assert "--header" not in run.output  # fuzz has no --header option
+
+
+def test_an_exported_token_does_not_clash_with_an_explicit_basic(tmp_path: Path) -> None:
+    # Before: SCIM_HARNESS_TOKEN in the environment plus --basic was "not both" (exit 2, usage error).
+    fake = FakeScim(token=TOKEN)
+    with serve(fake.app) as url:
+        run = CliRunner().invoke(fuzz, ["--target", url, "--basic", "user:pw", "--time-limit", "2",
+                                        "--out", str(tmp_path)], env={"SCIM_HARNESS_TOKEN": TOKEN})
+    assert run.exit_code == 2 and "not both" not in run.output
+    assert "refused the credentials (HTTP Basic as user, 401)" in run.output  # basic was used, not the token
+
+
+def test_scim_token_from_the_environment_is_used(tmp_path: Path) -> None:
+    fake = FakeScim(token=TOKEN)
+    with serve(fake.app) as url:
+        run = CliRunner().invoke(fuzz, ["--target", url, "--max-requests", "5", "--time-limit", "5", "--seed", "3",
+                                        "--out", str(tmp_path)], env={"SCIM_HARNESS_TOKEN": None, "SCIM_TOKEN": TOKEN})
+    assert run.exit_code in (0, 1), run.output
+    assert "refused" not in run.output and TOKEN not in run.output
+
+
+def test_fuzz_does_not_overwrite_the_conformance_report_by_default() -> None:
+    from harness.config import DEFAULT_OUT
+    from harness.fuzz.commands import FUZZ_OUT
+
+    out = next(p for p in fuzz.params if p.name == "out")
+    assert out.default == FUZZ_OUT and FUZZ_OUT != DEFAULT_OUT and FUZZ_OUT.parent == DEFAULT_OUT
+
+
+def test_an_unwritable_out_folder_is_refused_before_fuzzing(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    run = CliRunner().invoke(fuzz, ["--target", "http://127.0.0.1:9", "--token", TOKEN, "--out", str(blocker / "x")])
+    assert run.exit_code == 2 and "cannot write into --out" in run.output and "fuzzing http" not in run.output

@@ -124,3 +124,15 @@ def test_findings_become_fail_results_with_the_reproducer_and_clean_families_pas
     assert failed[0].exchange_ids == [ex.id] and "$SCIM_TOKEN" in failed[0].steps[0].message
     assert "fuzz.server-error" not in {r.id for r in results if r.outcome is Outcome.PASS}
     assert len(results) == 1 + 6  # the six other families passed
+
+
+def test_progress_line_counts_in_the_right_number() -> None:
+    import io
+
+    from harness.fuzz.commands import _ProgressLine
+    from harness.fuzz.runner import Progress
+
+    out = io.StringIO()
+    line = _ProgressLine(out)
+    line(Progress(requests=1, failures=1, stage="done"))
+    assert "1 request, " in out.getvalue() and "1 failing case" in out.getvalue() and "requests" not in out.getvalue()

@@ -82,3 +82,15 @@ def test_cleanup_over_a_socket_with_a_target() -> None:
     with serve(fake.app) as url:
         result = cleanup(Target(url, Auth.bearer(TOKEN), timeout=3), "sh-abc123-")
     assert result.exit_code == 0 and len(result.deleted) == 7
+
+
+def test_refused_credentials_are_named_and_not_retried_by_paging() -> None:
+    fake = seeded()
+    refused = TargetClient(Target("http://localhost", Auth.bearer("a-wrong-token")), http=inprocess(fake.app))
+    result = cleanup(refused, "sh-abc123-")
+    assert result.exit_code == 2 and not result.found
+    assert "the target refused the credentials (bearer token)" in result.summary()
+    # One refused filter request per resource type, not a fall-back walk over every page.
+    listings = [c for c in fake.calls if c[0] == "GET" and c[1] in ("/Users", "/Groups")]
+    assert len(listings) == 2, listings
+    assert len(fake.store["Users"]) == 12 and len(fake.store["Groups"]) == 2  # nothing deleted

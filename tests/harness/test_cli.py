@@ -79,7 +79,12 @@ def test_bad_input_is_a_clear_error_and_exit_2(args: list[str], message: str) ->
 
 
 def test_help_teaches_with_an_example() -> None:
-    for command in (["run"], ["cleanup"], ["scenarios", "list"]):
+    import click
+
+    with click.Context(main) as ctx:
+        everything = [[name] for name in main.list_commands(ctx)]  # entry-point commands included
+    assert {"run", "cleanup", "scenarios", "serve", "simulate", "report", "demo", "fuzz"} <= {c[0] for c in everything}
+    for command in (*everything, ["scenarios", "list"]):
         res = CliRunner().invoke(main, [*command, "--help"])
         assert res.exit_code == 0 and "Example" in res.output and "scim-harness" in res.output
 
@@ -105,6 +110,8 @@ def test_cleanup_command(tmp_path: Path) -> None:
         res = CliRunner().invoke(main, ["cleanup", "--target", url, "--token", TOKEN, "--prefix", "sh-clean1-"])
     assert res.exit_code == 0, res.output
     assert "found 2, deleted 2" in res.output and TOKEN not in res.output
+    # One line per object actually deleted (it used to say "found" for them).
+    assert res.output.count("deleted /") == 2 and "found /" not in res.output
     assert [u["userName"] for u in fake.store["Users"].values()] == ["keep@example.com"] and not fake.store["Groups"]
 
 
@@ -171,3 +178,83 @@ def test_basic_wins_over_a_token_from_the_environment() -> None:
     assert res.exit_code == 2 and "could not list" in res.output  # it tried, with Basic; no "one way" error
     res = CliRunner().invoke(main, ["cleanup", "--target", url, "--token", "t", "--basic", "u:p", "--prefix", "sh-x1-"])
     assert res.exit_code == 2 and "give one way to authenticate" in res.output
+
+
+@pytest.mark.socket
+def test_run_takes_the_token_from_scim_token_like_serve_and_the_curl_lines(tmp_path: Path) -> None:
+    # `scim-harness serve` and every report's curl line say $SCIM_TOKEN; run must accept it too.
+    fake = FakeScim(token=TOKEN)
+    with serve(fake.app) as url:
+        res = CliRunner().invoke(main, ["run", "--target", url, "--out", str(tmp_path), "--suite", "rfc",
+                                        "--select", "auth.missing-credentials-401"],
+                                 env={"SCIM_HARNESS_TOKEN": None, "SCIM_TOKEN": TOKEN})
+    assert res.exit_code == 0, res.output
+    assert "OK: 1 check, 1 passed" in res.output  # and singular: "1 check", not "1 checks"
+    assert_no_token(tmp_path, res.output)
+
+
+def test_run_without_credentials_says_which_variables_it_reads() -> None:
+    res = CliRunner().invoke(main, ["run", "--target", "http://127.0.0.1:9/"],
+                             env={"SCIM_HARNESS_TOKEN": None, "SCIM_TOKEN": None})
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "--header 'Name: value' (or set $SCIM_HARNESS_TOKEN or $SCIM_TOKEN)" in res.output
+
+
+def test_counts_are_in_the_right_number() -> None:
+    from types import SimpleNamespace
+
+    from harness.console import counted, counts_line
+
+    assert counted(1, "check") == "1 check" and counted(0, "check") == "0 checks" and counted(2, "check") == "2 checks"
+    one = SimpleNamespace(total=1, passed=1, failed=0, warned=1, errored=1, skipped=0)
+    assert counts_line(one) == "1 check, 1 passed, 0 failed, 1 warning, 1 error, 0 skipped"
+    assert counts_line(one, errors=("not judged", "not judged")).endswith("1 not judged, 0 skipped")
+
+
+def test_an_unwritable_out_folder_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    # --out under a regular file cannot be created: exit 2 at once, before any request (port 9 is
+    # never contacted; before the fix the whole suite ran first and only the writers failed).
+    res = CliRunner().invoke(main, ["run", "--target", "http://127.0.0.1:9/", "--token", TOKEN,
+                                    "--out", str(blocker / "sub")])
+    assert res.exit_code == 2 and "cannot write into --out" in res.output and "Traceback" not in res.output
+    assert "scim-harness: testing" not in res.output  # the run never started
+
+
+def test_the_examples_in_scenarios_list_help_select_something() -> None:
+    import shlex
+
+    helptext = CliRunner().invoke(main, ["scenarios", "list", "--help"]).output
+    examples = [line.strip() for line in helptext.splitlines() if line.strip().startswith("scim-harness scenarios list")]
+    assert examples, helptext
+    for example in examples:
+        res = CliRunner().invoke(main, shlex.split(example)[1:])
+        assert res.exit_code == 0, (example, res.output)
+        listed = json.loads(res.output) if "--json" in example else res.output.strip().splitlines()[1:-1]
+        assert listed, f"the help's example selects no check: {example}"
+
+
+def test_the_select_example_in_run_help_selects_something() -> None:
+    helptext = " ".join(CliRunner().invoke(main, ["run", "--help"]).output.split())
+    selector = helptext.split("id prefix ('", 1)[1].split("')", 1)[0]
+    res = CliRunner().invoke(main, ["scenarios", "list", "--select", selector, "--json"])
+    assert res.exit_code == 0 and json.loads(res.output), selector
+
+
+@pytest.mark.socket
+def test_a_target_ending_in_users_is_told_the_base_url(tmp_path: Path) -> None:
+    fake = FakeScim(token=TOKEN)
+    with serve(fake.app) as url:
+        res = CliRunner().invoke(main, ["run", "--target", url.rstrip("/") + "/Users?aadOptscim062020",
+                                        "--token", TOKEN, "--out", str(tmp_path), "--select", "auth"])
+    assert res.exit_code == 2 and "does not look like a SCIM 2.0 endpoint" in res.output
+    assert f"; try --target {url.rstrip('/')}/?aadOptscim062020" in res.output
+
+
+def test_base_url_hint_only_for_an_endpoint_name() -> None:
+    from harness.runner import base_url_hint
+
+    assert base_url_hint("https://h/scim/v2/Users/") == "; try --target https://h/scim/v2/"
+    assert base_url_hint("https://h/scim/v2/serviceProviderConfig") == "; try --target https://h/scim/v2/"
+    assert base_url_hint("https://h/scim/v2") == "" and base_url_hint("https://h/") == ""

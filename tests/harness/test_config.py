@@ -71,3 +71,34 @@ def test_plain_http_warning_only_off_loopback() -> None:
 
 def test_public_url_drops_userinfo() -> None:
     assert public_url("https://user:pass@h.example:8443/a?b=1") == "https://h.example:8443/a?b=1"
+
+
+def test_token_from_env_prefers_scim_harness_token_then_scim_token() -> None:
+    from harness.config import token_from_env
+
+    assert token_from_env({"SCIM_TOKEN": "b"}) == "b"
+    assert token_from_env({"SCIM_HARNESS_TOKEN": "a", "SCIM_TOKEN": "b"}) == "a"
+    assert token_from_env({"SCIM_HARNESS_TOKEN": "", "SCIM_TOKEN": "b"}) == "b"
+    assert token_from_env({}) is None
+
+
+def test_credential_messages_name_the_options_of_the_calling_command() -> None:
+    from harness.config import make_target
+
+    with pytest.raises(ConfigError) as no_header:
+        make_target("http://t/", flags=("--token", "--basic", None))
+    assert "--token T or --basic USER:PASS" in str(no_header.value) and "--header" not in str(no_header.value)
+    assert "$SCIM_TOKEN" in str(no_header.value)
+    with pytest.raises(ConfigError) as plugin:
+        make_target("http://t/", token="a", basic="u:p", flags=("--scim-token", "--scim-basic", "--scim-header"))
+    assert str(plugin.value) == "give one way to authenticate, not --scim-token and --scim-basic"
+
+
+def test_cleanup_command_is_complete_and_carries_no_secret() -> None:
+    from harness.config import cleanup_command, make_target
+
+    bearer = cleanup_command(make_target("https://sp.example.com/scim?aadOptscim062020", token=SECRET), "sh-abc123-")
+    assert bearer == ("scim-harness cleanup --target 'https://sp.example.com/scim?aadOptscim062020' "
+                      "--token \"$SCIM_TOKEN\" --prefix sh-abc123-")
+    basic = cleanup_command(make_target("https://sp.example.com/scim", basic=f"admin:{SECRET}"), "sh-abc123-")
+    assert "--basic USER:PASS" in basic and SECRET not in basic and "--target 'https://sp.example.com/scim'" in basic

@@ -92,9 +92,14 @@ def test_unreachable_target_stops_the_session_with_exit_2(pytester: pytest.Pytes
     assert result.ret == 2 and "could not test: cannot reach the target" in result.stdout.str()
 
 
-def test_bad_options_are_a_usage_error(pytester: pytest.Pytester) -> None:
+def test_bad_options_are_a_usage_error(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SCIM_HARNESS_TOKEN", raising=False)
+    monkeypatch.delenv("SCIM_TOKEN", raising=False)
     result = pytester.runpytest("--scim-target", "http://127.0.0.1:9", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR and "give credentials" in result.stderr.str()
+    # The message names the plugin's own options, not the CLI's --token (which pytest would reject).
+    assert "--scim-token T" in result.stderr.str() and "--scim-basic USER:PASS" in result.stderr.str()
+    assert " --token" not in result.stderr.str()
 
 
 def test_inert_without_a_target(pytester: pytest.Pytester) -> None:
@@ -111,3 +116,14 @@ def test_the_token_can_come_from_the_environment(pytester: pytest.Pytester, live
     result = pytester.runpytest("--scim-target", url, "--scim-select", "auth.missing-credentials-401",
                                 "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_the_token_can_come_from_scim_token_as_serve_suggests(pytester: pytest.Pytester, live: tuple[str, FakeScim],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    url, _ = live
+    monkeypatch.delenv("SCIM_HARNESS_TOKEN", raising=False)
+    monkeypatch.setenv("SCIM_TOKEN", TOKEN)  # the name `scim-harness serve` and the curl lines use
+    result = pytester.runpytest("--scim-target", url, "--scim-select", "auth.missing-credentials-401",
+                                "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert "1 check against" in result.stdout.str()  # singular, not "1 checks"

@@ -117,7 +117,7 @@ def test_console_without_a_tty_has_no_colour_and_strips_control_characters() -> 
     assert "\x1b" not in out and "\r" not in out and "\x00" not in out and "\x07" not in out
     assert "FAIL  c.fail" in out and "ERROR c.error" in out and "WARN  c.warn" in out
     assert "filter" in out and "patch" in out  # the table by area
-    assert "FINDINGS: 5 checks, 1 passed, 1 failed, 1 warnings, 1 errors, 1 skipped" in out
+    assert "FINDINGS: 5 checks, 1 passed, 1 failed, 1 warning, 1 error, 1 skipped" in out
     assert "expected: 200" in out and "fix:      do it" in out
 
 
@@ -142,3 +142,25 @@ def test_console_on_a_tty_has_a_live_line_and_colour() -> None:
 def test_plain_bounds_and_cleans() -> None:
     assert plain("a\x1b[31mb\nc\x00d", 100) == "a b c d"
     assert len(plain("x" * 1000, 50)) == 50
+
+
+def test_many_errors_with_one_reason_are_collapsed() -> None:
+    # An interrupt leaves every unfinished check as ERROR with the same message: 3 are shown, the
+    # rest are one line (live and in the findings), while other findings are all listed.
+    stream = io.StringIO()
+    console = ConsoleHandler(stream)
+    stopped = "not judged: the run was interrupted before this check finished"
+    results = [result(Outcome.ERROR, f"c.stopped{i}", stopped) for i in range(40)]
+    results += [result(Outcome.ERROR, "c.timeout", "timed out"), result(Outcome.FAIL, "c.fail", "broken")]
+    run = a_run(results, exit_code=2)
+    console.handle_event(RunStarted(at="t", target="http://t", suites=("rfc",), total=len(results), prefix="sh-x-"))
+    for i, r in enumerate(results):
+        console.handle_event(CheckFinished(at="t", index=i, total=len(results), result=r))
+    console.handle_event(RunFinished(at="t", result=run))
+    out = stream.getvalue()
+    # 3 live lines + "... and 37 more"; 3 findings (message and seen: the fixture sets both) + "... and 37 more".
+    assert out.count(stopped) == 3 + 1 + 3 * 2 + 1
+    assert "ERROR ... and 37 more: " + stopped in out
+    assert "... and 37 more checks not judged for the same reason: " + stopped in out
+    assert "c.stopped2" in out and "c.stopped3" not in out  # the 4th and later are only counted
+    assert "ERROR c.timeout: timed out" in out and "FAIL  c.fail: broken" in out

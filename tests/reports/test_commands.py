@@ -22,7 +22,7 @@ def test_report_renders_beside_the_json(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Entra ID: 2 blockers" in html and TOKEN not in html
-    assert "7 checks: 2 passed, 3 failed, 1 warnings, 1 errors, 0 skipped" in result.output
+    assert "(7 checks, 2 passed, 3 failed, 1 warning, 1 error, 0 skipped)" in result.output
 
 
 def test_report_to_a_chosen_file(tmp_path: Path) -> None:

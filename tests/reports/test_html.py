@@ -236,3 +236,31 @@ def test_a_run_that_could_not_test_says_why_in_every_banner() -> None:
     run = RunResult(kind="conformance", target="http://x", started_at="", finished_at="", duration_ms=0, exit_code=2,
                     message="cannot reach the target http://x: ConnectError")
     assert all(v.state == "not-tested" and "cannot reach" in v.note for v in idp_verdicts(run))
+
+
+def test_simulation_facts_name_the_profile_once_with_its_description() -> None:
+    html = render_html(simulation_run(cycles=3))
+    facts = html.split('<div class="simfacts">', 1)[1].split("</div>", 1)[0]
+    assert "IdP profile <b>entra-legacy</b>" in facts and "(Entra ID without the flag)" in facts
+    assert "<span>profile <b>" not in facts  # the same name is not repeated as a second fact
+
+
+def test_the_run_message_is_styled_by_outcome() -> None:
+    converged = simulation_run(cycles=3)
+    converged.exit_code, converged.message = 0, "Converged: the target matches the directory."
+    assert '<p class="runmsg ok">Converged: the target matches the directory.</p>' in render_html(converged)
+    broken = simulation_run(cycles=3)
+    broken.message = "Not converged: 1 difference."
+    assert '<p class="runmsg">Not converged: 1 difference.</p>' in render_html(broken)
+
+
+def test_a_fuzz_report_has_no_idp_banners_it_did_not_judge() -> None:
+    run = passing_run()
+    run.kind = "fuzz"
+    run.results = [r for r in run.results if not set(r.suites) & {"entra", "jumpcloud", "okta"} and not r.idp_impact]
+    assert idp_verdicts(run) == []
+    html = render_html(run)
+    assert "not tested" not in html and "try --suite" not in html and 'class="verdicts"' not in html
+    # A fuzz finding that names an IdP still gets its banner.
+    run.results[0].idp_impact = "Entra ID quarantines the job"
+    assert [v.key for v in idp_verdicts(run)] == ["entra"]

@@ -59,3 +59,30 @@ def test_acknowledged_write_survives_kill_9(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_clean_shutdown_keeps_every_recording_in_order(tmp_path):
+    """Recordings are buffered (≤ 200 or 0.25 s); a clean shutdown (SIGTERM) writes the buffer.
+
+    Only a crash (kill -9) may lose the last buffered recordings; never an acknowledged write (above)."""
+    from reference_server.store import SqliteStore
+
+    db = tmp_path / "recorded.db"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = _start(db, port)
+    try:
+        _wait_ready(url, proc)
+        with httpx.Client(base_url=url, headers=AUTH, timeout=5) as h:
+            for i in range(40):  # fewer than one batch, sent back to back: still buffered at SIGTERM
+                assert h.get("/Users", params={"count": str(i)}).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert proc.returncode is not None and proc.returncode != -signal.SIGKILL
+    store = SqliteStore(str(db))
+    try:
+        recs = [r for r in store.recordings(limit=1000) if r["path"] == "/Users"]
+    finally:
+        store.close()
+    assert [r["query"] for r in recs] == [f"count={i}" for i in range(40)]
