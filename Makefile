@@ -3,7 +3,8 @@
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+BASE   := $(VENV)/.installed-base
+TESTS  := $(VENV)/.installed-test
 
 .PHONY: demo test bench install browser clean
 
@@ -11,11 +12,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+# The demo needs only the package; the tests also need pytest, playwright and the peer server.
+$(BASE): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(BASE)
 
-install: $(STAMP)
+$(TESTS): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(BASE) $(TESTS)
+
+install: $(TESTS)
 
 # Debian's Chromium for the browser tests (no browser download from elsewhere).
 browser:
@@ -23,13 +29,13 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: sudo apt-get install -y chromium (browser tests will be skipped)"; fi; }
 
-demo: install
+demo: $(BASE)
 	$(BIN)/scim-harness demo
 
-test: install browser
+test: $(TESTS) browser
 	$(BIN)/python -m pytest
 
-bench: install
+bench: $(TESTS)
 	$(BIN)/python -m bench
 
 clean:

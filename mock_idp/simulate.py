@@ -246,7 +246,7 @@ def _finish(config: SimulationConfig, profile: Any, engine: Engine, clock: Virtu
         if job.failed_ever:
             parts.append(f"{job.failed_ever} failed change(s)")
         if job.quarantine_history:
-            parts.append("the job was quarantined: " + job.quarantine_history[-1].reason)
+            parts.append("the job was quarantined: " + job.quarantine_history[-1].reason.rstrip("."))
         reason = "Not converged: " + "; ".join(parts) + "."
     else:
         exit_code = 0

@@ -17,6 +17,24 @@ from reference_server.settings import ServerSettings, utc_now
 __all__ = ["serve", "recordings", "run_server", "read_recordings"]
 
 
+class InputError(click.ClickException):
+    """Bad input or an unusable environment (busy port, missing file): exit 2, one line."""
+
+    exit_code = 2
+
+
+def _port_free(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+        return True
+    except OSError:
+        return False
+
+
 def _hint(secret: str) -> str:
     return secret[:4] + "…" if len(secret) > 8 else "…"
 
@@ -46,7 +64,7 @@ def run_server(settings: ServerSettings, host: str, port: int, seed_users: int =
             echo(f"token (generated for this run): {generated}")
         else:
             echo(f"token: the one you gave ({_hint(settings.tokens[0])})")
-        echo(f'try:  curl -H "Authorization: Bearer $SCIM_TOKEN" {url}/Users')
+        echo(f'try:  curl -H "Authorization: Bearer $SCIM_TOKEN" {url}/Users   (with SCIM_TOKEN set to the token)')
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
@@ -55,8 +73,9 @@ def run_server(settings: ServerSettings, host: str, port: int, seed_users: int =
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", default="scim.db", show_default=True, help="SQLite database file (created if missing).")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; keep the loopback default unless others must reach it.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="TCP port to listen on.")
 @click.option("--token", "tokens", multiple=True, envvar="SCIM_TOKEN",
               help="Accepted bearer token (repeatable; env SCIM_TOKEN). Generated when none is given.")
 @click.option("--basic", default=None, metavar="USER:PASS", help="Also accept HTTP Basic with these credentials.")
@@ -108,12 +127,14 @@ def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | N
     elif not tokens and profile.auth != "basic":
         generated = secrets.token_urlsafe(24)
         tokens = (generated,)
+    if not _port_free(host, port):
+        raise InputError(f"cannot listen on {host}:{port}: the port is in use or the address is not this machine's")
     try:
         settings = ServerSettings(db=db, tokens=tokens, basic=creds, app=app_name, quirks=quirks,
                                   extensions=extensions, public_url=public_url)
         run_server(settings, host, port, seed_users, echo=click.echo, generated=generated)
     except (ValueError, KeyError, OSError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise InputError(str(exc)) from None
 
 
 def read_recordings(db: str, *, after: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
@@ -145,15 +166,22 @@ def _load(db: str, after: int = 0, limit: int = 1_000_000) -> list[dict[str, Any
     try:
         return read_recordings(db, after=after, limit=limit)
     except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise InputError(f"{exc}; give the server's file with --db") from None
 
 
 @recordings.command("list")
 @click.option("--db", default="scim.db", show_default=True)
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
 def list_cmd(db: str, limit: int) -> None:
-    """One line per exchange: id, time, method, path, status, duration."""
+    """One line per exchange: id, time, method, path, status, duration.
+
+    \b
+    Example:
+      scim-harness recordings list --db scim.db --limit 20
+    """
     recs = _load(db)
+    if recs:
+        click.echo(f"{'id':>6}  {'at':24}  {'method':6} {'path'}  status  duration")
     for r in recs[-limit:]:
         q = f"?{r['query']}" if r["query"] else ""
         click.echo(f"{r['id']:>6}  {r['at']}  {r['method']:6} {r['path']}{q[:80]}  {r['status']}  {r['duration_ms']:.1f} ms")
@@ -165,10 +193,15 @@ def list_cmd(db: str, limit: int) -> None:
 @click.argument("rec_id", type=int)
 @click.option("--db", default="scim.db", show_default=True)
 def show_cmd(rec_id: int, db: str) -> None:
-    """One exchange in full (headers redacted, bodies bounded)."""
+    """One exchange in full (headers redacted, bodies bounded).
+
+    \b
+    Example:
+      scim-harness recordings show 12 --db scim.db
+    """
     recs = [r for r in _load(db, after=rec_id - 1, limit=1) if r["id"] == rec_id]
     if not recs:
-        raise click.ClickException(f"no recording {rec_id}")
+        raise InputError(f"no recording {rec_id} in {db}")
     click.echo(json.dumps(recs[0], indent=2, ensure_ascii=False))
 
 
@@ -176,7 +209,12 @@ def show_cmd(rec_id: int, db: str) -> None:
 @click.option("--db", default="scim.db", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="jsonl", show_default=True)
 def export_cmd(db: str, fmt: str) -> None:
-    """Every exchange as JSON (an array) or JSON Lines, for replay or inspection."""
+    """Every exchange as JSON (an array) or JSON Lines, for replay or inspection.
+
+    \b
+    Example:
+      scim-harness recordings export --db scim.db --format jsonl > exchanges.jsonl
+    """
     recs = _load(db)
     if fmt == "json":
         click.echo(json.dumps(recs, indent=2, ensure_ascii=False))

@@ -59,3 +59,28 @@ def test_seed_users_are_served(tmp_path):
     got = c.get("/Users", params={"filter": f'userName eq "{seed_user_name(7).upper()}"'}).json()["Resources"]
     assert [u["id"] for u in got] == [seed_user_id(7)]
     assert c.post("/Users", json={"schemas": [USER], "userName": seed_user_name(3)}).status_code == 409
+
+
+def test_serve_on_a_busy_port_is_one_line_and_exit_2(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    from click.testing import CliRunner
+
+    from reference_server.commands import serve
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(serve, ["--db", str(tmp_path / "x.db"), "--port", str(port), "--token", "T" * 20])
+    assert result.exit_code == 2, result.output
+    assert "port is in use" in result.output and "Traceback" not in result.output
+
+
+def test_recordings_without_a_database_exit_2(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from reference_server.commands import recordings
+
+    result = CliRunner().invoke(recordings, ["list", "--db", str(tmp_path / "missing.db")])
+    assert result.exit_code == 2 and "no database" in result.output
