@@ -27,10 +27,10 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from harness.events import RunFinished
 from harness.results import SCHEMA_VERSION, RunResult
 from reports.timeline import SERIES
 from reports.view import LEVELS, Limits, build_view
+from reports.writer import RunFileWriter
 
 __all__ = ["render_html", "write_html", "HtmlWriter", "MAX_REPORT_BYTES", "content_security_policy", "csp_hash", "environment", "bound"]
 
@@ -151,17 +151,8 @@ def write_html(run: RunResult, path: str | os.PathLike[str], limits: Limits | No
     return target
 
 
-class HtmlWriter:
-    """Event handler writing report.html when the run finishes (a peer of JsonWriter)."""
+class HtmlWriter(RunFileWriter):
+    """Event handler writing report.html when the run finishes."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        self.written: Path | None = None
-        self.error: str | None = None
-
-    def handle_event(self, event: object) -> None:
-        if isinstance(event, RunFinished):
-            try:
-                self.written = write_html(event.result, self.path)
-            except OSError as exc:
-                self.error = f"cannot write {self.path}: {exc.strerror or exc}"
+        super().__init__(path, write_html)

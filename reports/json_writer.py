@@ -17,8 +17,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from harness.events import Event, RunFinished
 from harness.results import RunResult
+from reports.writer import RunFileWriter
 
 __all__ = ["JsonWriter", "write_results", "load_results", "ResultsFileError"]
 
@@ -69,17 +69,8 @@ def load_results(path: str | Path) -> RunResult:
         raise ResultsFileError(f"{path} is not a usable results.json: {exc}") from None
 
 
-class JsonWriter:
+class JsonWriter(RunFileWriter):
     """Event handler writing results.json when the run finishes (even when it could not test)."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.written: Path | None = None
-        self.error: str | None = None
-
-    def handle_event(self, event: Event) -> None:
-        if isinstance(event, RunFinished):
-            try:
-                self.written = write_results(event.result, self.path)
-            except OSError as exc:
-                self.error = f"cannot write {self.path}: {exc.strerror or exc}"
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(path, write_results)

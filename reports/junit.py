@@ -19,13 +19,14 @@ forbids are replaced, and every field is bounded, so the file always parses.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from harness.events import Event, RunFinished
 from harness.recorder import Exchange
 from harness.results import CheckResult, Outcome, RunResult
+from reports.writer import RunFileWriter
 
 __all__ = ["render_junit", "write_junit", "JunitWriter", "xml_safe"]
 
@@ -131,17 +132,8 @@ def write_junit(run: RunResult, path: str | Path) -> Path:
     return path
 
 
-class JunitWriter:
+class JunitWriter(RunFileWriter):
     """Event handler writing junit.xml when the run finishes."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.written: Path | None = None
-        self.error: str | None = None
-
-    def handle_event(self, event: Event) -> None:
-        if isinstance(event, RunFinished):
-            try:
-                self.written = write_junit(event.result, self.path)
-            except OSError as exc:
-                self.error = f"cannot write {self.path}: {exc.strerror or exc}"
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(path, write_junit)
