@@ -89,7 +89,7 @@ def _list(
         return items, total if isinstance(total, int) and not isinstance(total, bool) else None, ""
 
     def walk(base: dict[str, Any]) -> str | None:
-        start, seen = 1, set()
+        start, seen = 1, set[str]()
         for _ in range(max_pages):
             items, total, problem = page({**base, "startIndex": start, "count": page_size})
             if items is None:

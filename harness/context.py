@@ -12,10 +12,10 @@ import itertools
 import json
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn, Unpack
 
 from harness.discovery import CORE_GROUP, CORE_USER, Discovery
-from harness.http import HttpVerbs, TargetClient
+from harness.http import HttpVerbs, RequestOptions, TargetClient
 from harness.recorder import Exchange
 from harness.results import Outcome, Step
 
@@ -109,7 +109,7 @@ class CheckContext(HttpVerbs):
         return f"{self.unique(label)}@example.com"
 
     # -- HTTP, with evidence collected ----------------------------------------------------
-    def request(self, method: str, path: str, **kw: Any) -> Exchange:
+    def request(self, method: str, path: str, **kw: Unpack[RequestOptions]) -> Exchange:
         ex = self.client.request(method, path, **kw)
         self.exchange_ids.append(ex.id)
         if self.steps:
@@ -180,10 +180,10 @@ class CheckContext(HttpVerbs):
         return left
 
     # -- judging -----------------------------------------------------------------------------
-    def fail(self, message: str, expected: Any = "", seen: Any = "", ex: Exchange | None = None) -> None:
+    def fail(self, message: str, expected: Any = "", seen: Any = "", ex: Exchange | None = None) -> NoReturn:
         raise CheckFailed(message, _show(expected), _show(seen), ex)
 
-    def skip(self, reason: str) -> None:
+    def skip(self, reason: str) -> NoReturn:
         raise Skipped(reason)
 
     def expect(self, condition: Any, expected: Any, seen: Any, ex: Exchange | None = None, message: str = "") -> None:
@@ -233,7 +233,9 @@ class CheckContext(HttpVerbs):
     def expect_resource(self, ex: Exchange, *statuses: int) -> dict[str, Any]:
         self.expect_status(ex, *(statuses or (200,)))
         body = self.expect_json(ex)
-        self.expect(isinstance(body, dict), "a JSON object", type(body).__name__, ex)
+        if not isinstance(body, dict):
+            seen = type(body).__name__
+            self.fail(f"expected a JSON object, saw {seen}", "a JSON object", seen, ex)
         return body
 
     def expect_list_response(self, ex: Exchange) -> dict[str, Any]:

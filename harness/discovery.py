@@ -7,7 +7,10 @@ back to the RFC defaults when a schema omits a key (RFC 7643 §2.2, checklist AT
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # only for the annotation: discovery needs no HTTP machinery at import time
+    from harness.http import TargetClient
 
 __all__ = ["discover", "Discovery", "ATTRIBUTE_DEFAULTS", "CORE_USER", "CORE_GROUP", "ENTERPRISE_USER"]
 
@@ -46,8 +49,8 @@ class Discovery:
         if not isinstance(self.spc, dict):
             return None
         member = self.spc.get(feature)
-        if isinstance(member, dict) and isinstance(member.get("supported"), bool):
-            return member["supported"]
+        if isinstance(member, dict) and isinstance(supported := member.get("supported"), bool):
+            return supported
         return None
 
     def limit(self, feature: str, name: str) -> int | None:
@@ -68,8 +71,7 @@ class Discovery:
     def endpoint(self, name: str, default: str | None = None) -> str:
         """The endpoint path of a resource type, e.g. ``"/Users"``."""
         rt = self.resource_type(name)
-        if rt and isinstance(rt.get("endpoint"), str):
-            ep = rt["endpoint"]
+        if rt and isinstance(ep := rt.get("endpoint"), str):
             return ep if ep.startswith("/") else "/" + ep
         return default or ("/Users" if name == "User" else "/Groups" if name == "Group" else f"/{name}s")
 
@@ -140,7 +142,7 @@ class Discovery:
         }
 
 
-def discover(client: "TargetClient") -> tuple[Discovery, list[str]]:  # noqa: F821
+def discover(client: TargetClient) -> tuple[Discovery, list[str]]:
     """Read the three discovery endpoints (RFC 7644 §4). Returns the discovery and the ids
     of the exchanges it used. Problems (unreachable, non-JSON, wrong shape) are listed in
     ``Discovery.problems``; they never raise."""

@@ -17,7 +17,7 @@ import json as jsonlib
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from functools import cached_property
 from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
@@ -32,6 +32,8 @@ __all__ = [
     "Target",
     "TargetClient",
     "HttpVerbs",
+    "RequestOptions",
+    "BodyOptions",
     "DEFAULT_MAX_READ",
     "encode_query",
     "SCIM_JSON",
@@ -161,25 +163,51 @@ def encode_query(params: QueryParams | None) -> str:
     return "&".join(out)
 
 
+class RequestOptions(TypedDict, total=False):
+    """The keyword options of :meth:`TargetClient.request` (all optional), so wrappers that
+    pass ``**kw`` through stay type-checked."""
+
+    params: QueryParams | None
+    query: str | None
+    json: Any
+    content: bytes | str | None
+    headers: Sequence[tuple[str, str]] | Mapping[str, str]
+    content_type: str
+    authenticate: bool
+    timeout: float | None
+
+
+class BodyOptions(TypedDict, total=False):
+    """:class:`RequestOptions` without ``json``, which the body verbs take positionally."""
+
+    params: QueryParams | None
+    query: str | None
+    content: bytes | str | None
+    headers: Sequence[tuple[str, str]] | Mapping[str, str]
+    content_type: str
+    authenticate: bool
+    timeout: float | None
+
+
 class HttpVerbs:
     """``get``/``post``/``put``/``patch``/``delete`` over a ``request(method, path, **kw)``."""
 
-    def request(self, method: str, path: str, **kw: Any) -> Exchange:
+    def request(self, method: str, path: str, **kw: Unpack[RequestOptions]) -> Exchange:
         raise NotImplementedError
 
-    def get(self, path: str, **kw: Any) -> Exchange:
+    def get(self, path: str, **kw: Unpack[RequestOptions]) -> Exchange:
         return self.request("GET", path, **kw)
 
-    def post(self, path: str, json: Any = None, **kw: Any) -> Exchange:
+    def post(self, path: str, json: Any = None, **kw: Unpack[BodyOptions]) -> Exchange:
         return self.request("POST", path, json=json, **kw)
 
-    def put(self, path: str, json: Any = None, **kw: Any) -> Exchange:
+    def put(self, path: str, json: Any = None, **kw: Unpack[BodyOptions]) -> Exchange:
         return self.request("PUT", path, json=json, **kw)
 
-    def patch(self, path: str, json: Any = None, **kw: Any) -> Exchange:
+    def patch(self, path: str, json: Any = None, **kw: Unpack[BodyOptions]) -> Exchange:
         return self.request("PATCH", path, json=json, **kw)
 
-    def delete(self, path: str, **kw: Any) -> Exchange:
+    def delete(self, path: str, **kw: Unpack[RequestOptions]) -> Exchange:
         return self.request("DELETE", path, **kw)
 
 

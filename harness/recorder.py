@@ -110,11 +110,11 @@ class Exchange:
             at=data["at"],
             method=data["method"],
             url=data["url"],
-            request_headers=[tuple(h) for h in data["request"]["headers"]],  # type: ignore[misc]
+            request_headers=[tuple(h) for h in data["request"]["headers"]],
             request_body=data["request"].get("body"),
             request_truncated=data["request"].get("truncated", False),
             status=response.get("status"),
-            response_headers=[tuple(h) for h in response.get("headers", [])],  # type: ignore[misc]
+            response_headers=[tuple(h) for h in response.get("headers", [])],
             response_body=response.get("body"),
             response_truncated=response.get("truncated", False),
             elapsed_ms=data.get("elapsed_ms", 0.0),

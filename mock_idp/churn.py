@@ -171,11 +171,11 @@ def apply_event(d: Directory, event: ChurnEvent, rng: random.Random) -> str:
     """Change the directory; returns a one-line note ("" when the event did not apply)."""
     kind, data = event.kind, event.data
     if kind == "hire":
-        user = d.new_user(assigned=bool(data.get("assign", rng.random() < 0.3)))
+        hired = d.new_user(assigned=bool(data.get("assign", rng.random() < 0.3)))
         group = _pick_group(d, event.group, rng)
         if group is not None:
-            d.add_member(group, user.object_id)
-        return f"hired {user.user_principal_name}"
+            d.add_member(group, hired.object_id)
+        return f"hired {hired.user_principal_name}"
     if kind.startswith("group-"):
         return _group_event(d, event, rng)
     want = {"restore": "soft-deleted", "hard-delete": "soft-deleted", "enable": "disabled",
@@ -240,8 +240,8 @@ def _hard_delete(d: Directory, user: User, rng: random.Random) -> None:
 
 def _group_event(d: Directory, event: ChurnEvent, rng: random.Random) -> str:
     if event.kind == "group-create":
-        group = d.new_group(str(event.data.get("value") or d.unique_group_name()), assigned=True)
-        return f"created group {group.display_name}"
+        created = d.new_group(str(event.data.get("value") or d.unique_group_name()), assigned=True)
+        return f"created group {created.display_name}"
     group = _pick_group(d, event.group, rng)
     if group is None:
         return ""

@@ -91,7 +91,7 @@ def _replace(
     if _empty(source):
         return source
     original = str(text(source))
-    new = text(replacement_attribute) if not _empty(replacement_attribute) else (text(replacement) or "")
+    new = (text(replacement_attribute) if not _empty(replacement_attribute) else text(replacement)) or ""
     if not _empty(old):
         result = original.replace(str(text(old)), new)
     elif not _empty(pattern):

@@ -100,7 +100,7 @@ def _testcase(parent: ET.Element, result: CheckResult, exchanges: dict[str, Exch
 def render_junit(run: RunResult) -> str:
     """The JUnit XML document for ``run`` (always well-formed)."""
     exchanges = {ex.id: ex for ex in run.exchanges}
-    root = ET.Element("testsuites", name="scim-harness", **_counts(run.results))
+    root = ET.Element("testsuites", {"name": "scim-harness", **_counts(run.results)})
     if not run.results and run.message:
         suite = ET.SubElement(root, "testsuite", name="scim-harness.run", tests="1", failures="0", errors="1",
                               skipped="0", time=f"{run.duration_ms / 1000:.3f}", timestamp=xml_safe(run.started_at, 40))
@@ -112,8 +112,8 @@ def render_junit(run: RunResult) -> str:
     for result in run.results:
         by_area.setdefault(result.area, []).append(result)
     for area, results in by_area.items():
-        suite = ET.SubElement(root, "testsuite", name=xml_safe(f"scim-harness.{area}", 200),
-                              timestamp=xml_safe(run.started_at, 40), **_counts(results))
+        suite = ET.SubElement(root, "testsuite", {"name": xml_safe(f"scim-harness.{area}", 200),
+                                                  "timestamp": xml_safe(run.started_at, 40), **_counts(results)})
         props = ET.SubElement(suite, "properties")
         ET.SubElement(props, "property", name="target", value=xml_safe(run.target, 500))
         ET.SubElement(props, "property", name="exit_code", value=str(run.exit_code))

@@ -85,7 +85,7 @@ def _attribute_schema(attr: dict[str, Any], *, request: bool) -> dict[str, Any] 
             item["enum"] = list(canonical)
     if request and item.get("type") == "string" and "enum" not in item:
         item["maxLength"] = MAX_STRING  # long strings add time, not coverage
-    schema = {"type": "array", "items": item} if full.get("multiValued") else item
+    schema: dict[str, Any] = {"type": "array", "items": item} if full.get("multiValued") else item
     if request and full.get("multiValued"):
         schema["maxItems"] = MAX_ITEMS
     if not request and mutability == "readOnly":

@@ -204,7 +204,7 @@ def fuzz_target(
     session: scim_checks.Session | None = None
     replayer: Replayer | None = None
     findings: list[Finding] = []
-    requests, errors = 0, []
+    requests, errors = 0, list[str]()
     try:
         discovery, _ = discover(client)
         problem = _could_not_test(client, discovery)

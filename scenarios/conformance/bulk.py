@@ -32,7 +32,7 @@ def _results(ctx: CheckContext, ex: Exchange) -> list[dict[str, Any]]:
     ctx.expect(BULK_RESPONSE_URN in (body.get("schemas") or []), f"schemas [{BULK_RESPONSE_URN}]", body.get("schemas"), ex)
     results = body.get("Operations")
     ctx.expect(isinstance(results, list), "an Operations array", results, ex)
-    ops = [r for r in results if isinstance(r, dict)]
+    ops = [r for r in results or [] if isinstance(r, dict)]  # a list here: expect() raised otherwise
     for r in ops:  # register whatever was created, for cleanup
         location = r.get("location")
         if isinstance(location, str) and _status(r).startswith("2") and r.get("method", "").upper() == "POST":
@@ -107,7 +107,7 @@ def failed_op(ctx: CheckContext) -> None:
     results = _results(ctx, ex)
     r = results[0] if results else {}
     ctx.expect(_status(r) == "409", "status 409", _status(r), ex)
-    response = r.get("response") if isinstance(r.get("response"), dict) else {}
+    response = found if isinstance(found := r.get("response"), dict) else {}
     ctx.expect(response.get("scimType") == "uniqueness", "response.scimType uniqueness", response, ex)
     ctx.expect(not r.get("location"), "no location", r.get("location"), ex)
 

@@ -30,7 +30,7 @@ def _provoke(ctx: CheckContext) -> list[Exchange]:
            '"status":"<code as a string>","scimType":...,"detail":...}.',
        idp_impact="Entra and Okta log the detail of a SCIM error; without it the admin sees only a code.")
 def body_shape(ctx: CheckContext) -> None:
-    errors = [ex for ex in _provoke(ctx) if ctx.expect_answer(ex).status is not None and ex.status >= 400]
+    errors = [ex for ex in _provoke(ctx) if (status := ctx.expect_answer(ex).status) is not None and status >= 400]
     if not errors:  # wrong statuses are judged by the create/read checks
         raise CouldNotJudge("none of a 404, a 400 and a 409 probe produced an error answer to inspect")
     for ex in errors:
@@ -54,8 +54,8 @@ def scim_type_vocabulary(ctx: CheckContext) -> None:
         if not isinstance(body, dict) or "scimType" not in body:
             continue
         scim_type = body.get("scimType")
-        ctx.expect(scim_type in SCIM_TYPES, f"one of {sorted(SCIM_TYPES)}", scim_type, ex,
-                   message=f"scimType {scim_type!r} is not defined by RFC 7644")
+        if not isinstance(scim_type, str) or scim_type not in SCIM_TYPES:  # a str key, or FAIL
+            ctx.fail(f"scimType {scim_type!r} is not defined by RFC 7644", f"one of {sorted(SCIM_TYPES)}", scim_type, ex)
         ctx.expect(SCIM_TYPES[scim_type] == ex.status, f"status {SCIM_TYPES[scim_type]} with {scim_type}", ex.status, ex,
                    message=f"scimType {scim_type} came with HTTP {ex.status}, expected {SCIM_TYPES[scim_type]}")
 

@@ -7,6 +7,8 @@ Operator semantics follow RFC 7644 §3.4.2.2 Table 3; caseExact follows RFC 7643
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.checks import CheckContext, check
 from harness.results import Level
 
@@ -17,7 +19,7 @@ AREA = "query"
 T3 = "RFC 7644 §3.4.2.2 Table 3"
 
 
-def _hits(ctx: CheckContext, flt: str, **params: object) -> set[str]:
+def _hits(ctx: CheckContext, flt: str, **params: Any) -> set[str]:
     body, _ = listed(ctx, flt, **params)
     return set(ids_of(body))
 

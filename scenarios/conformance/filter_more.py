@@ -3,7 +3,8 @@ parameters (RFC 7644 §3.4.2, §3.4.2.1, §3.4.2.2, §3.10; RFC 7643 §2.3.5).""
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from harness.checks import CheckContext, check
 from harness.discovery import ENTERPRISE_USER
@@ -15,14 +16,14 @@ from scenarios.conformance.common import CORE_USER, parse_datetime
 AREA = "query"
 
 
-def _one_hit(ctx: CheckContext, flt: str, wanted: str, **params: object) -> dict:
+def _one_hit(ctx: CheckContext, flt: str, wanted: str, **params: Any) -> dict[str, Any]:
     body, ex = listed(ctx, flt, **params)
     ctx.expect(ids_of(body) == [wanted], [wanted], ids_of(body), ex, message=f"filter {flt!r} did not select exactly the user")
     return body
 
 
-def _created_at(ctx: CheckContext, user: dict) -> "object":
-    meta = user.get("meta") if isinstance(user.get("meta"), dict) else {}
+def _created_at(ctx: CheckContext, user: dict[str, Any]) -> datetime:
+    meta = found if isinstance(found := user.get("meta"), dict) else {}
     when = parse_datetime(meta.get("lastModified") or meta.get("created"))
     if when is None:
         ctx.skip("the created user has no meta.lastModified to compare against")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.checks import CheckContext, check
+from harness.recorder import Exchange
 from harness.results import Level
 
 from scenarios.conformance._probes import ids_of, listed
@@ -17,7 +20,7 @@ def _five(ctx: CheckContext) -> tuple[str, list[str]]:
     return tag, ids
 
 
-def _page(ctx: CheckContext, tag: str, **params: object):
+def _page(ctx: CheckContext, tag: str, **params: Any) -> tuple[dict[str, Any], Exchange]:
     return listed(ctx, f'userName sw "{tag}"', sortBy="userName", **params) if ctx.discovery.supports("sort") \
         else listed(ctx, f'userName sw "{tag}"', **params)
 

@@ -247,7 +247,7 @@ def replace_complex(ctx: CheckContext) -> None:
     path = path_of(ctx.users, user)
     patch_ok(ctx, path, {"op": "replace", "path": "name", "value": {"givenName": "New"}})
     body, ex = read_back(ctx, path)
-    name = body.get("name") if isinstance(body.get("name"), dict) else {}
+    name = found if isinstance(found := body.get("name"), dict) else {}
     ctx.expect((name.get("givenName"), name.get("familyName")) == ("New", "Kept"), {"givenName": "New", "familyName": "Kept"},
                name, ex, message="replace on name dropped the sub-attributes it did not name")
 

@@ -161,7 +161,7 @@ def extension_urn(ctx: CheckContext) -> None:
     path = path_of(ctx.users, user)
     patch_ok(ctx, path, {"op": "add", "path": f"{ENTERPRISE_USER}:employeeNumber", "value": "E-42"})
     body, ex = read_back(ctx, path)
-    ext = body.get(ENTERPRISE_USER) if isinstance(body.get(ENTERPRISE_USER), dict) else {}
+    ext = found if isinstance(found := body.get(ENTERPRISE_USER), dict) else {}
     ctx.expect(ext.get("employeeNumber") == "E-42", "employeeNumber E-42 in the extension object", ext, ex)
     ctx.expect(ENTERPRISE_USER in (body.get("schemas") or []), f"schemas with {ENTERPRISE_USER}", body.get("schemas"), ex)
 

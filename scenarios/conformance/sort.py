@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.checks import CheckContext, check
 from harness.results import Level
 
@@ -11,7 +13,7 @@ AREA = "sort"
 RFC = "RFC 7644 §3.4.2.3"
 
 
-def _expect_order(ctx: CheckContext, tag: str, names: dict[str, str], wanted: list[str], **params: object) -> None:
+def _expect_order(ctx: CheckContext, tag: str, names: dict[str, str], wanted: list[str], **params: Any) -> None:
     body, ex = listed(ctx, f'userName sw "{tag}"', **params)
     got = [names.get(i, i) for i in ids_of(body)]
     shown = "&".join(f"{k}={v}" for k, v in params.items())

@@ -196,7 +196,7 @@ def flag_dotted(ctx: CheckContext) -> None:
     send_patch(ctx, path, {"op": "replace", "value": {"name.givenName": "Jo", "displayName": "Jo Kept"}},
                what="a path-less replace with dotted keys")
     body, ex = read(ctx, path)
-    name = body.get("name") if isinstance(body.get("name"), dict) else {}
+    name = found if isinstance(found := body.get("name"), dict) else {}
     ctx.expect((name.get("givenName"), name.get("familyName"), body.get("displayName")) == ("Jo", "Kept", "Jo Kept"),
                {"givenName": "Jo", "familyName": "Kept", "displayName": "Jo Kept"},
                {"name": name, "displayName": body.get("displayName")}, ex)
@@ -214,7 +214,7 @@ def flag_urn_key(ctx: CheckContext) -> None:
     send_patch(ctx, path, {"op": "replace", "value": {f"{ENTERPRISE_USER}:employeeNumber": "7"}},
                what="a path-less replace with a URN key")
     body, ex = read(ctx, path)
-    ext = body.get(ENTERPRISE_USER) if isinstance(body.get(ENTERPRISE_USER), dict) else {}
+    ext = found if isinstance(found := body.get(ENTERPRISE_USER), dict) else {}
     ctx.expect(ext.get("employeeNumber") == "7", "employeeNumber 7", ext, ex)
 
 
@@ -242,8 +242,8 @@ def manager_add(ctx: CheckContext) -> None:
     send_patch(ctx, path, {"op": "Add", "path": "manager", "value": [{"$ref": f"../Users/{boss['id']}", "value": boss["id"]}]},
                what="Entra's manager Add")
     body, ex = read(ctx, path)
-    ext = body.get(ENTERPRISE_USER) if isinstance(body.get(ENTERPRISE_USER), dict) else {}
-    manager = ext.get("manager") if isinstance(ext.get("manager"), dict) else {}
+    ext = found if isinstance(found := body.get(ENTERPRISE_USER), dict) else {}
+    manager = found if isinstance(found := ext.get("manager"), dict) else {}
     ctx.expect(manager.get("value") == boss["id"], boss["id"], ext.get("manager"), ex)
 
 
