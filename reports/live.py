@@ -90,7 +90,7 @@ class FeedRecorder(Recorder):
         self.feed = feed
         self.source = source
 
-    def record(self, **kw: Any) -> Exchange:  # type: ignore[override]
+    def record(self, **kw: Any) -> Exchange:
         exchange = super().record(**kw)
         self.feed.exchange(exchange, self.source)
         return exchange

@@ -7,6 +7,7 @@ Operator semantics follow RFC 7644 §3.4.2.2 Table 3; caseExact follows RFC 7643
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from harness.checks import CheckContext, check
@@ -28,11 +29,14 @@ def _expect_hits(ctx: CheckContext, flt: str, wanted: set[str], names: dict[str,
     """FAIL unless ``flt`` selects exactly ``wanted`` (ids), shown by name in the finding."""
     body, ex = listed(ctx, flt)
     got = set(ids_of(body))
-    show = lambda ids: sorted(names.get(i, i) for i in ids)  # noqa: E731
+
+    def show(ids: Iterable[str]) -> list[str]:
+        return sorted(names.get(i, i) for i in ids)
+
     ctx.expect(got == wanted, show(wanted), show(got), ex, message=f"filter {flt!r} selected {show(got)}, expected {show(wanted)}")
 
 
-def _names(*users: dict) -> dict[str, str]:
+def _names(*users: dict[str, Any]) -> dict[str, str]:
     return {u["id"]: u["userName"] for u in users}
 
 
@@ -108,7 +112,11 @@ def eq_group_name(ctx: CheckContext) -> None:
     ctx.expect(g2["id"] not in ids_of(body), "not the other group", ids_of(body), ex)
 
 
-def _operator_check(cid: str, op: str, make_filter, pick, title: str) -> None:
+#: Builds the filter of an operator probe from the tag and the seeded users by suffix.
+FilterMaker = Callable[[str, dict[str, dict[str, Any]]], str]
+
+
+def _operator_check(cid: str, op: str, make_filter: FilterMaker, pick: tuple[str, ...], title: str) -> None:
     """Register one Table 3 operator probe over users ``<tag>-alpha``, ``-beta``, ``-gamma``."""
 
     @check(id=cid, title=title, area=AREA, level=Level.MUST, rests_on=T3, checklist=("QRY-04",),

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.checks import CheckContext, check
 from harness.discovery import ENTERPRISE_USER
 from harness.results import Level
@@ -13,7 +15,7 @@ from scenarios.conformance.common import CORE_USER
 AREA = "patch"
 
 
-def _two_emails(ctx: CheckContext):
+def _two_emails(ctx: CheckContext) -> tuple[dict[str, Any], str, str]:
     work, home = ctx.unique_email("w"), ctx.unique_email("h")
     user = ctx.create_user(userName=work, emails=[{"value": work, "type": "work", "primary": True},
                                                   {"value": home, "type": "home"}])

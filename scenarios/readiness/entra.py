@@ -8,6 +8,7 @@ replace with dotted/URN keys, filtered member removal). Facts: idp-behaviors.md 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from harness.checks import CheckContext, check
 from harness.results import Level
@@ -31,7 +32,7 @@ SUITE = ("entra",)
 QUARANTINE = "Entra ID fails Test Connection, and a 404 to its probe can put the provisioning job in quarantine."
 
 
-def _user_path(ctx: CheckContext, user: dict) -> str:
+def _user_path(ctx: CheckContext, user: dict[str, Any]) -> str:
     return f"{ctx.users}/{user['id']}"
 
 
@@ -278,7 +279,7 @@ def group_lookup(ctx: CheckContext) -> None:
     ctx.expect("members" not in found[0], "no members", sorted(found[0]), ex, message="excludedAttributes=members ignored")
 
 
-def _entra_group(ctx: CheckContext) -> dict:
+def _entra_group(ctx: CheckContext) -> dict[str, Any]:
     body = {"schemas": [CORE_GROUP, ENTRA_GROUP_URN], "externalId": guid(), "displayName": ctx.unique("g"),
             "meta": {"resourceType": "Group"}}
     ex = ctx.post(ctx.groups, body)

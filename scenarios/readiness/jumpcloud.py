@@ -6,7 +6,10 @@ checks resting on them are SHOULD and say so.
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.checks import CheckContext, check
+from harness.recorder import Exchange
 from harness.results import Level
 
 from scenarios.readiness.common import CORE_GROUP, CORE_USER, eq_query, lookup, ids, members, read, send_patch
@@ -16,7 +19,7 @@ SUITE = ("jumpcloud",)
 ACTIVATION = 'JumpCloud cannot activate the integration ("There was a problem activating identity management").'
 
 
-def _lookup_email(ctx: CheckContext, email: str):
+def _lookup_email(ctx: CheckContext, email: str) -> tuple[Exchange, dict[str, Any] | None]:
     return lookup(ctx, ctx.users, eq_query("userName", email, safe=""))
 
 
