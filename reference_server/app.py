@@ -7,7 +7,7 @@ errors) is ``middleware.ScimEdge``; the resource logic is ``service.ScimService`
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
@@ -28,6 +28,9 @@ from reference_server.service import ScimService
 from reference_server.settings import ServerSettings
 from reference_server.store import SqliteStore
 
+# an endpoint: what Starlette calls for one method of one route
+Handler = Callable[[Request], Awaitable[Response]]
+
 
 async def _scim_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ScimError)
@@ -46,7 +49,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return ScimResponse(err.to_body(), status_code=err.status)
 
 
-def _dispatch(handlers: dict[str, Any]) -> Any:
+def _dispatch(handlers: Mapping[str, Handler]) -> Handler:
     """One endpoint per path that picks the handler by method (Starlette answers 405 for others)."""
     if len(handlers) == 1:
         return next(iter(handlers.values()))
@@ -137,7 +140,7 @@ class FastRoutes:
             response = await handler(request)
         except ScimError as exc:
             response = await _scim_error(request, exc)
-        return Captured(response.status_code, list(response.raw_headers), response.body, raw=True)
+        return Captured.from_raw(response.status_code, list(response.raw_headers), response.body)
 
 
 class ScimApp:

@@ -12,7 +12,7 @@ import click
 
 from reference_server.profiles import list_profiles
 from reference_server.quirks import CATALOGUE
-from reference_server.settings import ServerSettings, utc_now
+from reference_server.settings import ServerSettings
 
 __all__ = ["serve", "recordings", "run_server", "read_recordings"]
 

@@ -7,6 +7,8 @@ RFC 7644 §3.12 shows it, ``scimType`` appears only for the 400/409/413 detail c
 
 from __future__ import annotations
 
+from typing import Any
+
 ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 
@@ -24,9 +26,9 @@ class ScimError(Exception):
         if scim_type is not None:
             self.scim_type = scim_type
 
-    def to_body(self) -> dict:
+    def to_body(self) -> dict[str, Any]:
         """The RFC 7644 §3.12 error body (``status`` as a string)."""
-        body: dict = {"schemas": [ERROR_URN], "status": str(self.status)}
+        body: dict[str, Any] = {"schemas": [ERROR_URN], "status": str(self.status)}
         if self.scim_type:
             body["scimType"] = self.scim_type
         body["detail"] = self.detail

@@ -27,6 +27,7 @@ Decisions (documented choices where the RFC leaves room):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -106,7 +107,9 @@ def check_filter(flt: Filter, model: ResourceModel) -> None:
             _check(path[0], op, expected, path[1])
 
 
-def _comparisons(flt: Filter, model: ResourceModel, scope: Attribute | None):
+def _comparisons(flt: Filter, model: ResourceModel,
+                 scope: Attribute | None) -> Iterator[tuple[tuple[Attribute, AttrPath] | None, str, Any]]:
+    """Every comparison in ``flt``: ((definition compared, its path) or None if unknown, op, value)."""
     if isinstance(flt, (And, Or)):
         for term in flt.terms:
             yield from _comparisons(term, model, scope)
@@ -117,8 +120,8 @@ def _comparisons(flt: Filter, model: ResourceModel, scope: Attribute | None):
         if r is not None:
             yield from _comparisons(flt.filter, model, r[0])
     elif isinstance(flt, Compare):
-        r = _resolve_in(model, flt.path, scope)
-        yield ((_effective(*r)[0], flt.path) if r else None), flt.op, flt.value
+        found = _resolve_in(model, flt.path, scope)
+        yield ((_effective(*found)[0], flt.path) if found else None), flt.op, flt.value
 
 
 def _resolve(model: ResourceModel, path: AttrPath) -> tuple[Attribute, Attribute | None, str | None] | None:
@@ -129,7 +132,8 @@ def _resolve(model: ResourceModel, path: AttrPath) -> tuple[Attribute, Attribute
     return r.attribute, r.sub_attribute, (r.urn if r.extension else None)
 
 
-def _resolve_in(model: ResourceModel, path: AttrPath, scope: Attribute | None):
+def _resolve_in(model: ResourceModel, path: AttrPath,
+                scope: Attribute | None) -> tuple[Attribute, Attribute | None] | None:
     """Resolve a path at the top level, or as a sub-attribute of ``scope`` inside ``[...]``."""
     if scope is None:
         r = _resolve(model, path)
@@ -148,6 +152,10 @@ def _values(container: Any, attr: Attribute, sub: Attribute | None) -> list[Any]
 
 def _compare_one(defn: Attribute, op: str, actual: Any, expected: Any) -> bool:
     t = defn.type
+    # a, e: the two operands normalised to one comparable type per SCIM type (datetime, Decimal,
+    # bool or str); which one depends on the branch, so they are typed Any.
+    a: Any
+    e: Any
     if t == "dateTime" and op not in ("co", "sw", "ew"):
         a, e = parse_datetime(actual), parse_datetime(expected)
         if a is None or e is None:
@@ -168,16 +176,16 @@ def _compare_one(defn: Attribute, op: str, actual: Any, expected: Any) -> bool:
             return False
         a, e = (actual, expected) if defn.case_exact else (actual.casefold(), expected.casefold())
     if op == "eq":
-        return a == e
+        return bool(a == e)
     if op == "ne":
-        return a != e
+        return bool(a != e)
     if op == "co":
-        return e in a
+        return bool(e in a)
     if op == "sw":
-        return a.startswith(e)
+        return bool(a.startswith(e))
     if op == "ew":
-        return a.endswith(e)
-    return {"gt": a > e, "ge": a >= e, "lt": a < e, "le": a <= e}[op]
+        return bool(a.endswith(e))
+    return bool({"gt": a > e, "ge": a >= e, "lt": a < e, "le": a <= e}[op])
 
 
 def _non_empty(v: Any) -> bool:
@@ -225,7 +233,7 @@ def _eval(flt: Filter, data: Any, model: ResourceModel, scope: Attribute | None)
     return any(_compare_one(defn, flt.op, v, flt.value) for v in values) if defn else False
 
 
-def matches(flt: Filter, resource: dict, model: ResourceModel) -> bool:
+def matches(flt: Filter, resource: dict[str, Any], model: ResourceModel) -> bool:
     """Does ``resource`` (canonical SCIM JSON) satisfy ``flt``?  Type errors raise InvalidFilter."""
     return _eval(flt, resource, model, None)
 

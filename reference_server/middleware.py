@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from reference_server.errors import InvalidVersion, PayloadTooLarge, ScimError, Unauthorized
@@ -38,7 +39,7 @@ class Credentials:
     """Accepted credentials; never printed (repr hides them)."""
 
     def __init__(self, tokens: tuple[str, ...], basic: tuple[str, str] | None, basic_only: bool) -> None:
-        self._tokens = [] if basic_only else [t.encode("utf-8") for t in tokens]
+        self._tokens: list[bytes] = [] if basic_only else [t.encode("utf-8") for t in tokens]
         self._basic = (f"{basic[0]}:{basic[1]}").encode("utf-8") if basic else None
         self.challenge = ", ".join(
             ([] if basic_only or not tokens else ['Bearer realm="scim"'])
@@ -55,14 +56,14 @@ class Credentials:
         if not header:
             return False
         scheme, _, value = header.strip().partition(" ")
-        value = value.strip().encode("utf-8", errors="replace")
+        presented = value.strip().encode("utf-8", errors="replace")
         ok = False
         if scheme.lower() == "bearer":
             for token in self._tokens:  # no early exit: constant time over the list
-                ok |= hmac.compare_digest(value, token)
+                ok |= hmac.compare_digest(presented, token)
         elif scheme.lower() == "basic" and self._basic is not None:
             try:
-                decoded = base64.b64decode(value, validate=True)
+                decoded = base64.b64decode(presented, validate=True)
             except ValueError:
                 return False
             ok = hmac.compare_digest(decoded, self._basic)
@@ -72,7 +73,7 @@ class Credentials:
 class ScimEdge:
     def __init__(self, app: Any, *, credentials: Credentials, quirks: QuirkSet, recorder: Recorder | None,
                  max_body: int, models: dict[str, Any], sleep: Any, clock: Any, bulk_max_payload: int = 0,
-                 fast: Any = None) -> None:
+                 fast: Callable[[dict[str, Any], bytes], Awaitable[Captured | None]] | None = None) -> None:
         self.app, self.credentials, self.quirks, self.recorder = app, credentials, quirks, recorder
         self.fast = fast  # (scope, body) -> Captured | None: direct dispatch of hot routes (app.FastRoutes)
         self.max_body, self.models, self.sleep, self.clock = max_body, models, sleep, clock
@@ -102,7 +103,7 @@ class ScimEdge:
                 query=query.decode("latin-1"), status=response.status,
                 duration_ms=(time.perf_counter() - started) * 1000,
                 request_headers=scope["headers"],
-                request_body=body, response_headers=response.headers, response_body=response.body)
+                request_body=body, response_headers=response.current_headers(), response_body=response.body)
 
     async def _handle(self, scope: dict[str, Any], receive: Any) -> tuple[Captured, bytes]:
         body = b""
@@ -127,7 +128,7 @@ class ScimEdge:
 
     @staticmethod
     def _normalise_path(scope: dict[str, Any]) -> str:
-        path = scope["path"]
+        path: str = scope["path"]
         m = _VERSION.match(path)
         if m:
             if m.group(1) != "2":
@@ -206,4 +207,4 @@ class ScimEdge:
                 chunks.append(message.get("body", b""))
 
         await self.app(scope, replay, capture)
-        return Captured(status, headers, b"".join(chunks), raw=True)
+        return Captured.from_raw(status, headers, b"".join(chunks))

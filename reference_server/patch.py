@@ -48,8 +48,8 @@ MAX_OPERATIONS = 1_000
 _MISSING = object()
 
 
-def apply_patch(model: ResourceModel, resource: dict, body: Any, *,
-                lenient: bool | Leniency = True) -> tuple[dict, bool]:
+def apply_patch(model: ResourceModel, resource: dict[str, Any], body: Any, *,
+                lenient: bool | Leniency = True) -> tuple[dict[str, Any], bool]:
     """Apply ``body`` to ``resource``; return ``(new_resource, changed)``.  ``resource`` is untouched."""
     if not isinstance(body, dict):
         raise InvalidSyntax("the PATCH body must be a JSON object")
@@ -69,12 +69,13 @@ def apply_patch(model: ResourceModel, resource: dict, body: Any, *,
     return work, _strip(work) != _strip(resource)
 
 
-def _strip(resource: dict) -> dict:
+def _strip(resource: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in resource.items() if k != "schemas"} | {"schemas": sorted(resource.get("schemas") or [])}
 
 
 class _Op:
-    def __init__(self, model: ResourceModel, work: dict, op: Any, n: int, lenient: bool | Leniency) -> None:
+    def __init__(self, model: ResourceModel, work: dict[str, Any], op: Any, n: int,
+                 lenient: bool | Leniency) -> None:
         if not isinstance(op, dict):
             raise InvalidSyntax(f"operation {n} must be an object")
         name = op.get("op")
@@ -89,7 +90,7 @@ class _Op:
         if self.path is not None and not isinstance(self.path, str):
             raise InvalidPath(f"operation {n}: path must be a string")
 
-    def fail(self, cls: type, why: str) -> Exception:
+    def fail(self, cls: type[Exception], why: str) -> Exception:
         return cls(f"operation {self.n} ({self.name}): {why}")
 
     # --- dispatch ---------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ class _Op:
         self.pathless({ext.id: self.value})
 
     # --- helpers ----------------------------------------------------------------------------------
-    def holder(self, r: Resolved, create: bool) -> dict | None:
+    def holder(self, r: Resolved, create: bool) -> dict[str, Any] | None:
         return container_of(self.work, r, create=create)
 
     def current(self, r: Resolved) -> Any:
@@ -264,7 +265,7 @@ class _Op:
         obj = dict(old) if isinstance(old, dict) else {}
         self.put(r, self.set_sub(obj, sub, new) or None)
 
-    def set_sub(self, obj: dict, sub: Attribute, new: Any) -> dict:
+    def set_sub(self, obj: dict[str, Any], sub: Attribute, new: Any) -> dict[str, Any]:
         k = key_ci(obj, sub.name)
         if k is not None and not (new is not None and k == sub.name):
             del obj[k]
@@ -338,7 +339,7 @@ def _same(attr: Attribute, a: Any, b: Any) -> bool:
     if attr.type != "complex" or not isinstance(a, dict) or not isinstance(b, dict):
         if isinstance(a, str) and isinstance(b, str) and not attr.case_exact:
             return a.casefold() == b.casefold()
-        return a == b
+        return bool(a == b)
     vsub, tsub = attr.sub("value"), attr.sub("type")
     if vsub is None or "value" not in a or "value" not in b:
         return a == b
@@ -346,20 +347,20 @@ def _same(attr: Attribute, a: Any, b: Any) -> bool:
     def eq(sub: Attribute | None, x: Any, y: Any) -> bool:
         if isinstance(x, str) and isinstance(y, str) and sub is not None and not sub.case_exact:
             return x.casefold() == y.casefold()
-        return x == y
+        return bool(x == y)
     if not eq(vsub, a.get("value"), b.get("value")):
         return False
     ta, tb = a.get("type"), b.get("type")
     return ta is None or tb is None or eq(tsub, ta, tb)
 
 
-def _changes_immutable(attr: Attribute, old: dict, new: dict) -> bool:
+def _changes_immutable(attr: Attribute, old: dict[str, Any], new: dict[str, Any]) -> bool:
     """Would replacing ``old`` by ``new`` change or drop a set immutable sub-attribute?"""
     return any(s.mutability == "immutable" and old.get(s.name) is not None and new.get(s.name) != old[s.name]
                for s in attr.sub_attributes)
 
 
-def _clear_other_primaries(items: list, written: list) -> None:
+def _clear_other_primaries(items: list[Any], written: list[Any]) -> None:
     """RFC 7643 §2.4: primary=true on a written value turns it off on the others."""
     chosen = [w for w in written if isinstance(w, dict) and w.get("primary") is True]
     if not chosen:

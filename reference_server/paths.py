@@ -344,7 +344,7 @@ def parse_patch_path(text: str) -> PatchPath:
 # --- case-insensitive access to JSON objects (RFC 7643 §2.1) -------------------------------------
 
 
-def key_ci(obj: dict, name: str) -> str | None:
+def key_ci(obj: dict[str, Any], name: str) -> str | None:
     """The key of ``obj`` equal to ``name`` without regard to case (exact match preferred)."""
     if name in obj:
         return name

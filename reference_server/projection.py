@@ -19,7 +19,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from reference_server.errors import InvalidPath, InvalidSyntax
@@ -56,8 +56,8 @@ def _assigned(v: Any) -> bool:
     return v is not None and v != [] and v != {}
 
 
-def project(model: ResourceModel, resource: dict, attributes: str | Iterable[str] | None = None,
-            excluded: str | Iterable[str] | None = None) -> dict:
+def project(model: ResourceModel, resource: dict[str, Any], attributes: str | Iterable[str] | None = None,
+            excluded: str | Iterable[str] | None = None) -> dict[str, Any]:
     """Return the representation of ``resource`` to send (a new dict; the input is not changed)."""
     wanted, unwanted = split_names(attributes), split_names(excluded)
     if wanted and unwanted:
@@ -85,8 +85,8 @@ def project(model: ResourceModel, resource: dict, attributes: str | Iterable[str
     return out
 
 
-def _project_object(schema: Schema, obj: dict, urn: str, include: set[_Key] | None, exclude: set[_Key],
-                    model: ResourceModel) -> dict:
+def _project_object(schema: Schema, obj: dict[str, Any], urn: str, include: set[_Key] | None, exclude: set[_Key],
+                    model: ResourceModel) -> dict[str, Any]:
     whole = (urn, None, None)
     if whole in exclude:
         return {}
@@ -127,7 +127,7 @@ def _drop_never_subs(attr: Attribute, value: Any) -> Any:
     return _filter_subs(attr, value, lambda s: s.returned != "never")
 
 
-def _filter_subs(attr: Attribute, value: Any, keep) -> Any:
+def _filter_subs(attr: Attribute, value: Any, keep: Callable[[Attribute], bool]) -> Any:
     if attr.type != "complex":
         return value
 

@@ -26,19 +26,30 @@ class Captured:
     status: int
     headers: list[tuple[str, str]]
     body: bytes
-    raw: bool = False  # headers still as the app sent them: (bytes, bytes), lower-case names
+    # Headers still as the app sent them ((bytes, bytes), lower-case names), kept undecoded so the
+    # common path (no after-hook) never converts them; ``headers`` is unused while this is set.
+    raw_headers: list[tuple[bytes, bytes]] | None = None
+
+    @classmethod
+    def from_raw(cls, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> Captured:
+        """A response whose headers are still ASGI (bytes, bytes) pairs."""
+        return cls(status, [], body, raw_headers=headers)
 
     def as_text(self) -> Captured:
         """Headers as (str, str) with lower-case names (what hooks work on)."""
-        if self.raw:
-            self.headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in self.headers]
-            self.raw = False
+        if self.raw_headers is not None:
+            self.headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in self.raw_headers]
+            self.raw_headers = None
         return self
 
     def encoded_headers(self) -> list[tuple[bytes, bytes]]:
-        if self.raw:
-            return self.headers  # type: ignore[return-value]
+        if self.raw_headers is not None:
+            return self.raw_headers
         return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers]
+
+    def current_headers(self) -> list[tuple[str, str]] | list[tuple[bytes, bytes]]:
+        """The headers in whichever form they are held now (the recorder accepts both)."""
+        return self.raw_headers if self.raw_headers is not None else self.headers
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k == name), None)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 from reference_server.store import SqliteStore
@@ -95,7 +96,7 @@ def _redacted_line(name: bytes, value: bytes) -> bytes:
     return name + b": " + REDACTED.encode()
 
 
-def _timestamp(at: Any) -> str:
+def _timestamp(at: datetime | str) -> str:
     """The record time as ISO 8601 UTC with a ``Z`` (the edge passes the clock's datetime)."""
     if isinstance(at, str):
         return at

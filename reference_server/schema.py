@@ -84,7 +84,7 @@ class Attribute:
                 return s
         return None
 
-    def to_scim(self) -> dict:
+    def to_scim(self) -> dict[str, Any]:
         """The RFC 7643 §7 representation."""
         out: dict[str, Any] = {"name": self.name, "type": self.type, "multiValued": self.multi_valued,
                                "description": self.description, "required": self.required}
@@ -122,7 +122,7 @@ class Schema:
             return dataclasses.replace(self.open_attribute, name=name)
         return None
 
-    def to_scim(self, base_url: str = "") -> dict:
+    def to_scim(self, base_url: str = "") -> dict[str, Any]:
         return {"schemas": [SCHEMA_URN], "id": self.id, "name": self.name, "description": self.description,
                 "attributes": [a.to_scim() for a in self.attributes],
                 "meta": {"resourceType": "Schema", "location": f"{base_url.rstrip('/')}/Schemas/{self.id}"}}
@@ -142,7 +142,7 @@ class ResourceType:
     def id(self) -> str:
         return self.name
 
-    def to_scim(self, base_url: str = "") -> dict:
+    def to_scim(self, base_url: str = "") -> dict[str, Any]:
         out: dict[str, Any] = {"schemas": [RESOURCE_TYPE_URN], "id": self.name, "name": self.name,
                                "endpoint": self.endpoint, "description": self.description, "schema": self.schema}
         if self.extensions:
@@ -196,7 +196,9 @@ class ResourceModel:
     core: Schema
     extensions: tuple[Schema, ...] = ()
     # resolve() results by path; bounded because paths come from clients (filters, PATCH, attributes)
-    _resolved: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
+    # (a str value is the cached error detail of a path that does not resolve)
+    _resolved: dict[str, Resolved | str] = field(default_factory=dict, init=False, compare=False, hash=False,
+                                                 repr=False)
 
     @property
     def schemas(self) -> tuple[Schema, ...]:
@@ -345,12 +347,12 @@ def attribute_from_dict(d: Mapping[str, Any]) -> Attribute:
 
 def load_schema(source: Mapping[str, Any] | str | Path) -> Schema:
     """A Schema from a dict or a JSON file (RFC 7643 §7 representation + our ``x-`` keys)."""
-    if isinstance(source, (str, Path)):
-        source = json.loads(Path(source).read_text(encoding="utf-8"))
-    open_def = source.get("x-openAttributes")
+    data: Mapping[str, Any] = (json.loads(Path(source).read_text(encoding="utf-8"))
+                               if isinstance(source, (str, Path)) else source)
+    open_def = data.get("x-openAttributes")
     return Schema(
-        id=str(source["id"]), name=str(source.get("name", "")), description=str(source.get("description", "")),
-        attributes=tuple(attribute_from_dict(a) for a in source.get("attributes", ())),
+        id=str(data["id"]), name=str(data.get("name", "")), description=str(data.get("description", "")),
+        attributes=tuple(attribute_from_dict(a) for a in data.get("attributes", ())),
         open_attribute=attribute_from_dict({"name": "*", **open_def}) if open_def else None,
     )
 
@@ -403,14 +405,15 @@ def _extensions(extensions: Iterable[Any]) -> tuple[list[Schema], list[tuple[str
 
 
 def user_model(extensions: Iterable[Any] = (ENTERPRISE_URN,),
-               overrides: Mapping[str, Mapping] | None = None) -> ResourceModel:
+               overrides: Mapping[str, Mapping[str, Any]] | None = None) -> ResourceModel:
     """The User resource type (RFC 7643 §4.1) with the given extensions (default: enterprise)."""
     ext, decl = _extensions(extensions)
     rt = ResourceType("User", "/Users", USER_URN, "User Account", tuple(decl))
     return apply_overrides(ResourceModel(rt, builtin_schema(USER_URN), tuple(ext)), overrides or {})
 
 
-def group_model(extensions: Iterable[Any] = (), overrides: Mapping[str, Mapping] | None = None) -> ResourceModel:
+def group_model(extensions: Iterable[Any] = (),
+                overrides: Mapping[str, Mapping[str, Any]] | None = None) -> ResourceModel:
     """The Group resource type (RFC 7643 §4.2)."""
     ext, decl = _extensions(extensions)
     rt = ResourceType("Group", "/Groups", GROUP_URN, "Group", tuple(decl))
@@ -442,7 +445,7 @@ _OVERRIDE_KEYS = {"required": "required", "canonicalValues": "canonical_values",
 def apply_overrides(model: ResourceModel, overrides: Mapping[str, Mapping[str, Any]]) -> ResourceModel:
     """Return a model whose attributes carry the given changes (path -> {field: value})."""
     for path, changes in overrides.items():
-        kw = {}
+        kw: dict[str, Any] = {}
         for k, v in changes.items():
             if k not in _OVERRIDE_KEYS:
                 raise ValueError(f"override for {path!r}: unknown key {k!r}")

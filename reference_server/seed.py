@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from reference_server.schema import USER_URN
 from reference_server.store import IndexKeys, SqliteStore
@@ -25,7 +26,7 @@ def seed_users(store: SqliteStore, count: int, now: datetime, *, start: int = 0,
     """Insert ``count`` active users (deterministic ids and userNames) in one transaction."""
     stamp = now.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
-    def items() -> Iterator[tuple[str, dict, IndexKeys]]:
+    def items() -> Iterator[tuple[str, dict[str, Any], IndexKeys]]:
         for i in range(start, start + count):
             name = seed_user_name(i, prefix)
             rid = seed_user_id(i, prefix)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import copy
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from reference_server import filters as flt
@@ -19,6 +21,7 @@ from reference_server.errors import (
     InvalidFilter, InvalidValue, NotFound, PreconditionFailed, TooMany, Uniqueness,
 )
 from reference_server.patch import apply_patch
+from reference_server.paths import AttrPath
 from reference_server.profiles import Profile
 from reference_server.schema import ResourceModel, apply_overrides
 from reference_server.settings import ServerSettings
@@ -81,7 +84,7 @@ def etag(version: int) -> str:
     return f'W/"{version}"'
 
 
-def iso(dt: Any) -> str:
+def iso(dt: datetime) -> str:
     return dt.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
@@ -392,7 +395,7 @@ def _strip(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _filter_paths(f: flt.Filter):
+def _filter_paths(f: flt.Filter) -> Iterator[AttrPath]:
     if isinstance(f, (flt.Compare, flt.Present)):
         yield f.path
     elif isinstance(f, (flt.And, flt.Or)):

@@ -54,8 +54,9 @@ class ServerSettings:
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if isinstance(self.tokens, str):
-            object.__setattr__(self, "tokens", (self.tokens,))
+        given: object = self.tokens  # callers may pass one token as a bare string
+        if isinstance(given, str):
+            object.__setattr__(self, "tokens", (given,))
         object.__setattr__(self, "tokens", tuple(self.tokens))
         object.__setattr__(self, "quirks", tuple(self.quirks))
         object.__setattr__(self, "extensions", tuple(str(e) for e in self.extensions))

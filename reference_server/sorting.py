@@ -45,7 +45,7 @@ def _normal(defn: Attribute, v: Any) -> Any:
     return None
 
 
-def sort_key(model: ResourceModel, sort_by: str) -> Callable[[dict], Any]:
+def sort_key(model: ResourceModel, sort_by: str) -> Callable[[dict[str, Any]], Any]:
     """A function giving the sort value of a resource (None when it has none)."""
     try:
         r = model.resolve(sort_by, InvalidPath)
@@ -60,7 +60,7 @@ def sort_key(model: ResourceModel, sort_by: str) -> Callable[[dict], Any]:
             return lambda resource: None
     defn = sub or attr
 
-    def key(resource: dict) -> Any:
+    def key(resource: dict[str, Any]) -> Any:
         holder = get_ci(resource, r.urn) if r.extension else resource
         value = _pick(get_ci(holder, attr.name))
         if sub is not None:
@@ -72,8 +72,8 @@ def sort_key(model: ResourceModel, sort_by: str) -> Callable[[dict], Any]:
     return key
 
 
-def sort_resources(model: ResourceModel, resources: Iterable[dict], sort_by: str | None,
-                   order: str | None = None) -> list[dict]:
+def sort_resources(model: ResourceModel, resources: Iterable[dict[str, Any]], sort_by: str | None,
+                   order: str | None = None) -> list[dict[str, Any]]:
     """``resources`` ordered by ``sort_by``; ``order`` is ascending (default) or descending
     (case-insensitive; anything else -> invalidValue)."""
     items = list(resources)

@@ -51,9 +51,9 @@ class IndexKeys:
 class Store(Protocol):
     """What the service needs from storage (SqliteStore is the implementation)."""
 
-    def insert(self, rtype: str, rid: str, data: dict, keys: IndexKeys) -> int: ...
+    def insert(self, rtype: str, rid: str, data: dict[str, Any], keys: IndexKeys) -> int: ...
     def get(self, rtype: str, rid: str) -> Row | None: ...
-    def update(self, rtype: str, rid: str, data: dict, keys: IndexKeys) -> int: ...
+    def update(self, rtype: str, rid: str, data: dict[str, Any], keys: IndexKeys) -> int: ...
     def delete(self, rtype: str, rid: str) -> bool: ...
 
 
@@ -161,7 +161,7 @@ class SqliteStore:
         self.conn.execute("INSERT INTO counts(type, live) VALUES (?, ?) "
                           "ON CONFLICT(type) DO UPDATE SET live = live + excluded.live", (rtype, delta))
 
-    def insert(self, rtype: str, rid: str, data: dict, keys: IndexKeys) -> int:
+    def insert(self, rtype: str, rid: str, data: dict[str, Any], keys: IndexKeys) -> int:
         """Store a new resource at version 1; UniqueViolation if its userName is taken."""
         with self.transaction():
             try:
@@ -174,11 +174,11 @@ class SqliteStore:
             self._bump(rtype, 1)
         return 1
 
-    def insert_many(self, rtype: str, items: Iterable[tuple[str, dict, IndexKeys]]) -> int:
+    def insert_many(self, rtype: str, items: Iterable[tuple[str, dict[str, Any], IndexKeys]]) -> int:
         """Seed many resources in one transaction (bench and --seed-users)."""
         n = 0
 
-        def rows() -> Iterator[tuple]:
+        def rows() -> Iterator[tuple[str, str, str | None, str | None, str | None, str]]:
             nonlocal n
             for rid, data, k in items:
                 n += 1
@@ -210,7 +210,7 @@ class SqliteStore:
                 out[r[1]] = _row(r)
         return out
 
-    def update(self, rtype: str, rid: str, data: dict, keys: IndexKeys) -> int:
+    def update(self, rtype: str, rid: str, data: dict[str, Any], keys: IndexKeys) -> int:
         """Replace the stored JSON and bump the version; returns the new version."""
         with self.transaction():
             try:

@@ -79,8 +79,11 @@ def hash_password(clear: str) -> str:
     """``scrypt$N$r$p$salt$hash`` (base64) of ``clear`` with a random salt."""
     salt = os.urandom(16)
     digest = hashlib.scrypt(clear.encode("utf-8"), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32)
-    b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${b64(salt)}${b64(digest)}"
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+def _b64(b: bytes) -> str:
+    return base64.b64encode(b).decode("ascii")
 
 
 def verify_password(stored: str, clear: str) -> bool:
@@ -138,7 +141,7 @@ def coerce_scalar(attr: Attribute, value: Any, *, lenient: bool | Leniency, path
 
 
 def _coerce_complex(attr: Attribute, value: Any, *, lenient: bool | Leniency, path: str,
-                    input_mode: bool) -> dict | None:
+                    input_mode: bool) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise _bad(path, f"expected an object for complex attribute {attr.name}")
     out: dict[str, Any] = {}
@@ -220,7 +223,8 @@ class Assignment(NamedTuple):
     key: str  # as the client wrote it, for error messages
 
 
-def iter_assignments(model: ResourceModel, obj: dict, *, lenient: bool | Leniency) -> Iterator[Assignment]:
+def iter_assignments(model: ResourceModel, obj: dict[str, Any], *,
+                     lenient: bool | Leniency) -> Iterator[Assignment]:
     """Split an input object into assignments.  Keys: ``attr``, ``attr.sub``, ``urn:...:attr[.sub]``
     and ``<extension urn>: {...}`` (whose keys may again be ``attr`` or ``attr.sub``).  Unknown names
     raise invalidValue; unknown URNs too (``schemas`` is not an assignment)."""
@@ -252,7 +256,7 @@ def _resolve_in_schema(model: ResourceModel, schema: Schema, name: str) -> Resol
     return r
 
 
-def container_of(resource: dict, target: Resolved, *, create: bool) -> dict | None:
+def container_of(resource: dict[str, Any], target: Resolved, *, create: bool) -> dict[str, Any] | None:
     """The dict that holds ``target``'s attribute: the resource, or its extension object."""
     if not target.extension:
         return resource
@@ -267,10 +271,11 @@ def container_of(resource: dict, target: Resolved, *, create: bool) -> dict | No
         k = target.urn
     if not isinstance(resource[k], dict):
         resource[k] = {}
-    return resource[k]
+    container: dict[str, Any] = resource[k]
+    return container
 
 
-def set_schemas(model: ResourceModel, resource: dict) -> None:
+def set_schemas(model: ResourceModel, resource: dict[str, Any]) -> None:
     """``schemas`` = core URN + each extension that holds data; empty extension objects removed."""
     urns = [model.core.id]
     for ext in model.extensions:
@@ -290,7 +295,7 @@ def set_schemas(model: ResourceModel, resource: dict) -> None:
 # --- create / replace -------------------------------------------------------------------------------
 
 
-def _check_schemas(model: ResourceModel, body: dict, lenient: bool | Leniency) -> None:
+def _check_schemas(model: ResourceModel, body: dict[str, Any], lenient: bool | Leniency) -> None:
     schemas = get_ci(body, "schemas")
     if schemas is None:
         raise InvalidSyntax("the request body has no 'schemas' (RFC 7643 §3)")
@@ -306,7 +311,7 @@ def _check_schemas(model: ResourceModel, body: dict, lenient: bool | Leniency) -
             raise InvalidValue(f"unknown schema {s[:200]!r} in 'schemas'")
 
 
-def _build(model: ResourceModel, body: Any, lenient: bool | Leniency) -> dict:
+def _build(model: ResourceModel, body: Any, lenient: bool | Leniency) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InvalidSyntax("the request body must be a JSON object")
     _check_schemas(model, body, lenient)
@@ -343,7 +348,7 @@ def _build(model: ResourceModel, body: Any, lenient: bool | Leniency) -> dict:
     return out
 
 
-def apply_defaults(model: ResourceModel, resource: dict) -> None:
+def apply_defaults(model: ResourceModel, resource: dict[str, Any]) -> None:
     """Set ``Attribute.default`` values for attributes that have no value."""
     for schema in model.schemas:
         for attr in schema.attributes:
@@ -356,7 +361,7 @@ def apply_defaults(model: ResourceModel, resource: dict) -> None:
                 holder[attr.name] = copy.deepcopy(attr.default)
 
 
-def check_required(model: ResourceModel, resource: dict) -> None:
+def check_required(model: ResourceModel, resource: dict[str, Any]) -> None:
     """Raise invalidValue for a missing required attribute, sub-attribute or extension."""
     def missing(v: Any) -> bool:
         return v is None or v == "" or v == [] or v == {}
@@ -379,7 +384,7 @@ def check_required(model: ResourceModel, resource: dict) -> None:
                     raise InvalidValue(f"required sub-attribute {attr.name}.{sub.name} is missing")
 
 
-def prepare_create(model: ResourceModel, body: Any, *, lenient: bool | Leniency = True) -> dict:
+def prepare_create(model: ResourceModel, body: Any, *, lenient: bool | Leniency = True) -> dict[str, Any]:
     """POST body -> stored representation without ``id``/``meta`` (the store adds them)."""
     out = _build(model, body, lenient)
     apply_defaults(model, out)
@@ -395,7 +400,8 @@ def _immutables(model: ResourceModel) -> Iterator[tuple[Schema, Attribute]]:
                 yield schema, attr
 
 
-def prepare_replace(model: ResourceModel, existing: dict, body: Any, *, lenient: bool | Leniency = True) -> dict:
+def prepare_replace(model: ResourceModel, existing: dict[str, Any], body: Any, *,
+                    lenient: bool | Leniency = True) -> dict[str, Any]:
     """PUT body -> new stored representation (RFC 7644 §3.5.1).  readOnly values (id, meta, groups)
     come from ``existing``; omitted readWrite attributes are cleared (our documented PUT-05 choice)
     but an omitted password is kept (clients cannot read it back); a set immutable attribute must

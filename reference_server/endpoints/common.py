@@ -38,7 +38,7 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 def base_url(request: Request) -> str:
     """The SCIM base URL for meta.location: the configured public URL, else from the request."""
-    public = request.app.state.settings.public_url
+    public: str | None = request.app.state.settings.public_url
     if public:
         return public.rstrip("/")
     scope = request.scope

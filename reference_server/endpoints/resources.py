@@ -16,11 +16,13 @@ from reference_server.endpoints.common import (
     ScimResponse, base_url, list_body, project_resource, query_from_params, query_from_search, read_json,
     read_object, url_params,
 )
-from reference_server.service import ENDPOINTS, Page, Row, ScimService
+from reference_server.service import ENDPOINTS, Page, ScimService
+from reference_server.store import Row
 
 
 def _service(request: Request) -> ScimService:
-    return request.app.state.service
+    service: ScimService = request.app.state.service
+    return service
 
 
 def _projection(request: Request) -> tuple[str | None, str | None]:
