@@ -69,6 +69,16 @@ def matches(req: Req, method: str | None, path: str | None) -> bool:
     return (method is None or req.method == method.upper()) and (path is None or re.fullmatch(path, req.path) is not None)
 
 
+async def read_body(receive: Any) -> bytes:
+    """The whole request body from an ASGI ``receive``."""
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
 class FaultMiddleware:
     """Buffers one request and its response so hooks can rewrite either side."""
 
@@ -79,19 +89,14 @@ class FaultMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         root = scope.get("root_path", "")
         req = Req(
             method=scope["method"],
             path=scope["path"][len(root):] if root and scope["path"].startswith(root) else scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"),
             headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
-            body=b"".join(chunks),
+            body=body,
         )
         result = self.request_hook(req) if self.request_hook else req
         if isinstance(result, Resp):

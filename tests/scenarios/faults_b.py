@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 from tests.scenarios import faults as f
-from tests.scenarios.faults import Req, Resp
+from tests.scenarios.faults import Req, Resp, read_body
 
 ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST_URN = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -197,14 +197,9 @@ class Around:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        req = Req(scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"), headers, b"".join(chunks))
+        req = Req(scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"), headers, body)
 
         async def call(method: str, path: str, query: str, body: Any) -> Resp:
             raw = json.dumps(body).encode() if body is not None else b""
