@@ -56,6 +56,12 @@ def ids(body: dict[str, Any] | None) -> list[str]:
     return [str(r.get("id")) for r in (body or {}).get("Resources") or [] if isinstance(r, dict)]
 
 
+def expect_lookup_miss(ctx: CheckContext, ex: Exchange, body: dict[str, Any] | None) -> None:
+    """A lookup that finds nothing: 200 with an empty list, or 404 (JumpCloud and Okta accept both)."""
+    ctx.expect(ex.status == 404 or (ex.status == 200 and body is not None and not ids(body)), "200 empty or 404",
+               ex.status, ex, message=f"a lookup miss answered {ex.status}")
+
+
 def lookup_ids(ctx: CheckContext, endpoint: str, query: str) -> tuple[list[str], Exchange]:
     """A lookup that must answer a 200 ListResponse; the ids it found."""
     ex = ctx.get(endpoint, query=query)
