@@ -97,7 +97,9 @@ class Auth:
         if self.kind == "basic":
             return (self.password, f"{self.username}:{self.password}")
         if self.kind == "header":
-            return (self.header_value,)
+            # "Authorization: Bearer X" or "Token X": the credential alone is secret too.
+            scheme, _, credential = self.header_value.partition(" ")
+            return (self.header_value, credential.strip()) if credential.strip() else (self.header_value,)
         return ()
 
     def extra_header_names(self) -> tuple[str, ...]:

@@ -81,6 +81,7 @@ def _print_summary(result: RunResult) -> None:
 @click.option("--token", envvar=list(TOKEN_ENV), metavar="T",
               help="Bearer token (or set SCIM_HARNESS_TOKEN or SCIM_TOKEN, which keeps it out of shell history).")
 @click.option("--basic", metavar="USER:PASS", help="HTTP Basic credentials instead of a token.")
+@click.option("--header", metavar="'NAME: VALUE'", help="A custom credential header instead of a token.")
 @click.option("--max-examples", type=click.IntRange(1, 100_000), default=50, show_default=True, metavar="N",
               help="Generated examples per operation and phase.")
 @click.option("--time-limit", type=click.FloatRange(min=1), default=60.0, show_default=True, metavar="S",
@@ -98,7 +99,7 @@ def _print_summary(result: RunResult) -> None:
                    "overwrite the conformance report).")
 @click.option("--emit-openapi", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write the OpenAPI description built from the target's discovery.")
-def fuzz(target: str, token: str | None, basic: str | None, max_examples: int, time_limit: float,
+def fuzz(target: str, token: str | None, basic: str | None, header: str | None, max_examples: int, time_limit: float,
          max_requests: int | None, seed: int | None,
          timeout: float, insecure: bool, prefix: str | None, out: Path, emit_openapi: Path | None) -> None:
     """Throw thousands of generated requests at a SCIM endpoint; report what crashes it or breaks the contract.
@@ -122,10 +123,9 @@ def fuzz(target: str, token: str | None, basic: str | None, max_examples: int, t
     Every user or group it creates is named with the run's prefix and deleted at the end.
     """
     try:
-        if basic and click.get_current_context().get_parameter_source("token") is ParameterSource.ENVIRONMENT:
-            token = None  # an exported token does not compete with an explicit --basic
-        the_target = make_target(target, token=token, basic=basic, timeout=timeout, insecure=insecure,
-                                 flags=("--token", "--basic", None))
+        if (basic or header) and click.get_current_context().get_parameter_source("token") is ParameterSource.ENVIRONMENT:
+            token = None  # an exported token does not compete with an explicit --basic/--header
+        the_target = make_target(target, token=token, basic=basic, header=header, timeout=timeout, insecure=insecure)
         extra: dict[str, Any] = {"seed": seed} if seed is not None else {}
         if prefix:
             extra["prefix"] = check_prefix(prefix)

@@ -143,8 +143,20 @@ def test_help_teaches_with_an_example() -> None:
 def test_no_credentials_names_only_the_options_fuzz_has() -> None:
     run = CliRunner().invoke(fuzz, ["--target", "http://127.0.0.1:9"],
                              env={"SCIM_HARNESS_TOKEN": None, "SCIM_TOKEN": None})
-    assert run.exit_code == 2 and "give credentials: --token T or --basic USER:PASS" in run.output
-    assert "--header" not in run.output  # fuzz has no --header option
+    assert run.exit_code == 2 and "give credentials: --token T, --basic USER:PASS or --header 'Name: value'" in run.output
+
+
+def test_a_custom_credential_header_authenticates_and_stays_out_of_the_files(tmp_path: Path) -> None:
+    fake = FakeScim(token=TOKEN)
+    out = tmp_path / "out"
+    with serve(fake.app) as url:
+        run = CliRunner().invoke(fuzz, ["--target", url, "--header", f"Authorization: Bearer {TOKEN}", "--seed", "3",
+                                        "--max-requests", "60", "--max-examples", "5", "--out", str(out)],
+                                 env={"SCIM_HARNESS_TOKEN": None, "SCIM_TOKEN": None})
+    assert run.exit_code in (0, 1), run.output  # it could test: the header was accepted
+    assert TOKEN not in run.output
+    for written in out.rglob("*"):
+        assert TOKEN not in written.read_text(), written
 
 
 def test_an_exported_token_does_not_clash_with_an_explicit_basic(tmp_path: Path) -> None:
