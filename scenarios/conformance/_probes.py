@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.checks import CheckContext, CouldNotJudge
+from harness.checks import CheckContext
 from harness.recorder import Exchange
+from scenarios.conformance.common import ids_of, read_back, resource_path  # shared with the readiness suites
 
 __all__ = [
     "seed_users",
@@ -19,13 +20,9 @@ __all__ = [
     "read_back",
     "values_of",
     "member_ids",
-    "path_of",
+    "resource_path",
     "emails_of",
 ]
-
-
-def path_of(endpoint: str, resource: dict[str, Any]) -> str:
-    return f"{endpoint}/{resource['id']}"
 
 
 def seed_users(ctx: CheckContext, tag: str, *suffixes: str, **common: Any) -> list[dict[str, Any]]:
@@ -34,11 +31,6 @@ def seed_users(ctx: CheckContext, tag: str, *suffixes: str, **common: Any) -> li
     ``tag`` comes from ``ctx.unique()``, so ``userName sw "<tag>"`` selects exactly these users.
     """
     return [ctx.create_user(userName=f"{tag}-{s}@example.com", **common) for s in suffixes]
-
-
-def ids_of(body: dict[str, Any]) -> list[str]:
-    """The ids in a ListResponse, in order."""
-    return [str(r.get("id")) for r in body.get("Resources") or [] if isinstance(r, dict)]
 
 
 def listed(ctx: CheckContext, flt: str | None = None, endpoint: str | None = None,
@@ -57,18 +49,6 @@ def patch_ok(ctx: CheckContext, path: str, *operations: dict[str, Any], message:
     ex = ctx.patch_op(path, *operations)
     ctx.expect_status(ex, 200, 204, message=message)
     return ex
-
-
-def read_back(ctx: CheckContext, path: str, **kw: Any) -> tuple[dict[str, Any], Exchange]:
-    """GET one resource the check created; ERROR if it cannot be read at all."""
-    ex = ctx.get(path, **kw)
-    ctx.expect_answer(ex)
-    if ex.status != 200:
-        raise CouldNotJudge(f"could not read back {path}: GET answered {ex.status}", ex)
-    body = ctx.expect_json(ex)
-    if not isinstance(body, dict):
-        raise CouldNotJudge(f"could not read back {path}: the body is not an object", ex)
-    return body, ex
 
 
 def values_of(resource: dict[str, Any], attribute: str, sub: str = "value") -> list[Any]:

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from harness.checks import ERROR_URN, CheckContext
+from harness.checks import ERROR_URN, CheckContext, CouldNotJudge
 from harness.discovery import CORE_GROUP, CORE_USER, ENTERPRISE_USER
 from harness.recorder import Exchange
 
@@ -26,6 +26,8 @@ __all__ = [
     "SCHEMA_URN",
     "random_id",
     "resource_path",
+    "ids_of",
+    "read_back",
     "fetch",
     "post_and_track",
     "parse_datetime",
@@ -64,6 +66,23 @@ def random_id() -> str:
 def resource_path(endpoint: str, resource: dict[str, Any]) -> str:
     """``/Users/{id}`` for a created resource."""
     return f"{endpoint}/{resource['id']}"
+
+
+def ids_of(body: dict[str, Any] | None) -> list[str]:
+    """The ids in a ListResponse, in order."""
+    return [str(r.get("id")) for r in (body or {}).get("Resources") or [] if isinstance(r, dict)]
+
+
+def read_back(ctx: CheckContext, path: str, **kw: Any) -> tuple[dict[str, Any], Exchange]:
+    """GET one resource the check created; ERROR if it cannot be read at all."""
+    ex = ctx.get(path, **kw)
+    ctx.expect_answer(ex)
+    if ex.status != 200:
+        raise CouldNotJudge(f"could not read back {path}: GET answered {ex.status}", ex)
+    body = ctx.expect_json(ex)
+    if not isinstance(body, dict):
+        raise CouldNotJudge(f"could not read back {path}: the body is not an object", ex)
+    return body, ex
 
 
 def fetch(ctx: CheckContext, endpoint: str, resource: dict[str, Any], **kw: Any) -> tuple[dict[str, Any], Exchange]:

@@ -10,7 +10,7 @@ import re
 from harness.checks import CheckContext, check
 from harness.results import Level
 
-from scenarios.conformance._probes import path_of, read_back
+from scenarios.conformance._probes import resource_path, read_back
 
 AREA = "etag"
 RFC = "RFC 7644 §3.14"
@@ -30,9 +30,9 @@ def _tag(ctx: CheckContext, path: str) -> str:
 def header_present(ctx: CheckContext) -> None:
     ex = ctx.post(ctx.users, ctx.user_body())
     created = ctx.expect_resource(ex, 201)
-    ctx.created(path_of(ctx.users, created))
+    ctx.created(resource_path(ctx.users, created))
     ctx.expect(bool(ex.header("ETag")), "an ETag header on the 201", ex.header("ETag"), ex)
-    body, got = read_back(ctx, path_of(ctx.users, created))
+    body, got = read_back(ctx, resource_path(ctx.users, created))
     version = (body.get("meta") or {}).get("version")
     ctx.expect(got.header("ETag") and got.header("ETag") == version, version, got.header("ETag"), got,
                message="the ETag header differs from meta.version")
@@ -43,7 +43,7 @@ def header_present(ctx: CheckContext) -> None:
        fix='Format ETags as "opaque" or W/"opaque" (RFC 7232 entity-tag).')
 def etag_format(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    tag = _tag(ctx, path_of(ctx.users, user))
+    tag = _tag(ctx, resource_path(ctx.users, user))
     ctx.expect(_ETAG.match(tag) is not None, 'W/"…" or "…"', tag, None, message=f"malformed ETag {tag!r}")
 
 
@@ -52,7 +52,7 @@ def etag_format(ctx: CheckContext) -> None:
        fix="Change the version on every modification (PUT, PATCH, membership).")
 def changes_on_update(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     before = _tag(ctx, path)
     ctx.expect_status(ctx.patch_op(path, {"op": "replace", "path": "displayName", "value": "Changed"}), 200, 204)
     after = _tag(ctx, path)
@@ -64,7 +64,7 @@ def changes_on_update(ctx: CheckContext) -> None:
        fix="Compare If-Match with the current version; on mismatch answer 412 and do not apply the change.")
 def stale_if_match(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     old = _tag(ctx, path)
     ctx.expect_status(ctx.put(path, ctx.user_body(userName=user["userName"], displayName="First")), 200)
     ex = ctx.put(path, ctx.user_body(userName=user["userName"], displayName="Stale"), headers={"If-Match": old})
@@ -78,7 +78,7 @@ def stale_if_match(ctx: CheckContext) -> None:
        fix="Accept a request whose If-Match equals the current version (weak comparison) or is *.")
 def current_if_match(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     ex = ctx.put(path, ctx.user_body(userName=user["userName"], displayName="Fresh"), headers={"If-Match": _tag(ctx, path)})
     ctx.expect_status(ex, 200, message=f"PUT with the current If-Match answered {ex.status}")
     ex = ctx.put(path, ctx.user_body(userName=user["userName"], displayName="Star"), headers={"If-Match": "*"})
@@ -90,7 +90,7 @@ def current_if_match(ctx: CheckContext) -> None:
        fix="Answer a GET whose If-None-Match matches the current version with 304 and no body.")
 def if_none_match(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     ex = ctx.get(path, headers={"If-None-Match": _tag(ctx, path)})
     ctx.expect_status(ex, 304, message=f"GET with a matching If-None-Match answered {ex.status}")
     ctx.expect(not (ex.response_body or "").strip(), "an empty body", ex.response_body, ex)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from harness.checks import CheckContext, check
 from harness.results import Level
 
-from scenarios.conformance._probes import member_ids, patch_ok, path_of, read_back, values_of
+from scenarios.conformance._probes import member_ids, patch_ok, resource_path, read_back, values_of
 from scenarios.conformance.common import random_id
 
 AREA = "groups"
@@ -18,7 +18,7 @@ def members_round_trip(ctx: CheckContext) -> None:
     u1, u2 = ctx.create_user(), ctx.create_user()
     group = ctx.create_group(members=[{"value": u1["id"], "type": "User", "display": "One"},
                                       {"value": u2["id"], "type": "User"}])
-    body, ex = read_back(ctx, path_of(ctx.groups, group))
+    body, ex = read_back(ctx, resource_path(ctx.groups, group))
     ctx.expect(member_ids(body) == {u1["id"], u2["id"]}, sorted([u1["id"], u2["id"]]), sorted(member_ids(body)), ex)
     ctx.expect(body.get("displayName") == group["displayName"], group["displayName"], body.get("displayName"), ex)
 
@@ -28,7 +28,7 @@ def members_round_trip(ctx: CheckContext) -> None:
        fix="Either enforce referential integrity (400 invalidValue) or accept the id; never fail with 5xx.")
 def unknown_member(ctx: CheckContext) -> None:
     group = ctx.create_group()
-    ex = ctx.patch_op(path_of(ctx.groups, group), {"op": "add", "path": "members", "value": [{"value": random_id()}]})
+    ex = ctx.patch_op(resource_path(ctx.groups, group), {"op": "add", "path": "members", "value": [{"value": random_id()}]})
     ctx.expect_answer(ex)
     if ex.status == 400:
         ctx.expect_scim_error(ex, 400, "invalidValue")
@@ -45,7 +45,7 @@ def unknown_member(ctx: CheckContext) -> None:
 def member_immutable(ctx: CheckContext) -> None:
     u1, u2 = ctx.create_user(), ctx.create_user()
     group = ctx.create_group(members=[{"value": u1["id"]}])
-    path = path_of(ctx.groups, group)
+    path = resource_path(ctx.groups, group)
     ex = ctx.patch_op(path, {"op": "replace", "path": f'members[value eq "{u1["id"]}"].value', "value": u2["id"]})
     ctx.expect_scim_error(ex, 400, "mutability")
     body, got = read_back(ctx, path)
@@ -58,13 +58,13 @@ def member_immutable(ctx: CheckContext) -> None:
        fix="Ignore or refuse (400 mutability) writes to User.groups; membership changes go through the Group.")
 def user_groups_readonly(ctx: CheckContext) -> None:
     user, group = ctx.create_user(), ctx.create_group()
-    ex = ctx.patch_op(path_of(ctx.users, user), {"op": "add", "path": "groups", "value": [{"value": group["id"]}]})
+    ex = ctx.patch_op(resource_path(ctx.users, user), {"op": "add", "path": "groups", "value": [{"value": group["id"]}]})
     ctx.expect_answer(ex)
     if ex.status == 400:
         ctx.expect_scim_error(ex, 400, "mutability")
     else:
         ctx.expect_status(ex, 200, 204)
-    body, got = read_back(ctx, path_of(ctx.groups, group))
+    body, got = read_back(ctx, resource_path(ctx.groups, group))
     ctx.expect(user["id"] not in member_ids(body), "the group without the user", sorted(member_ids(body)), got,
                message="writing User.groups made the user a member")
 
@@ -75,7 +75,7 @@ def user_groups_readonly(ctx: CheckContext) -> None:
 def user_groups_derived(ctx: CheckContext) -> None:
     user = ctx.create_user()
     group = ctx.create_group(members=[{"value": user["id"]}])
-    body, ex = read_back(ctx, path_of(ctx.users, user))
+    body, ex = read_back(ctx, resource_path(ctx.users, user))
     ctx.expect(group["id"] in values_of(body, "groups"), f"groups with {group['id']}", body.get("groups"), ex)
 
 
@@ -86,7 +86,7 @@ def user_groups_derived(ctx: CheckContext) -> None:
 def excluded_members(ctx: CheckContext) -> None:
     user = ctx.create_user()
     group = ctx.create_group(members=[{"value": user["id"]}])
-    body, ex = read_back(ctx, path_of(ctx.groups, group), params={"excludedAttributes": "members"})
+    body, ex = read_back(ctx, resource_path(ctx.groups, group), params={"excludedAttributes": "members"})
     ctx.expect("members" not in body, "no members", sorted(body), ex, message="GET /Groups/{id} still returned members")
     ctx.expect(body.get("displayName") == group["displayName"], group["displayName"], body.get("displayName"), ex)
 
@@ -98,7 +98,7 @@ def excluded_members(ctx: CheckContext) -> None:
 def member_batch(ctx: CheckContext) -> None:
     users = [ctx.create_user() for _ in range(3)]
     group = ctx.create_group()
-    path = path_of(ctx.groups, group)
+    path = resource_path(ctx.groups, group)
     patch_ok(ctx, path, {"op": "add", "path": "members", "value": [{"value": u["id"]} for u in users]})
     body, ex = read_back(ctx, path)
     ctx.expect(member_ids(body) == {u["id"] for u in users}, sorted(u["id"] for u in users), sorted(member_ids(body)), ex)
@@ -110,7 +110,7 @@ def member_batch(ctx: CheckContext) -> None:
 def rename(ctx: CheckContext) -> None:
     user = ctx.create_user()
     group = ctx.create_group(members=[{"value": user["id"]}])
-    path = path_of(ctx.groups, group)
+    path = resource_path(ctx.groups, group)
     new = ctx.unique("renamed")
     patch_ok(ctx, path, {"op": "replace", "path": "displayName", "value": new})
     body, ex = read_back(ctx, path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from harness.checks import PATCH_URN, CheckContext, check
 from harness.results import Level
 
-from scenarios.conformance._probes import emails_of, patch_ok, path_of, read_back
+from scenarios.conformance._probes import emails_of, patch_ok, resource_path, read_back
 from scenarios.conformance.common import random_id
 
 AREA = "patch"
@@ -22,7 +22,7 @@ RFC = "RFC 7644 §3.5.2"
        idp_impact="Entra ID, Okta (OIN) and JumpCloud update users only with PATCH; every update fails.")
 def supported(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     patch_ok(ctx, path, {"op": "replace", "path": "displayName", "value": "Patched Name"})
     body, ex = read_back(ctx, path)
     ctx.expect(body.get("displayName") == "Patched Name", "Patched Name", body.get("displayName"), ex)
@@ -33,7 +33,7 @@ def supported(ctx: CheckContext) -> None:
        fix="Require schemas [\"urn:ietf:params:scim:api:messages:2.0:PatchOp\"] in PATCH bodies.")
 def missing_schema(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    ex = ctx.patch(path_of(ctx.users, user), {"Operations": [{"op": "replace", "path": "displayName", "value": "x"}]})
+    ex = ctx.patch(resource_path(ctx.users, user), {"Operations": [{"op": "replace", "path": "displayName", "value": "x"}]})
     ctx.expect_scim_error(ex, 400, "invalidSyntax")
 
 
@@ -46,7 +46,7 @@ def empty_operations(ctx: CheckContext) -> None:
     # missing) alike, so either is accepted. Accepting the request is the defect.
     user = ctx.create_user()
     for body in ({"schemas": [PATCH_URN], "Operations": []}, {"schemas": [PATCH_URN]}):
-        found = ctx.expect_scim_error(ctx.patch(path_of(ctx.users, user), body), 400)
+        found = ctx.expect_scim_error(ctx.patch(resource_path(ctx.users, user), body), 400)
         ctx.expect(found.get("scimType") in (None, "invalidSyntax", "invalidValue"), "invalidSyntax or invalidValue",
                    found.get("scimType"), None, message=f"unexpected scimType {found.get('scimType')!r} for {body}")
 
@@ -56,7 +56,7 @@ def empty_operations(ctx: CheckContext) -> None:
        fix="Accept only add, remove and replace (JSON Patch's move/copy/test do not exist in SCIM).")
 def unknown_op(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     ex = ctx.patch_op(path, {"op": "move", "from": "displayName", "path": "nickName"})
     ctx.expect_status(ex, 400, message=f"op 'move' answered {ex.status}, expected 400")
     ctx.expect_scim_error(ex, 400)
@@ -67,7 +67,7 @@ def unknown_op(ctx: CheckContext) -> None:
        fix="Parse paths with the SCIM grammar (attrPath / valuePath), not JSON Pointer.")
 def json_pointer(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    ex = ctx.patch_op(path_of(ctx.users, user), {"op": "replace", "path": "/emails/0/value", "value": "x@example.com"})
+    ex = ctx.patch_op(resource_path(ctx.users, user), {"op": "replace", "path": "/emails/0/value", "value": "x@example.com"})
     ctx.expect_scim_error(ex, 400, "invalidPath")
 
 
@@ -76,7 +76,7 @@ def json_pointer(ctx: CheckContext) -> None:
        fix="Apply Operations sequentially in array order.")
 def ops_in_order(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     patch_ok(ctx, path, {"op": "replace", "path": "title", "value": "First"},
              {"op": "replace", "path": "title", "value": "Second"},
              {"op": "add", "path": "nickName", "value": "nick"},
@@ -92,7 +92,7 @@ def ops_in_order(ctx: CheckContext) -> None:
        idp_impact="A half-applied update leaves the user out of sync; the IdP retries and never converges.")
 def atomic(ctx: CheckContext) -> None:
     user = ctx.create_user(title="Before")
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     ex = ctx.patch_op(path, {"op": "replace", "path": "title", "value": "After"},
                       {"op": "replace", "path": 'emails[type eq "nosuchtype"].value', "value": "x@example.com"})
     ctx.expect_status(ex, 400, message=f"a PATCH with a failing op answered {ex.status}, expected 400")
@@ -106,7 +106,7 @@ def atomic(ctx: CheckContext) -> None:
        fix="When attributes= is on a PATCH URL, answer 200 with the resource projected to those attributes.")
 def attributes_param(ctx: CheckContext) -> None:
     user = ctx.create_user(title="T")
-    ex = ctx.patch_op(path_of(ctx.users, user), {"op": "replace", "path": "displayName", "value": "Proj"},
+    ex = ctx.patch_op(resource_path(ctx.users, user), {"op": "replace", "path": "displayName", "value": "Proj"},
                       params={"attributes": "displayName"})
     body = ctx.expect_resource(ex, 200)
     ctx.expect(body.get("displayName") == "Proj", "displayName Proj", body.get("displayName"), ex)
@@ -119,7 +119,7 @@ def attributes_param(ctx: CheckContext) -> None:
        fix="add with a path to a single-valued attribute sets (or replaces) the value.")
 def add_single(ctx: CheckContext) -> None:
     user = ctx.create_user(title="Old")
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     patch_ok(ctx, path, {"op": "add", "path": "nickName", "value": "Nick"}, {"op": "add", "path": "title", "value": "New"})
     body, ex = read_back(ctx, path)
     ctx.expect((body.get("nickName"), body.get("title")) == ("Nick", "New"), ["Nick", "New"],
@@ -131,7 +131,7 @@ def add_single(ctx: CheckContext) -> None:
        fix="add to a multi-valued attribute adds the new values to the existing ones.")
 def add_multi(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     extra = ctx.unique_email("home")
     patch_ok(ctx, path, {"op": "add", "path": "emails", "value": [{"value": extra, "type": "home"}]})
     body, ex = read_back(ctx, path)
@@ -145,7 +145,7 @@ def add_multi(ctx: CheckContext) -> None:
        fix="A path-less add takes value as a set of attributes to add.")
 def add_without_path(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     extra = ctx.unique_email("other")
     patch_ok(ctx, path, {"op": "add", "value": {"nickName": "Merged", "emails": [{"value": extra, "type": "other"}]}})
     body, ex = read_back(ctx, path)
@@ -160,7 +160,7 @@ def add_without_path(ctx: CheckContext) -> None:
        fix="Reject add/replace operations that carry no value with 400 (invalidSyntax or invalidValue).")
 def missing_value(ctx: CheckContext) -> None:
     user = ctx.create_user(title="Keep")
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     for op in ("replace", "add"):
         ex = ctx.patch_op(path, {"op": op, "path": "title"})
         ctx.expect_status(ex, 400, message=f"{op} without value answered {ex.status}, expected 400")
@@ -172,7 +172,7 @@ def missing_value(ctx: CheckContext) -> None:
        fix="Reject remove without path with 400 and scimType noTarget.")
 def remove_without_path(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    ctx.expect_scim_error(ctx.patch_op(path_of(ctx.users, user), {"op": "remove"}), 400, "noTarget")
+    ctx.expect_scim_error(ctx.patch_op(resource_path(ctx.users, user), {"op": "remove"}), 400, "noTarget")
 
 
 @check(id="patch.remove-attribute", title="remove unassigns a single-valued and a whole multi-valued attribute",
@@ -181,7 +181,7 @@ def remove_without_path(ctx: CheckContext) -> None:
 def remove_attribute(ctx: CheckContext) -> None:
     user = ctx.create_user(title="Gone", phoneNumbers=[{"value": "+1 555 0100", "type": "work"},
                                                        {"value": "+1 555 0101", "type": "home"}])
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     patch_ok(ctx, path, {"op": "remove", "path": "title"}, {"op": "remove", "path": "phoneNumbers"})
     body, ex = read_back(ctx, path)
     ctx.expect(not body.get("title") and not body.get("phoneNumbers"), "no title, no phoneNumbers",
@@ -193,7 +193,7 @@ def remove_attribute(ctx: CheckContext) -> None:
        fix="Refuse to remove required (userName) or readOnly (id) attributes: 400 with scimType mutability.")
 def remove_required(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     ctx.expect_scim_error(ctx.patch_op(path, {"op": "remove", "path": "userName"}), 400, "mutability")
     body, ex = read_back(ctx, path)
     ctx.expect(body.get("userName") == user["userName"], user["userName"], body.get("userName"), ex)
@@ -204,7 +204,7 @@ def remove_required(ctx: CheckContext) -> None:
        fix="replace with a path and no filter replaces all values of a multi-valued attribute.")
 def replace_multi(ctx: CheckContext) -> None:
     user = ctx.create_user(emails=None)
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     patch_ok(ctx, path, {"op": "add", "path": "emails", "value": [{"value": ctx.unique_email("a"), "type": "home"}]})
     only = ctx.unique_email("only")
     patch_ok(ctx, path, {"op": "replace", "path": "emails", "value": [{"value": only, "type": "work"}]})
@@ -219,7 +219,7 @@ def replace_multi(ctx: CheckContext) -> None:
        idp_impact="Okta deactivates with {\"op\":\"replace\",\"value\":{\"active\":false}}.")
 def replace_without_path(ctx: CheckContext) -> None:
     user = ctx.create_user(title="Stay")
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     patch_ok(ctx, path, {"op": "replace", "value": {"displayName": "Renamed", "active": False}})
     body, ex = read_back(ctx, path)
     ctx.expect((body.get("displayName"), body.get("active")) == ("Renamed", False), ["Renamed", False],
@@ -233,7 +233,7 @@ def replace_without_path(ctx: CheckContext) -> None:
        fix="Treat replace of an attribute with no value as add.")
 def replace_unset(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     patch_ok(ctx, path, {"op": "replace", "path": "nickName", "value": "Fresh"})
     body, ex = read_back(ctx, path)
     ctx.expect(body.get("nickName") == "Fresh", "Fresh", body.get("nickName"), ex)
@@ -244,7 +244,7 @@ def replace_unset(ctx: CheckContext) -> None:
        fix="replace of a complex attribute sets the given sub-attributes and leaves the others unchanged.")
 def replace_complex(ctx: CheckContext) -> None:
     user = ctx.create_user(name={"givenName": "Old", "familyName": "Kept"})
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     patch_ok(ctx, path, {"op": "replace", "path": "name", "value": {"givenName": "New"}})
     body, ex = read_back(ctx, path)
     name = found if isinstance(found := body.get("name"), dict) else {}
@@ -257,7 +257,7 @@ def replace_complex(ctx: CheckContext) -> None:
        fix="Refuse PATCH operations on readOnly attributes (id, meta) with 400 mutability.")
 def readonly(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     ctx.expect_scim_error(ctx.patch_op(path, {"op": "replace", "path": "id", "value": random_id()}), 400, "mutability")
     body, ex = read_back(ctx, path)
     ctx.expect(body.get("id") == user["id"], user["id"], body.get("id"), ex)
@@ -268,7 +268,7 @@ def readonly(ctx: CheckContext) -> None:
        requires=("patch",), fix="Validate PATCH values against the schema type; 'maybe' is not a boolean.")
 def wrong_type(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     ctx.expect_scim_error(ctx.patch_op(path, {"op": "replace", "path": "active", "value": "maybe"}), 400, "invalidValue")
     body, ex = read_back(ctx, path)
     ctx.expect(body.get("active") is True, True, body.get("active"), ex)

@@ -9,7 +9,7 @@ from harness.checks import CheckContext, check
 from harness.discovery import ENTERPRISE_USER
 from harness.results import Level
 
-from scenarios.conformance._probes import emails_of, member_ids, patch_ok, path_of, read_back, values_of
+from scenarios.conformance._probes import emails_of, member_ids, patch_ok, resource_path, read_back, values_of
 from scenarios.conformance.common import CORE_USER
 
 AREA = "patch"
@@ -28,7 +28,7 @@ def _two_emails(ctx: CheckContext) -> tuple[dict[str, Any], str, str]:
        idp_impact="Entra ID updates the work email with exactly this path.")
 def value_path_sub(ctx: CheckContext) -> None:
     user, work, home = _two_emails(ctx)
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     new = ctx.unique_email("new")
     patch_ok(ctx, path, {"op": "replace", "path": 'emails[type eq "work"].value', "value": new})
     body, ex = read_back(ctx, path)
@@ -44,7 +44,7 @@ def value_path_sub(ctx: CheckContext) -> None:
        fix="When a valuePath selects no value, answer 400 with scimType noTarget.")
 def value_path_no_match(ctx: CheckContext) -> None:
     user, _, _ = _two_emails(ctx)
-    ex = ctx.patch_op(path_of(ctx.users, user), {"op": "replace", "path": 'emails[type eq "fax"].value', "value": "f@example.com"})
+    ex = ctx.patch_op(resource_path(ctx.users, user), {"op": "replace", "path": 'emails[type eq "fax"].value', "value": "f@example.com"})
     ctx.expect_scim_error(ex, 400, "noTarget")
 
 
@@ -55,7 +55,7 @@ def value_path_no_match(ctx: CheckContext) -> None:
 def remove_value_path(ctx: CheckContext) -> None:
     u1, u2 = ctx.create_user(), ctx.create_user()
     group = ctx.create_group(members=[{"value": u1["id"]}, {"value": u2["id"]}])
-    path = path_of(ctx.groups, group)
+    path = resource_path(ctx.groups, group)
     patch_ok(ctx, path, {"op": "remove", "path": f'members[value eq "{u1["id"]}"]'})
     body, ex = read_back(ctx, path)
     ctx.expect(member_ids(body) == {u2["id"]}, [u2["id"]], sorted(member_ids(body)), ex,
@@ -67,7 +67,7 @@ def remove_value_path(ctx: CheckContext) -> None:
        fix="Apply remove value filters to every multi-valued attribute, not just members.")
 def remove_email_by_filter(ctx: CheckContext) -> None:
     user, work, _ = _two_emails(ctx)
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     patch_ok(ctx, path, {"op": "remove", "path": 'emails[type eq "home"]'})
     body, ex = read_back(ctx, path)
     ctx.expect([e.get("value") for e in emails_of(body)] == [work], [work], [e.get("value") for e in emails_of(body)], ex)
@@ -80,7 +80,7 @@ def remove_email_by_filter(ctx: CheckContext) -> None:
 def remove_absent(ctx: CheckContext) -> None:
     member, stranger = ctx.create_user(), ctx.create_user()
     group = ctx.create_group(members=[{"value": member["id"]}])
-    path = path_of(ctx.groups, group)
+    path = resource_path(ctx.groups, group)
     patch_ok(ctx, path, {"op": "remove", "path": f'members[value eq "{stranger["id"]}"]'},
              message="removing a non-member failed")
     body, ex = read_back(ctx, path)
@@ -93,7 +93,7 @@ def remove_absent(ctx: CheckContext) -> None:
 def add_existing(ctx: CheckContext) -> None:
     user = ctx.create_user()
     group = ctx.create_group(members=[{"value": user["id"]}])
-    path = path_of(ctx.groups, group)
+    path = resource_path(ctx.groups, group)
     before, _ = read_back(ctx, path)
     patch_ok(ctx, path, {"op": "add", "path": "members", "value": [{"value": user["id"]}]})
     after, ex = read_back(ctx, path)
@@ -111,7 +111,7 @@ def add_existing(ctx: CheckContext) -> None:
        fix="When a value becomes primary, set primary false on every other value of that attribute.")
 def primary_exclusive(ctx: CheckContext) -> None:
     user, work, home = _two_emails(ctx)
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     patch_ok(ctx, path, {"op": "replace", "path": 'emails[type eq "home"].primary', "value": True})
     body, ex = read_back(ctx, path)
     primaries = [e.get("value") for e in emails_of(body) if e.get("primary") is True]
@@ -123,7 +123,7 @@ def primary_exclusive(ctx: CheckContext) -> None:
        requires=("patch",), fix="Validate paths; a broken one is 400 invalidPath (invalidFilter inside brackets).")
 def malformed_path(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    ex = ctx.patch_op(path_of(ctx.users, user), {"op": "replace", "path": "emails[type eq", "value": "x"})
+    ex = ctx.patch_op(resource_path(ctx.users, user), {"op": "replace", "path": "emails[type eq", "value": "x"})
     body = ctx.expect_scim_error(ex, 400)
     ctx.expect(body.get("scimType") in ("invalidPath", "invalidFilter"), "invalidPath or invalidFilter",
                body.get("scimType"), ex)
@@ -134,7 +134,7 @@ def malformed_path(ctx: CheckContext) -> None:
        fix="Resolve PATCH paths case-insensitively; store under the schema's spelling.")
 def path_case(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     patch_ok(ctx, path, {"op": "replace", "path": "DISPLAYNAME", "value": "Upper"},
              {"op": "replace", "value": {"NickName": "Mixed"}})
     body, ex = read_back(ctx, path)
@@ -148,7 +148,7 @@ def path_case(ctx: CheckContext) -> None:
        fix="Accept '<schema URN>:<attribute>' paths for core attributes.")
 def path_urn_core(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     patch_ok(ctx, path, {"op": "replace", "path": f"{CORE_USER}:displayName", "value": "ByUrn"})
     body, ex = read_back(ctx, path)
     ctx.expect(body.get("displayName") == "ByUrn", "ByUrn", body.get("displayName"), ex)
@@ -160,7 +160,7 @@ def path_urn_core(ctx: CheckContext) -> None:
        fix="Store URN-path writes inside the extension object and list the extension URN in schemas.")
 def extension_urn(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    path = path_of(ctx.users, user)
+    path = resource_path(ctx.users, user)
     patch_ok(ctx, path, {"op": "add", "path": f"{ENTERPRISE_USER}:employeeNumber", "value": "E-42"})
     body, ex = read_back(ctx, path)
     ext = found if isinstance(found := body.get(ENTERPRISE_USER), dict) else {}
@@ -174,7 +174,7 @@ def extension_urn(ctx: CheckContext) -> None:
 def groups_reflected(ctx: CheckContext) -> None:
     user = ctx.create_user()
     group = ctx.create_group()
-    gpath, upath = path_of(ctx.groups, group), path_of(ctx.users, user)
+    gpath, upath = resource_path(ctx.groups, group), resource_path(ctx.users, user)
     patch_ok(ctx, gpath, {"op": "add", "path": "members", "value": [{"value": user["id"]}]})
     body, ex = read_back(ctx, upath)
     ctx.expect(group["id"] in values_of(body, "groups"), f"groups with {group['id']}", body.get("groups"), ex,

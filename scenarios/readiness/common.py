@@ -6,13 +6,13 @@ Facts come from ``idp-behaviors.md`` (sources E*, J*, O*). A check resting on a 
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 from urllib.parse import quote
 
-from harness.checks import PATCH_URN, CheckContext, CouldNotJudge
+from harness.checks import CheckContext
 from harness.discovery import CORE_GROUP, CORE_USER, ENTERPRISE_USER
 from harness.recorder import Exchange
+from scenarios.conformance.common import ids_of, random_id, read_back  # one set of probes for both suites
 
 __all__ = [
     "ENTRA_FLAG",
@@ -23,13 +23,13 @@ __all__ = [
     "eq_query",
     "lookup",
     "lookup_ids",
-    "read",
-    "patch_body",
+    "expect_lookup_miss",
+    "ids_of",
+    "random_id",
+    "read_back",
     "send_patch",
     "entra_user_body",
-    "ids",
     "members",
-    "guid",
 ]
 
 #: The flag an admin types onto Entra's Tenant URL to get RFC-compliant PATCH (seed 004, E2).
@@ -52,13 +52,9 @@ def lookup(ctx: CheckContext, endpoint: str, query: str) -> tuple[Exchange, dict
     return ex, body if isinstance(body, dict) else None
 
 
-def ids(body: dict[str, Any] | None) -> list[str]:
-    return [str(r.get("id")) for r in (body or {}).get("Resources") or [] if isinstance(r, dict)]
-
-
 def expect_lookup_miss(ctx: CheckContext, ex: Exchange, body: dict[str, Any] | None) -> None:
     """A lookup that finds nothing: 200 with an empty list, or 404 (JumpCloud and Okta accept both)."""
-    ctx.expect(ex.status == 404 or (ex.status == 200 and body is not None and not ids(body)), "200 empty or 404",
+    ctx.expect(ex.status == 404 or (ex.status == 200 and body is not None and not ids_of(body)), "200 empty or 404",
                ex.status, ex, message=f"a lookup miss answered {ex.status}")
 
 
@@ -66,26 +62,12 @@ def lookup_ids(ctx: CheckContext, endpoint: str, query: str) -> tuple[list[str],
     """A lookup that must answer a 200 ListResponse; the ids it found."""
     ex = ctx.get(endpoint, query=query)
     body = ctx.expect_list_response(ex)
-    return ids(body), ex
-
-
-def read(ctx: CheckContext, path: str, **kw: Any) -> tuple[dict[str, Any], Exchange]:
-    """GET a resource the check created; ERROR (could not judge) if it is not readable."""
-    ex = ctx.get(path, **kw)
-    ctx.expect_answer(ex)
-    body = ex.json_or_none()
-    if ex.status != 200 or not isinstance(body, dict):
-        raise CouldNotJudge(f"could not read back {path}: GET answered {ex.status}", ex)
-    return body, ex
-
-
-def patch_body(*operations: dict[str, Any]) -> dict[str, Any]:
-    return {"schemas": [PATCH_URN], "Operations": list(operations)}
+    return ids_of(body), ex
 
 
 def send_patch(ctx: CheckContext, path: str, *operations: dict[str, Any], what: str, **kw: Any) -> Exchange:
     """Send the IdP's PATCH; FAIL unless it answers 200 or 204."""
-    ex = ctx.patch(path, patch_body(*operations), **kw)
+    ex = ctx.patch_op(path, *operations, **kw)
     ctx.expect_status(ex, 200, 204, message=f"{what} answered {ex.status}, expected 200 or 204")
     return ex
 
@@ -111,7 +93,3 @@ def entra_user_body(ctx: CheckContext, user_name: str | None = None) -> dict[str
 def members(group: dict[str, Any]) -> set[str]:
     items = group.get("members") or []
     return {str(m.get("value")) for m in items if isinstance(m, dict)} if isinstance(items, list) else set()
-
-
-def guid() -> str:
-    return str(uuid.uuid4())

@@ -20,10 +20,10 @@ from scenarios.readiness.common import (
     CORE_GROUP,
     entra_user_body,
     eq_query,
-    guid,
+    random_id,
     lookup_ids,
     members,
-    read,
+    read_back,
     send_patch,
 )
 
@@ -42,7 +42,7 @@ def _user_path(ctx: CheckContext, user: dict[str, Any]) -> str:
        fix="Answer a filter that matches nothing with 200 and {\"totalResults\":0,\"Resources\":[]}, never 404.",
        idp_impact=QUARANTINE)
 def test_connection(ctx: CheckContext) -> None:
-    ex = ctx.get(ctx.users, query=eq_query("userName", guid()))
+    ex = ctx.get(ctx.users, query=eq_query("userName", random_id()))
     body = ctx.expect_list_response(ex)
     ctx.expect(body.get("totalResults") == 0 and not body.get("Resources"), "totalResults 0, no Resources",
                {"totalResults": body.get("totalResults"), "Resources": body.get("Resources")}, ex)
@@ -54,7 +54,7 @@ def test_connection(ctx: CheckContext) -> None:
        fix="Answer the group lookup with 200 and an empty ListResponse when nothing matches.",
        idp_impact="Entra ID cannot check the group side of the connection; group provisioning fails (form unconfirmed).")
 def group_probe(ctx: CheckContext) -> None:
-    ex = ctx.get(ctx.groups, query="excludedAttributes=members&" + eq_query("displayName", guid()))
+    ex = ctx.get(ctx.groups, query="excludedAttributes=members&" + eq_query("displayName", random_id()))
     body = ctx.expect_list_response(ex)
     ctx.expect(body.get("totalResults") == 0, "totalResults 0", body.get("totalResults"), ex)
 
@@ -125,7 +125,7 @@ def legacy_replace(ctx: CheckContext) -> None:
     new_mail = ctx.unique_email("mail")
     send_patch(ctx, path, {"op": "Replace", "path": 'emails[type eq "work"].value', "value": new_mail},
                {"op": "Replace", "path": "name.givenName", "value": "Jo"}, what='Entra\'s legacy "Replace" PATCH')
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     work = [e.get("value") for e in body.get("emails") or [] if isinstance(e, dict) and e.get("type") == "work"]
     ctx.expect(work == [new_mail] and (body.get("name") or {}).get("givenName") == "Jo",
                {"work email": new_mail, "givenName": "Jo"}, {"work email": work, "name": body.get("name")}, ex)
@@ -140,7 +140,7 @@ def legacy_add(ctx: CheckContext) -> None:
     user = ctx.create_user()
     path = _user_path(ctx, user)
     send_patch(ctx, path, {"op": "Add", "path": "title", "value": "Engineer"}, what='Entra\'s legacy "Add" PATCH')
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     ctx.expect(body.get("title") == "Engineer", "Engineer", body.get("title"), ex)
 
 
@@ -153,7 +153,7 @@ def legacy_deactivate(ctx: CheckContext) -> None:
     user = ctx.create_user()
     path = _user_path(ctx, user)
     send_patch(ctx, path, {"op": "Replace", "path": "active", "value": "False"}, what='Replace active "False"')
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     ctx.expect(body.get("active") is False, False, body.get("active"), ex, message="the user is still active")
 
 
@@ -166,7 +166,7 @@ def legacy_reactivate(ctx: CheckContext) -> None:
     user = ctx.create_user(active=False)
     path = _user_path(ctx, user)
     send_patch(ctx, path, {"op": "Replace", "path": "active", "value": "True"}, what='Replace active "True"')
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     ctx.expect(body.get("active") is True, True, body.get("active"), ex, message="the user is still inactive")
 
 
@@ -181,7 +181,7 @@ def legacy_add_work_email(ctx: CheckContext) -> None:
     mail = ctx.unique_email("work")
     send_patch(ctx, path, {"op": "Add", "path": 'emails[type eq "work"].value', "value": mail},
                what='Add emails[type eq "work"].value')
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     work = [e.get("value") for e in body.get("emails") or [] if isinstance(e, dict) and e.get("type") == "work"]
     ctx.expect(work == [mail], [mail], work, ex)
 
@@ -196,7 +196,7 @@ def flag_dotted(ctx: CheckContext) -> None:
     path = _user_path(ctx, user)
     send_patch(ctx, path, {"op": "replace", "value": {"name.givenName": "Jo", "displayName": "Jo Kept"}},
                what="a path-less replace with dotted keys")
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     name = found if isinstance(found := body.get("name"), dict) else {}
     ctx.expect((name.get("givenName"), name.get("familyName"), body.get("displayName")) == ("Jo", "Kept", "Jo Kept"),
                {"givenName": "Jo", "familyName": "Kept", "displayName": "Jo Kept"},
@@ -214,7 +214,7 @@ def flag_urn_key(ctx: CheckContext) -> None:
     path = _user_path(ctx, user)
     send_patch(ctx, path, {"op": "replace", "value": {f"{ENTERPRISE_USER}:employeeNumber": "7"}},
                what="a path-less replace with a URN key")
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     ext = found if isinstance(found := body.get(ENTERPRISE_USER), dict) else {}
     ctx.expect(ext.get("employeeNumber") == "7", "employeeNumber 7", ext, ex)
 
@@ -228,7 +228,7 @@ def flag_deactivate(ctx: CheckContext) -> None:
     user = ctx.create_user()
     path = _user_path(ctx, user)
     send_patch(ctx, path, {"op": "replace", "path": "active", "value": False}, what="replace active false")
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     ctx.expect(body.get("active") is False, False, body.get("active"), ex)
 
 
@@ -242,7 +242,7 @@ def manager_add(ctx: CheckContext) -> None:
     path = _user_path(ctx, user)
     send_patch(ctx, path, {"op": "Add", "path": "manager", "value": [{"$ref": f"../Users/{boss['id']}", "value": boss["id"]}]},
                what="Entra's manager Add")
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     ext = found if isinstance(found := body.get(ENTERPRISE_USER), dict) else {}
     manager = found if isinstance(found := ext.get("manager"), dict) else {}
     ctx.expect(manager.get("value") == boss["id"], boss["id"], ext.get("manager"), ex)
@@ -258,7 +258,7 @@ def legacy_roles(ctx: CheckContext) -> None:
     path = _user_path(ctx, user)
     roles = json.dumps([{"primary": True, "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"}])
     send_patch(ctx, path, {"op": "Add", "path": "roles", "value": roles}, what="roles as a JSON string")
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     values = [r.get("value") for r in body.get("roles") or [] if isinstance(r, dict)]
     ctx.expect(values == ["Admin"], "one role with value Admin (the string parsed as JSON)", body.get("roles"), ex)
 
@@ -280,7 +280,7 @@ def group_lookup(ctx: CheckContext) -> None:
 
 
 def _entra_group(ctx: CheckContext) -> dict[str, Any]:
-    body = {"schemas": [CORE_GROUP, ENTRA_GROUP_URN], "externalId": guid(), "displayName": ctx.unique("g"),
+    body = {"schemas": [CORE_GROUP, ENTRA_GROUP_URN], "externalId": random_id(), "displayName": ctx.unique("g"),
             "meta": {"resourceType": "Group"}}
     ex = ctx.post(ctx.groups, body)
     group = ctx.expect_resource(ex, 201)
@@ -309,7 +309,7 @@ def group_add_members(ctx: CheckContext) -> None:
     path = f"{ctx.groups}/{group['id']}"
     send_patch(ctx, path, {"op": "Add", "path": "members", "value": [{"value": u["id"]} for u in users]},
                what="Add members")
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     ctx.expect(members(body) == {u["id"] for u in users}, sorted(u["id"] for u in users), sorted(members(body)), ex)
 
 
@@ -324,7 +324,7 @@ def group_add_null_ref(ctx: CheckContext) -> None:
     path = f"{ctx.groups}/{group['id']}"
     send_patch(ctx, path, {"op": "Add", "path": "members", "value": [{"$ref": None, "value": user["id"]}]},
                what="Add members with $ref null")
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     ctx.expect(members(body) == {user["id"]}, [user["id"]], sorted(members(body)), ex)
 
 
@@ -339,7 +339,7 @@ def legacy_member_remove(ctx: CheckContext) -> None:
     path = f"{ctx.groups}/{group['id']}"
     send_patch(ctx, path, {"op": "Remove", "path": "members", "value": [{"value": users[0]["id"]}]},
                what="legacy Remove members")
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     ctx.expect(members(body) == {users[1]["id"], users[2]["id"]}, sorted([users[1]["id"], users[2]["id"]]),
                sorted(members(body)), ex, message="the legacy remove did not remove exactly the listed member")
 

@@ -12,7 +12,7 @@ from harness.checks import CheckContext, check
 from harness.recorder import Exchange
 from harness.results import Level
 
-from scenarios.readiness.common import CORE_GROUP, CORE_USER, eq_query, expect_lookup_miss, lookup, ids, members, read, send_patch
+from scenarios.readiness.common import CORE_GROUP, CORE_USER, eq_query, expect_lookup_miss, lookup, ids_of, members, read_back, send_patch
 
 AREA = "jumpcloud"
 SUITE = ("jumpcloud",)
@@ -50,7 +50,7 @@ def test_connection(ctx: CheckContext) -> None:
         ctx.forget(f"{ctx.users}/{user['id']}")
     with ctx.step("the test email is free again"):
         ex, body = _lookup_email(ctx, email)
-        ctx.expect(ex.status == 404 or (ex.status == 200 and not ids(body)), "no user left", ids(body), ex,
+        ctx.expect(ex.status == 404 or (ex.status == 200 and not ids_of(body)), "no user left", ids_of(body), ex,
                    message="the deleted test user is still found; the next test connection will fail")
 
 
@@ -63,7 +63,7 @@ def lookup_check(ctx: CheckContext) -> None:
     user = ctx.create_user()
     ctx.create_user()  # a second user: a lookup that ignores the filter would return both
     ex, body = _lookup_email(ctx, user["userName"])
-    ctx.expect(ex.status == 200 and ids(body) == [user["id"]], [user["id"]], ids(body) if body else ex.status, ex)
+    ctx.expect(ex.status == 200 and ids_of(body) == [user["id"]], [user["id"]], ids_of(body) if body else ex.status, ex)
     ex, body = _lookup_email(ctx, ctx.unique_email("absent"))
     expect_lookup_miss(ctx, ex, body)
 
@@ -80,7 +80,7 @@ def create_user(ctx: CheckContext) -> None:
     ex = ctx.post(ctx.users, body)
     created = ctx.expect_resource(ex, 201)
     ctx.created(f"{ctx.users}/{created['id']}")
-    stored, got = read(ctx, f"{ctx.users}/{created['id']}")
+    stored, got = read_back(ctx, f"{ctx.users}/{created['id']}")
     ctx.expect(stored.get("userType") == "Employee" and stored.get("displayName") == "Jo Li",
                {"userType": "Employee", "displayName": "Jo Li"},
                {"userType": stored.get("userType"), "displayName": stored.get("displayName")}, got)
@@ -96,7 +96,7 @@ def pathed_replace(ctx: CheckContext) -> None:
     path = f"{ctx.users}/{user['id']}"
     send_patch(ctx, path, {"op": "replace", "path": "title", "value": "Lead"},
                {"op": "replace", "path": "name.familyName", "value": "Smith"}, what="JumpCloud's update PATCH")
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     ctx.expect((body.get("title"), (body.get("name") or {}).get("familyName")) == ("Lead", "Smith"), ["Lead", "Smith"],
                [body.get("title"), (body.get("name") or {}).get("familyName")], ex)
 
@@ -110,7 +110,7 @@ def deprovision(ctx: CheckContext) -> None:
     user = ctx.create_user()
     path = f"{ctx.users}/{user['id']}"
     send_patch(ctx, path, {"op": "replace", "path": "active", "value": False}, what="replace active false")
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     ctx.expect(body.get("active") is False, False, body.get("active"), ex)
 
 
@@ -122,7 +122,7 @@ def deprovision(ctx: CheckContext) -> None:
 def group_create(ctx: CheckContext) -> None:
     user = ctx.create_user()
     group = ctx.create_group(members=[{"value": user["id"]}])
-    body, ex = read(ctx, f"{ctx.groups}/{group['id']}")
+    body, ex = read_back(ctx, f"{ctx.groups}/{group['id']}")
     ctx.expect(members(body) == {user["id"]}, [user["id"]], sorted(members(body)), ex)
 
 
@@ -136,7 +136,7 @@ def member_add(ctx: CheckContext) -> None:
     group = ctx.create_group(members=[{"value": u1["id"]}])
     path = f"{ctx.groups}/{group['id']}"
     send_patch(ctx, path, {"op": "add", "path": "members", "value": [{"value": u2["id"]}]}, what="add members")
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     ctx.expect(members(body) == {u1["id"], u2["id"]}, sorted([u1["id"], u2["id"]]), sorted(members(body)), ex)
 
 
@@ -151,7 +151,7 @@ def member_remove(ctx: CheckContext) -> None:
     path = f"{ctx.groups}/{group['id']}"
     send_patch(ctx, path, {"op": "remove", "path": "members", "value": [{"value": users[0]["id"]}]},
                what="remove members with a value list")
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     ctx.expect(members(body) == {users[1]["id"], users[2]["id"]}, sorted([users[1]["id"], users[2]["id"]]),
                sorted(members(body)), ex, message="the remove did not remove exactly the listed member")
 
@@ -165,11 +165,11 @@ def group_lookup_rename(ctx: CheckContext) -> None:
     group = ctx.create_group()
     ctx.create_group()  # a second group: a lookup that ignores the filter would return both
     ex, body = lookup(ctx, ctx.groups, eq_query("displayName", group["displayName"], safe=""))
-    ctx.expect(ex.status == 200 and ids(body) == [group["id"]], [group["id"]], ids(body) if body else ex.status, ex)
+    ctx.expect(ex.status == 200 and ids_of(body) == [group["id"]], [group["id"]], ids_of(body) if body else ex.status, ex)
     path = f"{ctx.groups}/{group['id']}"
     new = ctx.unique("renamed")
     send_patch(ctx, path, {"op": "replace", "path": "displayName", "value": new}, what="replace displayName")
-    got, ex = read(ctx, path)
+    got, ex = read_back(ctx, path)
     ctx.expect(got.get("displayName") == new, new, got.get("displayName"), ex)
 
 
@@ -185,4 +185,4 @@ def user_delete(ctx: CheckContext) -> None:
     ctx.forget(path)
     ctx.expect_status(ctx.get(path), 404, message="GET after DELETE did not answer 404")
     ex, body = _lookup_email(ctx, user["userName"])
-    ctx.expect(ex.status == 404 or not ids(body), "no match", ids(body), ex, message="the deleted user is still listed")
+    ctx.expect(ex.status == 404 or not ids_of(body), "no match", ids_of(body), ex, message="the deleted user is still listed")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from harness.checks import CheckContext, check
 from harness.results import Level
 
-from scenarios.readiness.common import CORE_GROUP, eq_query, expect_lookup_miss, guid, lookup, lookup_ids, ids, members, read, send_patch
+from scenarios.readiness.common import CORE_GROUP, eq_query, expect_lookup_miss, random_id, lookup, lookup_ids, ids_of, members, read_back, send_patch
 
 AREA = "okta"
 SUITE = ("okta",)
@@ -23,8 +23,8 @@ def test_connection(ctx: CheckContext) -> None:
         ctx.create_user()
     ex = ctx.get(ctx.users, query="startIndex=1&count=2")
     body = ctx.expect_list_response(ex)
-    ctx.expect(len(ids(body)) <= 2, "at most 2 resources", len(ids(body)), ex,
-               message=f"count=2 returned {len(ids(body))} resources")
+    ctx.expect(len(ids_of(body)) <= 2, "at most 2 resources", len(ids_of(body)), ex,
+               message=f"count=2 returned {len(ids_of(body))} resources")
     ctx.expect(isinstance(body.get("totalResults"), int) and body["totalResults"] >= 3, "totalResults >= 3",
                body.get("totalResults"), ex)
 
@@ -38,7 +38,7 @@ def groups_test_connection(ctx: CheckContext) -> None:
     group = ctx.create_group()
     ex = ctx.get(ctx.groups, query="startIndex=1&count=100")
     body = ctx.expect_list_response(ex)
-    ctx.expect(len(ids(body)) <= 100, "at most 100", len(ids(body)), ex)
+    ctx.expect(len(ids_of(body)) <= 100, "at most 100", len(ids_of(body)), ex)
     ctx.expect(body.get("totalResults", 0) >= 1, "totalResults >= 1", body.get("totalResults"), ex)
     ctx.note(f"group {group['id']} listed among {body.get('totalResults')}")
 
@@ -64,7 +64,7 @@ def username_lookup(ctx: CheckContext) -> None:
        idp_impact="Every user assigned in Okta fails to provision.")
 def create_user(ctx: CheckContext) -> None:
     email = ctx.unique_email("okta")
-    body = ctx.user_body(userName=email, externalId=guid(), locale="en-US", groups=[], password="Okta-Harness-Pw-1!")
+    body = ctx.user_body(userName=email, externalId=random_id(), locale="en-US", groups=[], password="Okta-Harness-Pw-1!")
     ex = ctx.post(ctx.users, body, content_type=OKTA_CONTENT_TYPE)
     created = ctx.expect_resource(ex, 201)
     ctx.created(f"{ctx.users}/{created['id']}")
@@ -108,7 +108,7 @@ def mixed_case(ctx: CheckContext) -> None:
 def put_update(ctx: CheckContext) -> None:
     user = ctx.create_user()
     path = f"{ctx.users}/{user['id']}"
-    body, _ = read(ctx, path)
+    body, _ = read_back(ctx, path)
     body["name"] = {**(body.get("name") or {}), "givenName": "Changed"}
     ex = ctx.put(path, body, content_type=OKTA_CONTENT_TYPE)
     answered = ctx.expect_resource(ex, 200)
@@ -123,10 +123,10 @@ def put_update(ctx: CheckContext) -> None:
 def put_deactivate(ctx: CheckContext) -> None:
     user = ctx.create_user()
     path = f"{ctx.users}/{user['id']}"
-    body, _ = read(ctx, path)
+    body, _ = read_back(ctx, path)
     body["active"] = False
     ctx.expect_status(ctx.put(path, body, content_type=OKTA_CONTENT_TYPE), 200)
-    got, ex = read(ctx, path)
+    got, ex = read_back(ctx, path)
     ctx.expect(got.get("active") is False, False, got.get("active"), ex)
 
 
@@ -140,7 +140,7 @@ def pathless_deactivate(ctx: CheckContext) -> None:
     path = f"{ctx.users}/{user['id']}"
     send_patch(ctx, path, {"op": "replace", "value": {"active": False}}, what="Okta's path-less deactivation",
                content_type=OKTA_CONTENT_TYPE)
-    got, ex = read(ctx, path)
+    got, ex = read_back(ctx, path)
     ctx.expect(got.get("active") is False and got.get("userName") == user["userName"], "active false, userName kept",
                {"active": got.get("active"), "userName": got.get("userName")}, ex)
 
@@ -155,7 +155,7 @@ def pathless_reactivate(ctx: CheckContext) -> None:
     path = f"{ctx.users}/{user['id']}"
     send_patch(ctx, path, {"op": "replace", "value": {"active": True}}, what="Okta's path-less reactivation",
                content_type=OKTA_CONTENT_TYPE)
-    got, ex = read(ctx, path)
+    got, ex = read_back(ctx, path)
     ctx.expect(got.get("active") is True, True, got.get("active"), ex, message="the user is still inactive")
 
 
@@ -184,7 +184,7 @@ def group_push_patch(ctx: CheckContext) -> None:
     send_patch(ctx, path, {"op": "replace", "value": {"id": group["id"], "displayName": new}},
                {"op": "add", "path": "members", "value": [{"value": user["id"], "display": user["userName"]}]},
                what="Okta's group push PATCH", content_type=OKTA_CONTENT_TYPE)
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     ctx.expect(body.get("displayName") == new and members(body) == {user["id"]},
                {"displayName": new, "members": [user["id"]]},
                {"displayName": body.get("displayName"), "members": sorted(members(body))}, ex)
@@ -201,7 +201,7 @@ def member_remove_filter(ctx: CheckContext) -> None:
     group = ctx.create_group(members=[{"value": u1["id"]}, {"value": u2["id"]}])
     path = f"{ctx.groups}/{group['id']}"
     send_patch(ctx, path, {"op": "remove", "path": f'members[value eq "{u1["id"]}"]'}, what="remove members[value eq …]")
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     ctx.expect(members(body) == {u2["id"]}, [u2["id"]], sorted(members(body)), ex,
                message="the filtered remove did not remove exactly that member")
 
@@ -217,7 +217,7 @@ def deactivated_visible(ctx: CheckContext) -> None:
     ctx.create_user()  # a decoy: a lookup that ignores the filter would return both
     path = f"{ctx.users}/{user['id']}"
     send_patch(ctx, path, {"op": "replace", "path": "active", "value": False}, what="replace active false")
-    body, ex = read(ctx, path)
+    body, ex = read_back(ctx, path)
     ctx.expect(body.get("active") is False, False, body.get("active"), ex)
     found, ex = lookup_ids(ctx, ctx.users, eq_query("userName", user["userName"]))
     ctx.expect(found == [user["id"]], [user["id"]], found, ex, message="the deactivated user is no longer found by userName")
@@ -269,7 +269,7 @@ def import_paging(ctx: CheckContext) -> None:
             value = body.get(key)
             ctx.expect(isinstance(value, int) and not isinstance(value, bool), f"{key} as an integer", value, ex)
         total = body["totalResults"]
-        seen.extend(ids(body))
+        seen.extend(ids_of(body))
         start += 2
         if start > total:
             break
