@@ -79,6 +79,7 @@ class CheckSpec:
     requires: tuple[str, ...] = ()  # discovery features: patch, bulk, filter, sort, etag, groups, enterprise
     idp_impact: str = ""
     checklist: tuple[str, ...] = ()
+    cause: str = ""  # a harness.causes id shared by checks that judge one behaviour
 
     def matches(self, selector: str) -> bool:
         """``selector`` is an id, an id prefix ending in ``*``, a tag, an area or a checklist id."""
@@ -154,6 +155,7 @@ def check(
     requires: tuple[str, ...] = (),
     idp_impact: str = "",
     checklist: tuple[str, ...] = (),
+    cause: str = "",
     registry: Registry | None = None,
 ) -> Callable[[Callable[["CheckContext"], None]], Callable[["CheckContext"], None]]:
     """Register a check function. See the module docstring for an example."""
@@ -173,6 +175,7 @@ def check(
                 requires=tuple(requires),
                 idp_impact=idp_impact,
                 checklist=tuple(checklist),
+                cause=cause,
             )
         )
         return func
@@ -192,7 +195,7 @@ def missing_requirement(spec: CheckSpec, discovery: Discovery) -> str | None:
 def run_check(spec: CheckSpec, ctx: CheckContext, redact: Callable[[str], str] = lambda s: s) -> CheckResult:
     """Run ``spec`` in ``ctx``, always clean up, and turn the outcome into a result."""
     started = time.perf_counter()
-    outcome, message, expected, seen = Outcome.PASS, "", "", ""
+    outcome, message, expected, seen, failure_cause = Outcome.PASS, "", "", "", ""
     reason = missing_requirement(spec, ctx.discovery)
     if reason:
         outcome, message = Outcome.SKIP, reason
@@ -202,6 +205,7 @@ def run_check(spec: CheckSpec, ctx: CheckContext, redact: Callable[[str], str] =
         except CheckFailed as exc:
             outcome = Outcome.FAIL if spec.level is Level.MUST else Outcome.WARN
             message, expected, seen = exc.message, exc.expected, exc.seen
+            failure_cause = exc.cause or spec.cause or spec.id
         except Skipped as exc:
             outcome, message = Outcome.SKIP, exc.reason
         except CouldNotJudge as exc:
@@ -232,4 +236,5 @@ def run_check(spec: CheckSpec, ctx: CheckContext, redact: Callable[[str], str] =
         steps=[Step(s.name, s.outcome, redact(s.message), list(s.exchange_ids)) for s in ctx.steps],
         duration_ms=(time.perf_counter() - started) * 1000,
         checklist=list(spec.checklist),
+        cause=failure_cause,
     )

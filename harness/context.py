@@ -46,9 +46,11 @@ TRANSIENT = (429, 503)  # statuses that mean "try later", not "wrong"
 
 # -- outcomes as exceptions ---------------------------------------------------------------
 class CheckFailed(Exception):
-    def __init__(self, message: str, expected: str = "", seen: str = "", exchange: Exchange | None = None):
+    def __init__(self, message: str, expected: str = "", seen: str = "", exchange: Exchange | None = None,
+                 cause: str = ""):
         super().__init__(message)
         self.message, self.expected, self.seen, self.exchange = message, expected, seen, exchange
+        self.cause = cause  # a harness.causes id; "" = the check's own cause
 
 
 class Skipped(Exception):
@@ -100,6 +102,15 @@ class CheckContext(HttpVerbs):
     @property
     def groups(self) -> str:
         return self.discovery.endpoint("Group", "/Groups")
+
+    # The IdPs never read /ResourceTypes: they address {base}/Users and {base}/Groups.
+    @property
+    def idp_users(self) -> str:
+        return "/Users"
+
+    @property
+    def idp_groups(self) -> str:
+        return "/Groups"
 
     def unique(self, label: str = "x") -> str:
         """A name no other run or check uses: ``<prefix><label>-<n>-<random>``."""
@@ -180,15 +191,17 @@ class CheckContext(HttpVerbs):
         return left
 
     # -- judging -----------------------------------------------------------------------------
-    def fail(self, message: str, expected: Any = "", seen: Any = "", ex: Exchange | None = None) -> NoReturn:
-        raise CheckFailed(message, _show(expected), _show(seen), ex)
+    def fail(self, message: str, expected: Any = "", seen: Any = "", ex: Exchange | None = None,
+             cause: str = "") -> NoReturn:
+        raise CheckFailed(message, _show(expected), _show(seen), ex, cause)
 
     def skip(self, reason: str) -> NoReturn:
         raise Skipped(reason)
 
-    def expect(self, condition: Any, expected: Any, seen: Any, ex: Exchange | None = None, message: str = "") -> None:
+    def expect(self, condition: Any, expected: Any, seen: Any, ex: Exchange | None = None, message: str = "",
+               cause: str = "") -> None:
         if not condition:
-            self.fail(message or f"expected {_show(expected)}, saw {_show(seen)}", expected, seen, ex)
+            self.fail(message or f"expected {_show(expected)}, saw {_show(seen)}", expected, seen, ex, cause)
 
     def expect_answer(self, ex: Exchange) -> Exchange:
         """ERROR (could not judge) if the request got no HTTP answer at all."""
@@ -249,6 +262,12 @@ class CheckContext(HttpVerbs):
             ex,
         )
         return body
+
+    def expect_error_status(self, ex: Exchange, *statuses: int, message: str = "") -> Exchange:
+        """Judge only the status of an error answer. A check about a behaviour (409 on a
+        duplicate, 404 on an unknown id) passes on the right status whatever the error body
+        looks like: the error-shape checks judge the body, once (one cause, one finding)."""
+        return self.expect_status(ex, *statuses, message=message)
 
     def expect_scim_error(self, ex: Exchange, status: int | tuple[int, ...], scim_type: str | None = None) -> dict[str, Any]:
         """An error answer with the SCIM Error schema, ``status`` as a string, and scimType."""

@@ -69,6 +69,7 @@ class CheckResult:
     steps: list[Step] = field(default_factory=list)
     duration_ms: float = 0.0
     checklist: list[str] = field(default_factory=list)  # rfc-checklist ids, e.g. ["QRY-02"]
+    cause: str = ""  # FAIL/WARN: the root cause (harness.causes id); checks sharing one are one finding
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
