@@ -80,6 +80,7 @@ class CheckSpec:
     idp_impact: str = ""
     checklist: tuple[str, ...] = ()
     cause: str = ""  # a harness.causes id shared by checks that judge one behaviour
+    quote: str = ""  # the RFC sentence (verbatim) whose keyword sets ``level``
 
     def matches(self, selector: str) -> bool:
         """``selector`` is an id, an id prefix ending in ``*``, a tag, an area or a checklist id."""
@@ -156,6 +157,7 @@ def check(
     idp_impact: str = "",
     checklist: tuple[str, ...] = (),
     cause: str = "",
+    quote: str = "",
     registry: Registry | None = None,
 ) -> Callable[[Callable[["CheckContext"], None]], Callable[["CheckContext"], None]]:
     """Register a check function. See the module docstring for an example."""
@@ -176,6 +178,7 @@ def check(
                 idp_impact=idp_impact,
                 checklist=tuple(checklist),
                 cause=cause,
+                quote=quote,
             )
         )
         return func
@@ -237,4 +240,5 @@ def run_check(spec: CheckSpec, ctx: CheckContext, redact: Callable[[str], str] =
         duration_ms=(time.perf_counter() - started) * 1000,
         checklist=list(spec.checklist),
         cause=failure_cause,
+        quote=spec.quote,
     )

@@ -70,6 +70,7 @@ class CheckResult:
     duration_ms: float = 0.0
     checklist: list[str] = field(default_factory=list)  # rfc-checklist ids, e.g. ["QRY-02"]
     cause: str = ""  # FAIL/WARN: the root cause (harness.causes id); checks sharing one are one finding
+    quote: str = ""  # the RFC sentence whose keyword (MUST/SHOULD/MAY) sets the level
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -1,0 +1,28 @@
+"""Root causes that checks of several suites share (harness/causes.py explains the idea).
+
+One behaviour of the target, one cause: the RFC check and the Entra, JumpCloud and Okta
+readiness checks that judge it name the same cause, so one defect is one finding. Add a cause
+here when a second check judges the same behaviour; a cause used by one check needs no entry.
+"""
+
+from __future__ import annotations
+
+from harness.causes import cause
+
+__all__ = [
+    "FILTER_IGNORED",
+    "FILTER_REFUSED",
+    "USERNAME_EQ_CASE",
+    "LOOKUP_MISS_NOT_EMPTY",
+    "DUPLICATE_NOT_409",
+    "UNKNOWN_ID_NOT_404",
+    "ERROR_STATUS_NOT_STRING",
+]
+
+FILTER_IGNORED = cause("filter-ignored", "the filter is ignored: a lookup returns resources that do not match it")
+FILTER_REFUSED = cause("filter-refused", "an eq filter on userName is refused")
+USERNAME_EQ_CASE = cause("username-eq-case-sensitive", "userName eq compares case-sensitively")
+LOOKUP_MISS_NOT_EMPTY = cause("lookup-miss-not-empty-list", "a filter that matches nothing does not answer 200 with an empty list")
+DUPLICATE_NOT_409 = cause("duplicate-not-409", "a duplicate userName is not refused with 409")
+UNKNOWN_ID_NOT_404 = cause("unknown-id-not-404", "an unknown id does not answer 404")
+ERROR_STATUS_NOT_STRING = cause("error-status-not-string", "error bodies carry status as a number, not a string")
