@@ -12,13 +12,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# The demo needs only the package; the tests also need pytest, playwright and the peer server.
+# The demo needs only the package; the tests also need pytest, playwright, the peer server and Locust.
 $(BASE): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(BASE)
 
 $(TESTS): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,load]'
 	touch $(BASE) $(TESTS)
 
 install: $(TESTS)

@@ -88,12 +88,15 @@ class Directory:
     ``scope_model``: "bound-groups" (JumpCloud) counts only members of bound groups.
     """
 
-    def __init__(self, rng: random.Random, faker: Faker, scope: str = "assigned") -> None:
+    def __init__(self, rng: random.Random, faker: Faker, scope: str = "assigned", prefix: str = "") -> None:
         if scope not in {"assigned", "all"}:
             raise ValueError("scope must be 'assigned' or 'all'")
         self.rng = rng
         self.faker = faker
         self.scope = scope
+        #: Put before every userPrincipalName (so userName, mail, externalId) and group name:
+        #: tenants of one load run never collide on a target, and cleanup finds them by prefix.
+        self.prefix = prefix
         self.users: dict[str, User] = {}
         self.groups: dict[str, Group] = {}
         self.hard_deleted_users: dict[str, User] = {}
@@ -118,7 +121,7 @@ class Directory:
     def _unique_upn(self, given: str, surname: str) -> str:
         # the same as cleaning f"{given}.{surname}" character by character, but each pool name
         # (300 + 300 of them) is cleaned once
-        base = f"{self._clean_name(given)}.{self._clean_name(surname)}"
+        base = f"{self.prefix}{self._clean_name(given)}.{self._clean_name(surname)}"
         candidate, n = base, 1
         while candidate.lower() in self._used_upns:
             n += 1
@@ -167,7 +170,7 @@ class Directory:
     def unique_group_name(self) -> str:
         taken = {g.display_name for g in self.groups.values()} | {g.display_name for g in self.hard_deleted_groups.values()}
         while True:
-            name = f"{self.rng.choice(DEPARTMENTS)} {self.faker.word().capitalize()} {self.rng.randint(1, 99)}"
+            name = f"{self.prefix}{self.rng.choice(DEPARTMENTS)} {self.faker.word().capitalize()} {self.rng.randint(1, 99)}"
             if name not in taken:
                 return name
 
@@ -227,8 +230,11 @@ class Directory:
         self.dirty_users.update(group.members)
 
 
-def make_directory(users: int, groups: int, seed: int, scope: str = "assigned") -> Directory:
+def make_directory(users: int, groups: int, seed: int, scope: str = "assigned", prefix: str = "") -> Directory:
     """A tenant of ``users`` people and ``groups`` groups, deterministic for ``seed``.
+
+    ``prefix`` goes before every user principal name and group name (load: one per tenant);
+    the same seed draws the same people with or without it.
 
     Most people belong to one to three groups; most groups are assigned to the app; a
     tenth of the people are assigned directly; a manager chain is drawn per department.
@@ -236,7 +242,7 @@ def make_directory(users: int, groups: int, seed: int, scope: str = "assigned") 
     rng = random.Random(seed)
     faker = Faker("en_US")
     faker.seed_instance(seed)
-    directory = Directory(rng, faker, scope)
+    directory = Directory(rng, faker, scope, prefix)
     people = [directory.new_user(assigned=rng.random() < 0.1) for _ in range(users)]
     for i in range(groups):
         # every group but a few is assigned; JumpCloud's bound groups are these

@@ -124,6 +124,11 @@ class Profile:
     #: Profile whose request forms "Provision on demand" uses ("" = this one). Entra's
     #: on-demand provisioning ignores the aadOptscim062020 flag (E2).
     on_demand_profile: str
+    #: Documented pace of an initial cycle: minutes per object (users + groups + members), [low, high]
+    #: (``load --pace documented``); [0, 0] when the IdP documents none.
+    initial_minutes_per_object: tuple[float, ...]
+    #: Objects one job works on at once (``load --job-concurrency`` overrides it).
+    job_concurrency: int
     #: Fact per knob: "confirmed: source" or "unconfirmed: why this default".
     facts: dict[str, str] = field(default_factory=dict, compare=False)
 

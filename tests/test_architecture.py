@@ -34,6 +34,7 @@ ROOTS: dict[str, set[str]] = {
     "scenarios/pytest_plugin.py": {"harness", "reports"},
     "mock_idp/commands.py": {"harness", "reports"},
     "harness/fuzz/commands.py": {"reports"},
+    "mock_idp/load/commands.py": {"harness", "reports"},
 }
 
 
