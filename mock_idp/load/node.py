@@ -117,7 +117,8 @@ def _send(kind: str, data: dict[str, Any]) -> None:
 def _on_request(method: str, name: str, ms: float, length: int, error: str | None) -> None:
     assert STATE.env is not None
     STATE.env.events.request.fire(request_type=method, name=name, response_time=ms, response_length=length,
-                                  exception=Exception(error) if error else None, context={})
+                                  exception=Exception(error) if error else None,
+                                  context={})  # type: ignore[no-untyped-call]
     if error and error.startswith("no answer"):
         STATE.no_answer += 1
         if STATE.no_answer == UNREACHABLE_AFTER:
@@ -193,6 +194,11 @@ def _on_abort(environment: Environment, msg: Any, **_: Any) -> None:
 
 
 # -- statistics -----------------------------------------------------------------------------------
+def _aborted() -> bool:
+    """Set by a message handler while the main loop sleeps."""
+    return STATE.abort is not None
+
+
 def _percentile(hist: dict[int, int], total: int, q: float) -> float:
     if total <= 0:
         return 0.0
@@ -277,7 +283,8 @@ def drive(env: Environment, config: LoadConfig, out: Path, expect_workers: int, 
     gevent.signal_handler(signal.SIGTERM, on_interrupt)
     if web_ui:
         ui = env.create_web_ui(web_ui[0], web_ui[1])
-        sys.stderr.write(f"Locust's page: http://{web_ui[0]}:{ui.server.server_port}/\n")
+        port = getattr(ui.server, "server_port", web_ui[1]) if ui is not None else web_ui[1]
+        sys.stderr.write(f"Locust's page: http://{web_ui[0]}:{port}/\n")
     if isinstance(runner, MasterRunner):
         deadline = time.monotonic() + 120
         while runner.worker_count < expect_workers and not interrupted:
@@ -296,7 +303,7 @@ def drive(env: Environment, config: LoadConfig, out: Path, expect_workers: int, 
             gevent.sleep(0.1)
             if interrupted:
                 break
-            if STATE.abort:
+            if _aborted():
                 stopped_by = "abort"
                 break
             if end is not None and time.monotonic() >= end:
@@ -316,8 +323,11 @@ def drive(env: Environment, config: LoadConfig, out: Path, expect_workers: int, 
     deadline = time.monotonic() + 15  # stopped users send their reports; wait for them
     while len(STATE.reports) < min(STATE.next_tenant, config.tenants) and time.monotonic() < deadline:
         gevent.sleep(0.1)
-    if isinstance(runner, MasterRunner):
-        gevent.sleep(0.5)  # the workers' last statistics
+    # the workers' last statistics: until Locust has counted every request the tenants report
+    sent = sum(int(r.get("requests", 0)) for r in STATE.reports.values())
+    deadline = time.monotonic() + 15
+    while env.stats.total.num_requests < sent and time.monotonic() < deadline:
+        gevent.sleep(0.1)
     sampler.sample()
     workers = sorted({str(r.get("worker")) for r in STATE.reports.values()})
     raw = _raw(env, sampler, started, stopped_by, workers)
@@ -337,10 +347,10 @@ def main() -> int:
     if role == "worker":
         if job.get("ignore_sigint"):
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # the master stops the run, then tells us
-        runner = env.create_worker_runner(job["master_host"], int(job["master_port"]))
-        runner.register_message("tenant", _on_tenant)
+        worker = env.create_worker_runner(job["master_host"], int(job["master_port"]))
+        worker.register_message("tenant", _on_tenant)
         gevent.spawn(_watch_phases)
-        runner.greenlet.join()
+        worker.greenlet.join()
         return 0
     assert STATE.config is not None
     if role == "master":

@@ -99,7 +99,7 @@ class MeteredClient(TargetClient):
         self.requests = self.errors = self.throttled = 0
         self.last_error: str | None = None
 
-    def request(self, method: str, path: str, **kw: Any) -> Exchange:  # type: ignore[override]
+    def request(self, method: str, path: str, **kw: Any) -> Exchange:
         ex = super().request(method, path, **kw)
         shape = shape_of(method, path, kw.get("params"), kw.get("json"))
         if len(self.shapes) < MAX_SHAPES:

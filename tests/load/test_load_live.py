@@ -1,0 +1,164 @@
+"""``scim-harness load`` over real sockets: a Locust master and two worker processes against the
+reference server, quirks that make the thresholds and the quarantine prediction fire, and
+the ways a run ends (unreachable target, Ctrl-C). Every run is bounded by cycles or seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from harness.http import Auth, Target
+from mock_idp.load import LoadConfig, run_load, shape_of, tenant_specs
+from mock_idp.simulate import SimulationConfig, simulate
+from reference_server.app import create_app
+from reference_server.settings import ServerSettings
+from tests.live import serve
+
+pytestmark = [pytest.mark.socket, pytest.mark.slow]
+
+TOKEN = "load-token"
+ENTRA_UA = "Microsoft.Entra"
+
+
+def _server(tmp_path: Path, *quirks: str) -> Any:
+    return serve(create_app(ServerSettings(db=str(tmp_path / "ref.db"), tokens=(TOKEN,), quirks=quirks)))
+
+
+def _recordings(url: str) -> list[dict[str, Any]]:
+    """Every exchange the reference server recorded (its own recorder, read over HTTP)."""
+    out: list[dict[str, Any]] = []
+    after = 0
+    with httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as client:
+        while True:
+            page = client.get(f"{url}/_recordings", params={"after": after, "limit": 1000}).json()["Resources"]
+            if not page:
+                return out
+            out.extend(page)
+            after = page[-1]["id"]
+
+
+def _agent(rec: dict[str, Any]) -> str:
+    return next((v for k, v in rec["request_headers"] if k.lower() == "user-agent"), "")
+
+
+def _simulated_shapes(seed: int, users: int, groups: int) -> list[str]:
+    """What `simulate` sends for the same seed, by shape (a fresh in-process server of its own)."""
+    app = create_app(ServerSettings(db=":memory:", tokens=(TOKEN,)))
+    config = SimulationConfig("entra", Target("http://testserver/", Auth.bearer(TOKEN)), users=users, groups=groups,
+                              seed=seed, days=1)
+    with TestClient(app, base_url="http://testserver", raise_server_exceptions=False) as http:
+        result = simulate(config, http=http)
+    shapes = []
+    for ex in result.run.exchanges:
+        parts = urlsplit(ex.url)
+        params = [(k, v) for k, v in parse_qsl(parts.query) if k != "aadOptscim062020"]
+        shapes.append(shape_of(ex.method, parts.path, params, json.loads(ex.request_body) if ex.request_body else None))
+    return shapes
+
+
+def test_master_and_two_workers_send_what_simulate_sends(tmp_path: Path) -> None:
+    with _server(tmp_path) as url:
+        config = LoadConfig(url + "/", tenants=4, users=12,
+                            groups=2, cycles=2, pace="fast", seed=11, spawn_rate=4, keep=True)
+        outcome = run_load(config, Target(url + "/", Auth.bearer(TOKEN), timeout=30), tmp_path / "out", processes=2)
+        recorded = _recordings(url)
+    load = outcome.load
+    assert outcome.exit_code == 0, outcome.run.message
+    tenants = load["tenants"]
+    assert len(tenants) == 4 and all(t["finished"] for t in tenants)
+    # both worker processes ran tenants and sent traffic
+    by_worker: dict[str, int] = {}
+    for t in tenants:
+        by_worker[t["worker"]] = by_worker.get(t["worker"], 0) + t["requests"]
+    assert len(by_worker) == 2 and all(n > 0 for n in by_worker.values()), by_worker
+    # per tenant, the same shapes in the same order as simulate for the same seed
+    specs = {s.index: s for s in tenant_specs(config)}
+    for t in tenants:
+        spec = specs[t["index"]]
+        expected = _simulated_shapes(spec.seed, spec.users, spec.groups)
+        assert t["shapes"] and t["shapes"] == expected[:len(t["shapes"])], t["index"]
+        assert any(s.startswith("POST Users") for s in t["shapes"])
+    # the report's totals are the server's own count of what the IdP jobs sent
+    idp_requests = [r for r in recorded if _agent(r).startswith(ENTRA_UA)]
+    assert load["total"]["requests"] == len(idp_requests) == sum(t["requests"] for t in tenants)
+    assert sum(s["requests"] for s in load["shapes"]) == len(idp_requests)
+    # every tenant's names carry its prefix
+    posted = [json.loads(r["request_body"]) for r in idp_requests if r["method"] == "POST" and r["path"] == "/Users"]
+    assert posted and all(any(p["userName"].startswith(s.prefix) for s in specs.values()) for p in posted)
+    files = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {"results.json", "load-raw.json"} <= files
+    data = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert data["kind"] == "load" and data["load"]["workers"] == sorted(by_worker)
+
+
+@pytest.mark.parametrize("quirk, fail_on, broken", [
+    ("rate-limit-429", "errors>1%,at_risk>0", {"errors>1%", "at_risk>0"}),
+    ("slow-responses", "p95>200ms,at_risk>0", {"p95>200ms"}),
+    (None, "p95>200ms,errors>1%,at_risk>0", set()),
+])
+def test_quirks_make_thresholds_and_the_quarantine_prediction_fire(tmp_path: Path, quirk: str | None, fail_on: str,
+                                                                  broken: set[str]) -> None:
+    with _server(tmp_path, *([quirk] if quirk else [])) as url:
+        config = LoadConfig(url + "/", tenants=2, users=8, groups=1, cycles=1, pace="fast", thresholds=fail_on,
+                            spawn_rate=2)
+        outcome = run_load(config, Target(url + "/", Auth.bearer(TOKEN), timeout=30), tmp_path / "out")
+    held = {t["term"] for t in outcome.load["thresholds"] if t["broken"]}
+    assert held == broken, outcome.run.message
+    assert outcome.exit_code == (1 if broken else 0)
+    at_risk = [t for t in outcome.load["tenants"] if t["at_risk"]]
+    if quirk == "rate-limit-429":
+        assert at_risk and all("quarantine" in (t["predicted"] or t["quarantined"] or "") for t in at_risk)
+        assert sum(t["throttled"] for t in outcome.load["tenants"]) > 0
+        assert any(r.id.startswith("load.tenant.") for r in outcome.run.results)
+    else:
+        assert not at_risk
+    assert outcome.load["cleanup"]["deleted"] > 0
+    if quirk != "rate-limit-429":  # the rate limiter also refuses some of cleanup's DELETEs (counted)
+        assert outcome.load["cleanup"]["failed"] == 0
+
+
+def test_unreachable_target_is_exit_2_with_the_reason(tmp_path: Path) -> None:
+    from tests.live import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/"
+    outcome = run_load(LoadConfig(url, tenants=1, users=2, groups=0, cycles=1, pace="fast"),
+                       Target(url, Auth.bearer(TOKEN), timeout=2), tmp_path / "out")
+    assert outcome.exit_code == 2
+    assert "cannot reach the target" in outcome.run.message
+
+
+def test_ctrl_c_stops_cleanly_and_still_writes_results(tmp_path: Path) -> None:
+    with _server(tmp_path) as url:
+        out = tmp_path / "out"
+        env = {**os.environ, "SCIM_TOKEN": TOKEN}
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from harness.cli import main; main()", "load", "--target", url + "/", "--tenants", "2", "--users", "20",
+             "--groups", "2", "--duration", "120s", "--pace", "documented", "--out", str(out)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _requests(url) < 5:  # the run is under way
+            time.sleep(0.5)
+        os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=90)
+    text = stdout.decode() + stderr.decode()
+    assert "Traceback" not in text, text[-2000:]
+    data = json.loads((out / "results.json").read_text())
+    assert data["load"]["stopped_by"] == "interrupted"
+    assert data["load"]["total"]["requests"] > 0
+    assert (out / "report.html").exists() and proc.returncode in (0, 1)
+
+
+def _requests(url: str) -> int:
+    return len([r for r in _recordings(url) if _agent(r).startswith(ENTRA_UA)])
