@@ -1,0 +1,47 @@
+"""Locust users for bench_load: the same GET through bare Locust and through our tenant stack.
+
+Run by ``locust -f bench/load_users.py`` only (gevent patches this process), never imported.
+"""
+
+from __future__ import annotations
+
+import os
+
+from locust import FastHttpUser, User, constant, events, task
+
+from harness.http import Auth, Target
+from harness.recorder import Recorder
+from mock_idp.load.tenant import MeteredClient
+
+PATH = "/Users"
+PARAMS = (("filter", 'userName eq "nobody@contoso.example"'),)
+TOKEN = os.environ.get("BENCH_TOKEN", "bench-token")
+
+
+class BareGet(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def get(self) -> None:
+        self.client.get(PATH + '?filter=userName%20eq%20%22nobody%40contoso.example%22',
+                        headers={"Authorization": f"Bearer {TOKEN}"}, name="GET Users filter userName eq")
+
+
+class HarnessGet(User):
+    """Our per-request path: TargetClient (httpx, redaction, bounds) + shape naming + Locust event."""
+
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        target = Target(self.host or "", Auth.bearer(TOKEN), timeout=30)
+        fire = events.request.fire
+
+        def report(method: str, name: str, ms: float, size: int, error: str | None) -> None:
+            fire(request_type=method, name=name, response_time=ms, response_length=size,
+                 exception=Exception(error) if error else None, context={})
+
+        self.metered = MeteredClient(target, report, recorder=Recorder(target.redactor(), keep=False))
+
+    @task
+    def get(self) -> None:
+        self.metered.get(PATH, params=PARAMS)
