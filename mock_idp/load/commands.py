@@ -65,7 +65,7 @@ def _idps(text: str) -> tuple[str, ...]:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("load-out"), show_default=True,
               help="Where results.json, junit.xml and report.html go.")
 @click.option("--web-ui", is_flag=True, help="Also serve Locust's own page (printed at start).")
-@click.option("--web-port", default=8089, show_default=True, type=click.IntRange(0, 65535), help="Port of --web-ui.")
+@click.option("--web-port", default=8089, show_default=True, type=click.IntRange(1, 65535), help="Port of --web-ui.")
 @click.option("--spawn-rate", default=0.0, type=click.FloatRange(0), help="Tenants started per second "
               "(default: all within about ten seconds).")
 @click.option("--keep", is_flag=True, help="Leave the tenants' users and groups on the target (default: remove them).")
