@@ -162,3 +162,40 @@ def test_ctrl_c_stops_cleanly_and_still_writes_results(tmp_path: Path) -> None:
 
 def _requests(url: str) -> int:
     return len([r for r in _recordings(url) if _agent(r).startswith(ENTRA_UA)])
+
+
+def test_a_target_that_stops_answering_ends_the_run_with_exit_2(tmp_path: Path) -> None:
+    import threading
+
+    from tests.live import free_port
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "reference_server", "--db", str(tmp_path / "gone.db"), "--port",
+                               str(port), "--token", TOKEN], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url + "/Users", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "the reference server did not start"
+                time.sleep(0.1)
+
+        def stop_when_busy() -> None:  # the server goes away in the middle of the initial cycles
+            end = time.monotonic() + 60
+            while time.monotonic() < end and _requests(url) < 30:
+                time.sleep(0.2)
+            server.kill()
+
+        threading.Thread(target=stop_when_busy, daemon=True).start()
+        config = LoadConfig(url + "/", tenants=2, users=400, groups=2, duration=60, pace="fast", spawn_rate=2)
+        started = time.monotonic()
+        outcome = run_load(config, Target(url + "/", Auth.bearer(TOKEN), timeout=5), tmp_path / "out")
+    finally:
+        server.kill()
+        server.wait()
+    assert outcome.exit_code == 2
+    assert "stopped answering" in outcome.run.message
+    assert outcome.load["stopped_by"] == "abort" and time.monotonic() - started < 60
