@@ -4,7 +4,8 @@
    the links a job holds after its initial cycle; resident memory per tenant, extrapolated to
    300 tenants (goal: under 1.5 GB in one worker).
 2. Requests/s of one Locust process issuing the same GET (a userName lookup) through bare Locust
-   (``FastHttpUser``) and through our stack (``TargetClient`` + shape + Locust event), against a
+   (``FastHttpUser``) and through our stack (``TargetClient`` over the geventhttpclient transport
+   the tenant jobs use + shape + Locust event; also over httpx's own transport), against a
    trivial ASGI endpoint (the ceiling) and the reference server. Goal: ours >= 0.5 of bare.
 3. ``scim-harness load --pace fast`` for a few seconds with 1, then 2 worker processes.
 Every target runs in its own process on a loopback port; every run is bounded in time.
@@ -82,11 +83,11 @@ def _server(kind: str, db: Path) -> tuple[subprocess.Popen[bytes], str]:
     return proc, url
 
 
-def _locust_rps(user: str, url: str, tmp: Path) -> float:
-    out = tmp / f"{user}.json"
+def _locust_rps(user: str, url: str, tmp: Path, transport: str = "gevent") -> float:
+    out = tmp / f"{user}-{transport}.json"
     cmd = [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "load_users.py"), user, "--headless", "-u", "20",
            "-r", "20", "-t", f"{SECONDS}s", "--host", url, "--only-summary", "--json-file", str(out.with_suffix(""))]
-    subprocess.run(cmd, cwd=ROOT, env={**os.environ, "BENCH_TOKEN": TOKEN}, capture_output=True, timeout=120)
+    subprocess.run(cmd, cwd=ROOT, env={**os.environ, "BENCH_TOKEN": TOKEN, "BENCH_TRANSPORT": transport}, capture_output=True, timeout=120)
     stats = json.loads(out.read_text())
     requests = sum(s["num_requests"] for s in stats)
     first = min(s["start_time"] for s in stats)
@@ -117,11 +118,12 @@ def main() -> None:
             try:
                 bare = _locust_rps("BareGet", url, tmp)
                 ours = _locust_rps("HarnessGet", url, tmp)
+                plain = _locust_rps("HarnessGet", url, tmp, "httpx")
             finally:
                 proc.terminate()
                 proc.wait()
             print(f"{kind:9} target: bare FastHttpUser {bare:7.0f} req/s, our stack {ours:7.0f} req/s, "
-                  f"ratio {ours / bare if bare else 0:.2f} (goal >= 0.5)")
+                  f"ratio {ours / bare if bare else 0:.2f} (goal >= 0.5); with httpx's own transport {plain:.0f} req/s")
         proc, url = _server("reference", tmp / "scale.db")
         try:
             one = _load_rps(url, 1, tmp)

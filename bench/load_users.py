@@ -40,7 +40,14 @@ class HarnessGet(User):
             fire(request_type=method, name=name, response_time=ms, response_length=size,
                  exception=Exception(error) if error else None, context={})
 
-        self.metered = MeteredClient(target, report, recorder=Recorder(target.redactor(), keep=False))
+        http = None
+        if os.environ.get("BENCH_TRANSPORT") == "gevent":
+            import httpx
+
+            from mock_idp.load.gevent_transport import GeventTransport
+
+            http = httpx.Client(transport=GeventTransport(), follow_redirects=False, trust_env=False)
+        self.metered = MeteredClient(target, report, recorder=Recorder(target.redactor(), keep=False), http=http)
 
     @task
     def get(self) -> None:

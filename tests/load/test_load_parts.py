@@ -121,3 +121,26 @@ def test_importing_the_project_never_imports_locust_or_gevent() -> None:
             "bad = [m for m in ('locust', 'gevent') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+GEVENT_CLIENT = """
+from gevent import monkey; monkey.patch_all()
+import socket, sys, threading, httpx
+from harness.http import Auth, Target, TargetClient
+from mock_idp.load.gevent_transport import GeventTransport
+silent = socket.socket(); silent.bind(("127.0.0.1", 0)); silent.listen(5)  # accepts, never answers
+port = silent.getsockname()[1]
+client = TargetClient(Target(f"http://127.0.0.1:{port}/", Auth.bearer("t"), timeout=0.5),
+                      http=httpx.Client(transport=GeventTransport()))
+ex = client.get("/Users")
+closed = socket.socket(); closed.bind(("127.0.0.1", 0)); gone = closed.getsockname()[1]; closed.close()
+ex2 = TargetClient(Target(f"http://127.0.0.1:{gone}/", Auth.bearer("t")), http=httpx.Client(transport=GeventTransport())).get("/Users")
+print(ex.status, ex.error); print(ex2.status, ex2.error)
+"""
+
+
+def test_the_gevent_transport_turns_silence_and_refusal_into_recorded_errors() -> None:
+    done = subprocess.run([sys.executable, "-c", GEVENT_CLIENT], capture_output=True, text=True, timeout=60)
+    first, second = done.stdout.strip().splitlines()
+    assert first.startswith("None timeout after 0.5s"), done.stdout + done.stderr
+    assert second.startswith("None ConnectError"), done.stdout + done.stderr
