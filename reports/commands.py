@@ -6,6 +6,7 @@ message and exit code 2, never a traceback.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -43,7 +44,12 @@ def report(results: Path, output: Path | None) -> None:
     run = load_run(results)
     target = output or results.with_name("report.html")
     try:
-        written = write_html(run, target)
+        if run.kind == "load":  # the load page renders the "load" section of results.json
+            from reports.load_report import write_load_html
+
+            written = write_load_html(json.loads(results.read_text(encoding="utf-8")), target)
+        else:
+            written = write_html(run, target)
     except OSError as exc:
         raise click.UsageError(f"cannot write {target}: {exc.strerror}") from None
     summary = run.summary

@@ -199,3 +199,19 @@ def test_a_target_that_stops_answering_ends_the_run_with_exit_2(tmp_path: Path) 
     assert outcome.exit_code == 2
     assert "stopped answering" in outcome.run.message
     assert outcome.load["stopped_by"] == "abort" and time.monotonic() - started < 60
+
+
+def test_mixed_idps_each_run_their_own_profile(tmp_path: Path) -> None:
+    with _server(tmp_path) as url:
+        config = LoadConfig(url + "/", idps=("entra", "jumpcloud"), tenants=2, users=6, groups=1, cycles=1,
+                            pace="fast", spawn_rate=2)
+        outcome = run_load(config, Target(url + "/", Auth.bearer(TOKEN), timeout=30), tmp_path / "out")
+        recorded = _recordings(url)
+    assert outcome.exit_code == 0, outcome.run.message
+    by_idp = {t["idp"]: t for t in outcome.load["tenants"]}
+    assert set(by_idp) == {"entra", "jumpcloud"} and all(t["finished"] and t["requests"] for t in by_idp.values())
+    assert by_idp["entra"]["shapes"][0] == "GET Users filter userName eq"  # Entra's probe
+    assert by_idp["jumpcloud"]["shapes"] != by_idp["entra"]["shapes"]
+    agents = {_agent(r) for r in recorded}
+    assert any(a.startswith(ENTRA_UA) for a in agents) and any("JumpCloud" in a or "jumpcloud" in a.lower()
+                                                               for a in agents), agents

@@ -144,3 +144,16 @@ def test_the_gevent_transport_turns_silence_and_refusal_into_recorded_errors() -
     first, second = done.stdout.strip().splitlines()
     assert first.startswith("None timeout after 0.5s"), done.stdout + done.stderr
     assert second.startswith("None ConnectError"), done.stdout + done.stderr
+
+
+def test_report_command_re_renders_a_load_run(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    run, load = judge(_raw(50, 0, True), LoadConfig("http://x/", cycles=1), options={"pace": "fast", "tenants": 1},
+                      cleanup=None)
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({**run.to_dict(), "load": load}))
+    result = CliRunner().invoke(main, ["report", str(path), "-o", str(tmp_path / "again.html")])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "again.html").read_text()
+    assert "Load at IdP scale" in html and "lt1-t0000-" in html
