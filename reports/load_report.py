@@ -68,6 +68,10 @@ workers: {{ load.workers | join(', ') }} · exit {{ data.exit_code }}</p>
 <td>{{ t.cycles }}</td><td>{{ t.failed }}</td><td>{{ t.escrowed }}</td>
 <td class="l">{{ t.quarantined or t.predicted or t.error or 'none predicted' }}</td></tr>{% endfor %}</table>
 {% if more_tenants %}<p class="muted">{{ more_tenants }} more tenant(s) in results.json.</p>{% endif %}
+{% if load.memory and load.memory.processes %}<p class="muted">Resident memory of the Locust processes that ran
+tenants: {% for node, m in load.memory.processes.items() %}{{ node[-12:] }} {{ '%.0f' % (m.rss_max / 1e6) }} MB at peak
+({{ '%.0f' % (m.rss_start / 1e6) }} MB at start, up to {{ m.tenants_max }} tenant(s)){% if not loop.last %}; {% endif %}{% endfor %}
+{% if load.memory.per_tenant_bytes %}· about {{ '%.1f' % (load.memory.per_tenant_bytes / 1e6) }} MB per tenant{% endif %}.</p>{% endif %}
 {% if load.cleanup %}<p class="muted">Cleanup: {{ load.cleanup.deleted }} object(s) removed,
 {{ load.cleanup.failed }} failed (prefix {{ load.cleanup.prefix }}).</p>{% endif %}
 </body></html>

@@ -64,6 +64,7 @@ class State:
         self.asked = 0
         self.jobs: dict[int, TenantJob] = {}  # running in this process
         self.sent_phases: dict[int, str] = {}
+        self.memory: dict[str, dict[str, int]] = {}  # node -> rss_start, rss_max, tenants_max
 
     # -- tenants (master or local) --------------------------------------------------------
     def claim_local(self) -> tuple[TenantSpec | None, LoadConfig]:
@@ -75,6 +76,12 @@ class State:
 
     def report(self, data: dict[str, Any]) -> None:
         self.reports[int(data["index"])] = data
+
+    def usage_of(self, data: dict[str, Any]) -> None:
+        """Keep each process's resident memory: at start, at its peak, and the most tenants it held."""
+        seen = self.memory.setdefault(str(data["node"]), {"rss_start": data["rss"], "rss_max": 0, "tenants_max": 0})
+        seen["rss_max"] = max(seen["rss_max"], data["rss"])
+        seen["tenants_max"] = max(seen["tenants_max"], data["tenants"])
 
     def stop_with(self, reason: str) -> None:
         if self.abort is None:
@@ -113,6 +120,8 @@ def _send(kind: str, data: dict[str, Any]) -> None:
         STATE.report(data)
     elif kind == "phase":
         STATE.phases[int(data["index"])] = str(data["phase"])
+    elif kind == "usage":
+        STATE.usage_of(data)
     elif kind == "abort":
         STATE.stop_with(str(data["reason"]))
 
@@ -161,9 +170,20 @@ class TenantUser(User):
         raise StopUser()
 
 
+def _rss() -> int:
+    with open("/proc/self/statm", encoding="ascii") as f:  # Linux; resident pages
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
 def _watch_phases() -> None:
-    """Tell the master when a tenant of this process enters or leaves its initial cycle."""
+    """Tell the master when a tenant of this process changes phase, and this process's memory."""
+    runner = _runner()
+    node = runner.client_id if isinstance(runner, WorkerRunner) else "local"
+    tick = 0
     while True:
+        if tick % 5 == 0:
+            _send("usage", {"node": node, "rss": _rss(), "tenants": len(STATE.jobs)})
+        tick += 1
         for index, job in list(STATE.jobs.items()):
             phase = job.phase
             if STATE.sent_phases.get(index) != phase:
@@ -194,6 +214,10 @@ def _on_report(environment: Environment, msg: Any, **_: Any) -> None:
 
 def _on_phase(environment: Environment, msg: Any, **_: Any) -> None:
     STATE.phases[int(msg.data["index"])] = str(msg.data["phase"])
+
+
+def _on_usage(environment: Environment, msg: Any, **_: Any) -> None:
+    STATE.usage_of(msg.data)
 
 
 def _on_abort(environment: Environment, msg: Any, **_: Any) -> None:
@@ -267,6 +291,7 @@ def _raw(env: Environment, sampler: Sampler, started: float, stopped_by: str, wo
         "timeline": sampler.points,
         "tenants": [STATE.reports[i] for i in sorted(STATE.reports)],
         "claimed": STATE.next_tenant,
+        "memory": STATE.memory,
     }
 
 
@@ -363,7 +388,7 @@ def main() -> int:
     if role == "master":
         runner = env.create_master_runner(job.get("bind_host", "*"), int(job["master_port"]))
         for kind, handler in (("claim", _on_claim), ("tenant_report", _on_report), ("phase", _on_phase),
-                              ("abort", _on_abort)):
+                              ("abort", _on_abort), ("usage", _on_usage)):
             runner.register_message(kind, handler)
     else:
         env.create_local_runner()

@@ -16,7 +16,7 @@ from harness.results import CheckResult, Level, Outcome, RunResult
 from mock_idp.load.config import LoadConfig, Threshold, parse_thresholds
 from mock_idp.load.tenant import TenantReport
 
-__all__ = ["judge", "metrics_of", "DEFAULT_FAIL_ON", "verdict_line"]
+__all__ = ["judge", "metrics_of", "memory_of", "DEFAULT_FAIL_ON", "verdict_line"]
 
 #: Without --fail-on, a run fails when a tenant's job would be quarantined.
 DEFAULT_FAIL_ON = "at_risk>0"
@@ -63,6 +63,13 @@ def _tenant_result(t: TenantReport) -> CheckResult:
         idp_impact="cycles slow to once a day and the admin is emailed; disabled after 4 weeks")
 
 
+def memory_of(raw: dict[str, Any]) -> dict[str, Any]:
+    """Resident memory of each Locust process that ran tenants, and what one tenant costs."""
+    nodes = raw.get("memory") or {}
+    per_tenant = [(m["rss_max"] - m["rss_start"]) / m["tenants_max"] for m in nodes.values() if m.get("tenants_max")]
+    return {"processes": nodes, "per_tenant_bytes": max(per_tenant) if per_tenant else None}
+
+
 def verdict_line(raw: dict[str, Any], metrics: dict[str, float], broken: list[str], reason: str | None) -> str:
     tenants = raw.get("tenants", [])
     idps = sorted({t["idp"] for t in tenants}) or list((raw.get("config") or {}).get("idps", []))
@@ -106,5 +113,6 @@ def judge(raw: dict[str, Any], config: LoadConfig, *, options: dict[str, Any], c
                        for t in thresholds],
         "total": raw.get("total"), "shapes": raw.get("shapes", []), "errors": raw.get("errors", []),
         "timeline": raw.get("timeline", []), "tenants": raw.get("tenants", []), "cleanup": cleanup,
+        "memory": memory_of(raw),
     }
     return run, section
