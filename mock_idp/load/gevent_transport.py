@@ -62,8 +62,9 @@ class GeventTransport(httpx.BaseTransport):
             if name.lower() not in {"host", "content-length"}:
                 headers.add(name, value)
         try:
-            response = client.request(request.method, request.url.raw_path.decode("ascii"), body=request.read(),
-                                      headers=headers)
+            # None, not b"", for no body: an empty body is a second send that waits on the peer's ACK
+            response = client.request(request.method, request.url.raw_path.decode("ascii"),
+                                      body=request.read() or None, headers=headers)
         except TimeoutError as exc:
             raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
         except OSError as exc:

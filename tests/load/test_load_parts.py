@@ -157,3 +157,12 @@ def test_report_command_re_renders_a_load_run(tmp_path) -> None:  # type: ignore
     assert result.exit_code == 0, result.output
     html = (tmp_path / "again.html").read_text()
     assert "Load at IdP scale" in html and "lt1-t0000-" in html
+
+
+def test_memory_per_tenant_is_the_growth_over_the_most_tenants_held() -> None:
+    from mock_idp.load.outcome import memory_of
+
+    raw = {"memory": {"w1": {"rss_start": 100_000_000, "rss_max": 180_000_000, "tenants_max": 10},
+                      "w2": {"rss_start": 100_000_000, "rss_max": 100_000_000, "tenants_max": 0}}}
+    assert memory_of(raw)["per_tenant_bytes"] == 8_000_000
+    assert memory_of({})["per_tenant_bytes"] is None
