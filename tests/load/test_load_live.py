@@ -215,3 +215,28 @@ def test_mixed_idps_each_run_their_own_profile(tmp_path: Path) -> None:
     agents = {_agent(r) for r in recorded}
     assert any(a.startswith(ENTRA_UA) for a in agents) and any("JumpCloud" in a or "jumpcloud" in a.lower()
                                                                for a in agents), agents
+
+
+def test_cli_master_and_a_worker_started_on_its_own(tmp_path: Path) -> None:
+    """The two-machine setup on one machine: `--master` here, `--worker --master-host` there."""
+    from tests.live import free_port
+
+    port = free_port()
+    cli = [sys.executable, "-c", "from harness.cli import main; main()", "load"]
+    with _server(tmp_path) as url:
+        env = {**os.environ, "SCIM_TOKEN": TOKEN}
+        master = subprocess.Popen(cli + ["--target", url + "/", "--master", "--expect-workers", "1", "--master-port",
+                                         str(port), "--master-bind-host", "127.0.0.1", "--tenants", "2", "--users", "5",
+                                         "--groups", "1", "--cycles", "1", "--pace", "fast", "--out", str(tmp_path / "o")],
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        worker = subprocess.Popen(cli + ["--target", url + "/", "--worker", "--master-host", "127.0.0.1",
+                                         "--master-port", str(port)],
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = master.communicate(timeout=120)
+        worker.communicate(timeout=60)
+    assert master.returncode == 0, (out + err).decode()[-2000:]
+    assert worker.returncode == 0
+    data = json.loads((tmp_path / "o" / "results.json").read_text())
+    assert len(data["load"]["workers"]) == 1 and data["load"]["workers"] != ["local"]
+    assert all(t["finished"] and t["requests"] for t in data["load"]["tenants"])
+    assert b"Traceback" not in out + err
