@@ -271,6 +271,7 @@ class TenantJob:
         else:
             self.span = timedelta(days=7)  # fast and bounded by real time: a week of directory life
         self.engine: Engine | None = None
+        self._started: datetime | None = None
 
     def run(self) -> TenantReport:
         """Run the job to its bound; if stopped from outside (Locust), :meth:`finish` still reports."""
@@ -286,9 +287,13 @@ class TenantJob:
         if self.per_object:
             self.report.documented_seconds = (self.per_object[0] * self.report.objects,
                                               self.per_object[1] * self.report.objects)
-        self._started = self.clock.now()
-        until = self._started + self.span
         try:
+            if not spec.initial and self.factor is not None:
+                # A job synced long ago runs its cycles at its own moment: start it somewhere in the first
+                # interval (seeded), so tenants do not all sync at the same minute.
+                self.clock.sleep(random.Random(spec.seed + 4).uniform(0, cycle_span_minutes(profile) * 60))
+            self._started = self.clock.now()
+            until = self._started + self.span
             ok, why, _ = engine.test_connection()
             if not ok:
                 self.report.error = why
@@ -330,7 +335,7 @@ class TenantJob:
             r.initial_seconds = (initial.finished_at - initial.started_at).total_seconds()
         if job.quarantine_history:
             r.quarantined = job.quarantine_history[-1].reason
-        hours = (self.clock.now() - self._started).total_seconds() / 3600 if hasattr(self, "_started") else 0.0
+        hours = (self.clock.now() - self._started).total_seconds() / 3600 if self._started else 0.0
         r.predicted = predict_quarantine(self.profile, job, hours)
         return r
 

@@ -166,3 +166,21 @@ def test_memory_per_tenant_is_the_growth_over_the_most_tenants_held() -> None:
                       "w2": {"rss_start": 100_000_000, "rss_max": 100_000_000, "tenants_max": 0}}}
     assert memory_of(raw)["per_tenant_bytes"] == 8_000_000
     assert memory_of({})["per_tenant_bytes"] is None
+
+
+def test_a_synced_tenant_starts_at_its_own_moment_a_new_one_at_once() -> None:
+    from harness.http import Auth, Target
+    from mock_idp.load.config import TenantSpec
+    from mock_idp.load.tenant import TenantJob
+
+    waits: list[float] = []
+    for initial in (True, False):
+        spec = TenantSpec(0, "entra", 5, "lt1-t0000-", 0, 0, initial)
+        job = TenantJob(spec, Target("http://127.0.0.1:1/", Auth.bearer("t"), timeout=0.2), lambda *a: None,
+                        factor=1e-6, cycles=1, duration=None)
+        slept: list[float] = []
+        job.clock.sleep = lambda s, slept=slept: slept.append(s)  # type: ignore[method-assign]
+        job.run()  # the target is unreachable: the test connection fails at once
+        waits.append(slept[0] if slept else 0.0)
+        assert job.report.error  # and says why
+    assert waits[0] == 0.0 and 0 < waits[1] < 40 * 60
