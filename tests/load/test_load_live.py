@@ -68,16 +68,20 @@ def _simulated_shapes(seed: int, users: int, groups: int) -> list[str]:
     return shapes
 
 
-def test_master_and_two_workers_send_what_simulate_sends(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bound", [{"cycles": 2, "pace": "fast"}, {"duration": 8.0, "pace": "1000x"}],
+                         ids=["fast-2-cycles", "1000x-8-seconds"])
+def test_master_and_two_workers_send_what_simulate_sends(tmp_path: Path, bound: dict[str, Any]) -> None:
     with _server(tmp_path) as url:
-        config = LoadConfig(url + "/", tenants=4, users=12,
-                            groups=2, cycles=2, pace="fast", seed=11, spawn_rate=4, keep=True)
+        config = LoadConfig(url + "/", tenants=4, users=12, groups=2, seed=11, spawn_rate=4, keep=True, **bound)
         outcome = run_load(config, Target(url + "/", Auth.bearer(TOKEN), timeout=30), tmp_path / "out", processes=2)
         recorded = _recordings(url)
     load = outcome.load
     assert outcome.exit_code == 0, outcome.run.message
     tenants = load["tenants"]
-    assert len(tenants) == 4 and all(t["finished"] for t in tenants)
+    assert len(tenants) == 4 and all(t["finished"] or bound.get("duration") for t in tenants)
+    assert all(t["cycles"] >= 1 for t in tenants)  # past the initial cycle into incremental ones
+    if bound["pace"] != "fast":  # paced: the initial cycle took IdP time at the profile's pace
+        assert all(t["initial_seconds"] and t["documented_seconds"] for t in tenants)
     # both worker processes ran tenants and sent traffic
     by_worker: dict[str, int] = {}
     for t in tenants:
