@@ -9,6 +9,7 @@ returns a :class:`LoadOutcome` for the writers.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -50,7 +51,9 @@ def free_port() -> int:
 
 
 def preflight(target: Target) -> str | None:
-    """One read before any load: why the run cannot test (unreachable, credentials refused), or None."""
+    """One read before any load: why the run cannot test (no Locust, unreachable, credentials refused), or None."""
+    if importlib.util.find_spec("locust") is None:  # found without importing it (no gevent here)
+        return "Locust is not installed: pip install 'scim-harness[load]'"
     with TargetClient(target) as client:
         ex = client.get("/Users", params={"count": "1"})
     if ex.status is None:

@@ -101,6 +101,8 @@ def test_master_and_two_workers_send_what_simulate_sends(tmp_path: Path, bound: 
     # every tenant's names carry its prefix
     posted = [json.loads(r["request_body"]) for r in idp_requests if r["method"] == "POST" and r["path"] == "/Users"]
     assert posted and all(any(p["userName"].startswith(s.prefix) for s in specs.values()) for p in posted)
+    for written in (tmp_path / "out").iterdir():  # the credential is in no file the run wrote
+        assert TOKEN not in written.read_text(encoding="utf-8"), written.name
     files = {p.name for p in (tmp_path / "out").iterdir()}
     assert {"results.json", "load-raw.json"} <= files
     data = json.loads((tmp_path / "out" / "results.json").read_text())

@@ -184,3 +184,15 @@ def test_a_synced_tenant_starts_at_its_own_moment_a_new_one_at_once() -> None:
         waits.append(slept[0] if slept else 0.0)
         assert job.report.error  # and says why
     assert waits[0] == 0.0 and 0 < waits[1] < 40 * 60
+
+
+def test_without_locust_the_run_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from harness.http import Auth, Target
+    from mock_idp.load import run as load_run
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "locust" else real(name, *a))
+    assert "pip install 'scim-harness[load]'" in (load_run.preflight(Target("http://127.0.0.1:1/", Auth.bearer("t")))
+                                                  or "")
