@@ -125,7 +125,8 @@ def load(target: str, token: str | None, basic: str | None, header: str | None, 
     write_load_html(outcome.to_dict(), out / "report.html")
     clean = outcome.load.get("cleanup")
     if clean:
-        click.echo(f"cleanup: {clean['deleted']} object(s) removed, {clean['failed']} failed", err=True)
+        click.echo(f"cleanup: {clean['deleted']} object(s) removed, {clean['failed']} failed"
+                   + "".join(f"; {p}" for p in clean["problems"][:1]), err=True)
     prefix = {0: "OK", 1: "FINDINGS", 2: "Cannot test"}[outcome.exit_code]
     click.echo(f"{prefix}: {outcome.run.message} (exit {outcome.exit_code})")
     for name in ("results.json", "junit.xml", "report.html"):

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.cleanup import cleanup
+from harness.config import cleanup_command
 from harness.discovery import discover
 from harness.http import Target, TargetClient
 from harness.results import RunResult
@@ -115,7 +116,13 @@ def run_load(config: LoadConfig, target: Target, out: Path, *, processes: int = 
             raw = json.loads(raw_path.read_text(encoding="utf-8"))
         else:
             reason = f"the Locust process ended without results (exit code {code})"
-    clean = None if config.keep or reason and not raw.get("tenants") else _cleanup(target, config)
+    if config.keep or reason and not raw.get("tenants"):
+        clean = None
+    elif raw.get("abort_reason"):  # a target that stopped answering is not asked again, tenant by tenant
+        clean = {"prefix": config.run_prefix, "deleted": 0, "failed": 0,
+                 "problems": [f"skipped: the target stopped answering; later: {cleanup_command(target, config.run_prefix)}"]}
+    else:
+        clean = _cleanup(target, config)
     run, section = judge(raw, config, options=options, cleanup=clean, reason=reason)
     outcome = LoadOutcome(run.exit_code, run, section)
     (out / "results.json").write_text(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=1, default=str),

@@ -205,6 +205,7 @@ def test_a_target_that_stops_answering_ends_the_run_with_exit_2(tmp_path: Path) 
     assert outcome.exit_code == 2
     assert "stopped answering" in outcome.run.message
     assert outcome.load["stopped_by"] == "abort" and time.monotonic() - started < 60
+    assert f"--prefix {config.run_prefix}" in outcome.load["cleanup"]["problems"][0]
 
 
 def test_mixed_idps_each_run_their_own_profile(tmp_path: Path) -> None:
