@@ -12,11 +12,11 @@ from pathlib import Path
 import click
 
 from harness.http import Auth, Target
-from mock_idp.profile import profile_names
+from harness.idp.profile import profile_names
 from mock_idp.simulate import SimulationConfig, check_connection
 from mock_idp.simulate import simulate as run_simulation
 
-__all__ = ["simulate", "test_connection"]
+__all__ = ["simulate", "connection_test_command"]
 
 _IDPS = click.Choice(profile_names())
 
@@ -113,7 +113,7 @@ def _write_report(run: object, path: Path) -> str:
 @click.option("--token", envvar="SCIM_TOKEN", metavar="T", help="Bearer token (or env SCIM_TOKEN).")
 @click.option("--basic", metavar="USER:PASS", help="HTTP Basic credentials instead of a token.")
 @click.option("--timeout", default=60.0, show_default=True, type=float, help="Seconds per request.")
-def test_connection(idp: str, url: str, token: str | None, basic: str | None, timeout: float) -> None:
+def connection_test_command(idp: str, url: str, token: str | None, basic: str | None, timeout: float) -> None:
     """Run only the IdP's Test Connection against a SCIM endpoint.
 
     Entra ID reads (a userName probe with a random GUID, then a group probe) and needs 200

@@ -32,7 +32,7 @@ from mock_idp.driver import Driver
 from mock_idp.engine import Engine
 from mock_idp.logs import LOG_FILE, ProvisioningLog
 from mock_idp.mapping import MappingError, load_mapping
-from mock_idp.profile import ProfileError, load_profile
+from harness.idp.profile import Profile, ProfileError, load_profile, profile_names
 
 __all__ = ["SimulationConfig", "SimulationResult", "ConnectionResult", "simulate", "check_connection", "parse_speed", "MAX_EXCHANGES"]
 
@@ -142,6 +142,7 @@ def simulate(
         if config.manage_groups is not None:
             overrides["manage_groups"] = config.manage_groups
         profile = load_profile(config.idp, **overrides)
+        _can_play(profile)
         mapping = load_mapping(config.mapping or profile.default_mapping)
         clock = parse_speed(config.speed)
         if config.users < 0 or config.groups < 0 or config.days <= 0:
@@ -171,7 +172,7 @@ def simulate(
     differences: list[Difference] = []
     try:
         if config.test_connection:
-            ok, why, _ = engine.test_connection()
+            ok, why, _ = engine.run_connection_test()
             if not ok:
                 reason = why
         if not reason:
@@ -181,8 +182,8 @@ def simulate(
             if recorder.exchanges and all(e.status is None for e in recorder.exchanges):
                 reason = f"Could not start: the target at {target.base_url} is unreachable ({recorder.exchanges[-1].error})."
             else:
-                users, err1 = read_all(driver, "Users")
-                groups, err2 = read_all(driver, "Groups") if profile.manage_groups else ([], None)
+                users, err1 = read_all(driver, "User")
+                groups, err2 = read_all(driver, "Group") if profile.manage_groups else ([], None)
                 differences = compare(directory, mapping, profile, set(engine.job.user_links) |
                                       {u for u in directory.hard_deleted_users if u in engine.job.user_links},
                                       users, groups)
@@ -193,6 +194,14 @@ def simulate(
         log.close()
         client.close()
     return _finish(config, profile, engine, clock, started, recorder, differences, reason, log_path, driver.requests)
+
+
+def _can_play(profile: Profile) -> None:
+    """Refuse, in one line, an IdP whose profile the engine cannot play yet (Okta)."""
+    if not profile.simulated:
+        playable = ", ".join(n for n in profile_names() if load_profile(n).simulated)
+        raise ValueError(f"the simulator cannot play {profile.name} yet (its readiness suite can: "
+                         f"scim-harness run --suite {profile.name.split('-')[0]}); simulated IdPs: {playable}")
 
 
 def _cannot_start(config: SimulationConfig, reason: str) -> SimulationResult:
@@ -292,7 +301,8 @@ def check_connection(idp: str, target: Target, *, http: httpx.Client | None = No
     """Only the profile's Test Connection (Entra: two reads; JumpCloud: writes, then deletes)."""
     try:
         profile = load_profile(idp)
-    except ProfileError as exc:
+        _can_play(profile)
+    except (ProfileError, ValueError) as exc:
         return ConnectionResult(2, f"Could not start: {exc}", [], [])
     target = replace(target, base_url=_with_query(target.base_url, profile.tenant_url_query))
     clock = VirtualClock(EPOCH)
@@ -301,7 +311,7 @@ def check_connection(idp: str, target: Target, *, http: httpx.Client | None = No
     engine = Engine(profile, load_mapping(profile.default_mapping), make_directory(0, 0, seed), Driver(client, clock, profile),
                     clock, ProvisioningLog(_job_id(profile.name, seed), profile.name), random.Random(seed + 2))
     try:
-        ok, reason, notes = engine.test_connection()
+        ok, reason, notes = engine.run_connection_test()
     finally:
         client.close()
     return ConnectionResult(0 if ok else 2, reason, notes, recorder.exchanges)
