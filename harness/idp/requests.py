@@ -177,9 +177,17 @@ def update_user(profile: Profile, user_id: str, changes: list[Change], current: 
     """An attribute update: PATCH in the profile's form, or (``update_form = "put"``) the
     resource as read with the changes merged in (Okta AIW: GET, then PUT; O1)."""
     if profile.update_form == "put":
-        merged = {**(current or {}), **nest({c.path: c.new for c in changes})}
-        return Request("PUT", f"{USERS}/{user_id}", json=merged)
+        return Request("PUT", f"{USERS}/{user_id}", json=_merged(dict(current or {}), nest({c.path: c.new for c in changes})))
     return Request("PATCH", f"{USERS}/{user_id}", json=patch_body(patch_ops(profile, changes)))
+
+
+def _merged(current: dict[str, Any], changed: dict[str, Any]) -> dict[str, Any]:
+    """``current`` with ``changed`` laid over it; complex attributes keep their other sub-attributes."""
+    out = dict(current)
+    for key, value in changed.items():
+        held = out.get(key)
+        out[key] = _merged(held, value) if isinstance(held, dict) and isinstance(value, dict) else value
+    return out
 
 
 def set_active(profile: Profile, user_id: str, active: bool, current: Mapping[str, Any] | None = None) -> Request:
