@@ -49,13 +49,15 @@ def _target(url: str, token: str | None, basic: str | None, timeout: float) -> T
 @click.option("--scenario", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="A JSON file of timed directory events (a customer story).")
 @click.option("--no-churn", is_flag=True, help="No seeded day model: only the initial cycle and --scenario events.")
+@click.option("--no-cover", is_flag=True,
+              help="Do not add the day-1 changes (disable, delete, member removal, rename, manager) every run exercises.")
 @click.option("--no-groups", is_flag=True, help="Group management off (JumpCloud seed 001).")
 @click.option("--no-test-connection", is_flag=True, help="Skip Test Connection (credentials saved earlier).")
 @click.option("--timeout", default=60.0, show_default=True, type=float, help="Seconds per request.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def simulate(url: str, token: str | None, basic: str | None, idp: str, users: int, groups: int, days: float, seed: int,
              mapping: str | None, scope: str, speed: str, out: Path, scenario: Path | None, no_churn: bool,
-             no_groups: bool, no_test_connection: bool, timeout: float, quiet: bool) -> None:
+             no_cover: bool, no_groups: bool, no_test_connection: bool, timeout: float, quiet: bool) -> None:
     """Replay what an IdP's provisioning engine sends to a SCIM endpoint, on a virtual clock.
 
     Builds a seeded fake tenant, runs the IdP's Test Connection, its initial cycle and then
@@ -72,7 +74,7 @@ def simulate(url: str, token: str | None, basic: str | None, idp: str, users: in
     """
     config = SimulationConfig(
         idp=idp, target=_target(url, token, basic, timeout), users=users, groups=groups, days=days, seed=seed,
-        mapping=mapping, scope=scope, speed=speed, out=out, scenario=scenario, churn=not no_churn,
+        mapping=mapping, scope=scope, speed=speed, out=out, scenario=scenario, churn=not no_churn, cover=not no_cover,
         test_connection=not no_test_connection, manage_groups=False if no_groups else None,
     )
     if quiet:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -116,9 +117,16 @@ class Engine:
         self.job = Job()
         self.progress = progress
         self._cycle: CycleRecord | None = None
+        #: kinds of change the target was sent and accepted (create, disable, delete, rename, ...)
+        self.exercised: Counter[str] = Counter()
         self._refs = mapping.references("User")
         # The engine sends only what its mapping maps: no manager reference, no manager PATCH.
         self._manager_path = next((r for r in sorted(self._refs) if parse_path(r).attr == "manager"), None)
+
+    @property
+    def manages_managers(self) -> bool:
+        """True when the mapping maps a manager reference (the engine sends only what it maps)."""
+        return self._manager_path is not None
 
     # -- wants ---------------------------------------------------------------------------
     def want_user(self, user: User) -> WantUser:
@@ -165,6 +173,8 @@ class Engine:
             bucket = "failure" if result.status == "failure" else "skipped" if result.status == "skipped" else result.action
             cycle.counts[bucket] = cycle.counts.get(bucket, 0) + 1
         self.log.record(cycle.cycle_id if cycle else "", at, duration, result, source, ids, next_retry)
+        if result.status in {"success", "warning"} and ids:
+            self.exercised.update(_kinds_of_change(source.kind, result))
         self._apply_quarantine_rules(result, sent=bool(ids))
         return result
 
@@ -286,6 +296,7 @@ class Engine:
         if result.target_id and result.status != "failure":
             job.group_links[gid] = result.target_id
             job.group_members[gid] = set(want.add) | (job.group_members.get(gid, set()) - set(want.remove))
+            self.exercised.update(["member-add"] * bool(want.add) + ["member-removal"] * bool(want.remove))
 
     # -- cycles --------------------------------------------------------------------------
     def _new_cycle(self, kind: str) -> CycleRecord:
@@ -399,6 +410,25 @@ class Engine:
         self._cycle.finished_at = self.clock.now()
         self._cycle = None
         return result
+
+
+_NAMES = {"displayName", "name.givenName", "name.familyName"}
+
+
+def _kinds_of_change(kind: str, result: FlowResult) -> list[str]:
+    """What one successful change was, in the words of ``churn.COVERED`` (and a few more)."""
+    paths = {c.path for c in result.changes}
+    if kind == "Group":
+        named = {"create": "group-create", "delete": "group-delete"}.get(result.action)
+        return [named] if named else (["group-rename"] if "displayName" in paths else [])
+    if result.action in {"create", "disable", "delete"}:
+        return [result.action]
+    out = ["rename"] if paths & _NAMES else []
+    if any(parse_path(p).attr == "manager" for p in paths):
+        out.append("manager")
+    if result.action == "update" and not out:
+        out.append("update")
+    return out
 
 
 def _empty_flow(result: FlowResult) -> Flow:

@@ -25,7 +25,7 @@ from harness.clock import EPOCH, ScaledClock, VirtualClock, isoformat
 from harness.http import Target, TargetClient
 from harness.recorder import Recorder
 from harness.results import CheckResult, Level, Outcome, RunResult
-from mock_idp.churn import ScenarioError, day_model, load_scenario
+from mock_idp.churn import COVERED, ScenarioError, day_model, load_scenario
 from mock_idp.convergence import Difference, compare, read_all
 from mock_idp.directory import make_directory
 from mock_idp.driver import Driver
@@ -71,6 +71,7 @@ class SimulationConfig:
     out: Path | None = None
     scenario: Path | None = None
     churn: bool = True  # the seeded day model (scenario events are added to it)
+    cover: bool = True  # the day model also exercises every kind of change in churn.COVERED
     test_connection: bool = True  # False: credentials were saved earlier (no Test Connection)
     manage_groups: bool | None = None  # None: the profile's default
     request_cost_ms: float = 50.0  # virtual time each request takes
@@ -80,7 +81,7 @@ class SimulationConfig:
         """The run's settings, safe to print (no credentials)."""
         return {"idp": self.idp, "users": self.users, "groups": self.groups, "days": self.days, "seed": self.seed,
                 "mapping": self.mapping, "scope": self.scope, "speed": self.speed,
-                "scenario": str(self.scenario) if self.scenario else None, "churn": self.churn,
+                "scenario": str(self.scenario) if self.scenario else None, "churn": self.churn, "cover": self.cover,
                 "test_connection": self.test_connection, "manage_groups": self.manage_groups,
                 "auth": self.target.auth.describe()}
 
@@ -147,7 +148,8 @@ def simulate(
         clock = parse_speed(config.speed)
         if config.users < 0 or config.groups < 0 or config.days <= 0:
             raise ValueError("--users and --groups must be >= 0 and --days > 0")
-        events = day_model(EPOCH, int(config.days + 0.999), config.users, random.Random(config.seed + 1)) if config.churn else []
+        days = int(config.days + 0.999)
+        events = day_model(EPOCH, days, config.users, random.Random(config.seed + 1), config.cover) if config.churn else []
         if config.scenario is not None:
             events = sorted(events + load_scenario(config.scenario, EPOCH), key=lambda e: e.at)
     except (ProfileError, MappingError, ScenarioError, ValueError) as exc:
@@ -259,10 +261,12 @@ def _finish(config: SimulationConfig, profile: Any, engine: Engine, clock: Virtu
         reason = "Not converged: " + "; ".join(parts) + "."
     else:
         exit_code = 0
-        reason = f"Converged: the target matches the directory after {len(job.cycles)} cycle(s) and {requests} request(s)."
+        reason = (f"Converged: the target matches the directory after {len(job.cycles)} cycle(s) and {requests} request(s); "
+                  f"changes exercised: {', '.join(sorted(engine.exercised)) or 'none'}.")
         results.append(CheckResult(
             id="simulation.converged", title="The target converged with the directory", area="convergence",
             level=Level.MUST, outcome=Outcome.PASS, rests_on="idp-behaviors: convergence after provisioning", fix=""))
+    results.append(_exercised(config, profile, engine))
     exchanges = recorder.exchanges
     cut = max(0, len(exchanges) - MAX_EXCHANGES)
     dropped = recorder.dropped + cut
@@ -278,6 +282,7 @@ def _finish(config: SimulationConfig, profile: Any, engine: Engine, clock: Virtu
         "differences": [d.to_dict() for d in differences[:MAX_DIFFERENCES]],
         "differences_total": len(differences),
         "log_tail": list(engine.log.tail),
+        "exercised": dict(sorted(engine.exercised.items())),
         "exchanges_dropped": dropped,
     }
     run = RunResult("simulation", config.target.base_url, isoformat(started), isoformat(finished),
@@ -287,6 +292,25 @@ def _finish(config: SimulationConfig, profile: Any, engine: Engine, clock: Virtu
         (config.out / "results.json").write_text(json.dumps(run.to_dict(), ensure_ascii=False, indent=1, default=str),
                                                  encoding="utf-8")
     return SimulationResult(exit_code, reason, run, differences, log_path, requests)
+
+
+def expected_kinds(config: SimulationConfig, profile: Profile, engine: Engine) -> list[str]:
+    """The kinds of change in churn.COVERED this IdP, mapping and tenant can send at all."""
+    possible = {"disable": True, "rename": True, "delete": profile.delete_user_on_hard_delete,
+                "member-removal": profile.manage_groups and config.groups > 0, "manager": engine.manages_managers}
+    return [k for k in COVERED if possible[k]]
+
+
+def _exercised(config: SimulationConfig, profile: Profile, engine: Engine) -> CheckResult:
+    """Which kinds of change the run sent, so that "Converged" says what it covers."""
+    done = sorted(engine.exercised)
+    wanted = expected_kinds(config, profile, engine) if config.churn and config.cover and config.users else []
+    missing = [k for k in wanted if k not in engine.exercised]
+    message = f"exercised: {', '.join(done) or 'none'}" + (f"; not exercised: {', '.join(missing)}" if missing else "")
+    return CheckResult(
+        id="simulation.exercised", title="Every kind of change was exercised", area="convergence", level=Level.SHOULD,
+        outcome=Outcome.WARN if missing else Outcome.PASS, rests_on="idp-behaviors: convergence after provisioning",
+        fix="Run longer or with more users and groups; --no-cover turns the guaranteed changes off.", message=message)
 
 
 @dataclass

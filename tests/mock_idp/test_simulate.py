@@ -40,7 +40,8 @@ def test_converges_and_writes_the_contract_files(idp: str, tmp_path: Path) -> No
     sim = results["simulation"]
     assert results["kind"] == "simulation" and sim["idp"] == idp and sim["differences"] == []
     assert sim["cycles"][0]["kind"] == "test-connection" and sim["cycles"][1]["kind"] == "initial"
-    assert [r["id"] for r in results["results"]] == ["simulation.converged"]
+    assert [(r["id"], r["outcome"]) for r in results["results"]] == [("simulation.converged", "pass"),
+                                                                     ("simulation.exercised", "pass")]
     assert TOKEN not in (tmp_path / "results.json").read_text()
     assert TOKEN not in (tmp_path / "provisioning.jsonl").read_text()
     actions = {json.loads(line)["provisioningAction"] for line in lines}
