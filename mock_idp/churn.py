@@ -100,11 +100,11 @@ def day_model(start: datetime, days: int, users: int, rng: random.Random, cover:
             kind = rng.choices(kinds, weights)[0]
             events.append(ChurnEvent(day_start + timedelta(seconds=round(offset)), kind))
     if cover and users:
-        offset = 1800.0
-        for kinds in COVERED.values():
-            for kind in kinds:
-                offset += rng.uniform(600, 1800)
-                events.append(ChurnEvent(start + timedelta(seconds=round(offset)), kind, data={"in_scope": True}))
+        at = 1800.0
+        for steps in COVERED.values():
+            for step in steps:
+                at += rng.uniform(600, 1800)
+                events.append(ChurnEvent(start + timedelta(seconds=round(at)), step, data={"in_scope": True}))
         events.sort(key=lambda e: e.at)
     return events
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from harness.idp import requests as build
 from harness.idp.profile import Profile
-from mock_idp.flows import Change, Flow, FlowResult, WantGroup, answered, diff, failed, find_object
+from harness.idp.requests import Change
+from mock_idp.flows import Flow, FlowResult, WantGroup, answered, diff, failed, find_object
 
 __all__ = ["sync_group", "delete_group"]
 
