@@ -241,7 +241,8 @@ def _finish(config: SimulationConfig, profile: Any, engine: Engine, clock: Virtu
             id=f"provisioning.quarantine.{n}", title="The provisioning job went into quarantine", area="provisioning",
             level=Level.MUST, outcome=Outcome.FAIL, rests_on="idp-behaviors §5: quarantine (E5)",
             fix="Answer unmatched filters with 200 and an empty ListResponse, and accept the configured token.",
-            message=q.reason, idp_impact="cycles slow to once a day and the admin is emailed; disabled after 4 weeks"))
+            message=q.reason, idp_impact="cycles slow to once a day and the admin is emailed" + (
+                f"; disabled after {profile.quarantine_disable_weeks:g} weeks" if profile.quarantine_disable_weeks else "")))
     if job.failed_ever and not job.escrow and not job.quarantine_history:
         results.append(CheckResult(
             id="provisioning.failed-changes", title=f"{job.failed_ever} change(s) failed during the simulation",

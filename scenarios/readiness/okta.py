@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.checks import CheckContext
-from scenarios.causes import DUPLICATE_NOT_409, USERNAME_EQ_CASE
+from scenarios.causes import DUPLICATE_NOT_409, FILTER_IGNORED, USERNAME_EQ_CASE
 from scenarios.readiness.common import (
     ENTRA,
     JUMPCLOUD,
@@ -230,7 +230,11 @@ def import_paging(ctx: CheckContext) -> None:
             value = body.get(key)
             ctx.expect(isinstance(value, int) and not isinstance(value, bool), f"{key} as an integer", value, ex)
         total = body["totalResults"]
-        seen.extend(ids_of(body))
+        page_ids = ids_of(body)
+        ctx.expect(set(page_ids) <= made, "only this check's users", page_ids, ex, cause=FILTER_IGNORED,
+                   message="the filter is ignored: the page lists users that do not match it; "
+                           "Okta's import would match the wrong users")
+        seen.extend(page_ids)
         start += 2
         if start > total:
             break
