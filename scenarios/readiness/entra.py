@@ -12,7 +12,6 @@ from typing import Any
 
 from harness.checks import CheckContext
 from harness.idp.requests import MANAGER
-from harness.results import Level
 from scenarios.causes import DUPLICATE_NOT_409, USERNAME_EQ_CASE
 from scenarios.readiness.common import (
     ENTERPRISE_USER,
