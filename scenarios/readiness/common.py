@@ -72,7 +72,11 @@ def idp_check(*, id: str, forms: tuple[Profile, ...], knobs: tuple[str, ...] = (
                 func(ctx)
             except CheckFailed as exc:
                 if why:
-                    exc.message = f"{exc.message} (this form is unconfirmed: {why})"
+                    note = f" (this form is unconfirmed: {why})"
+                    for step in ctx.steps:  # the failed step says it too
+                        if step.message == exc.message:
+                            step.message += note
+                    exc.message += note
                 raise
 
         check(id=id, level=level, rests_on=rests_on, **kw)(judged)

@@ -221,6 +221,7 @@ def import_paging(ctx: CheckContext) -> None:
     # filter so the target's other data does not matter) to exercise more than one page.
     tag = ctx.unique("imp")
     made = {ctx.create_user(userName=f"{tag}-{k}@example.com")["id"] for k in "abcde"}
+    ctx.create_user()  # a decoy: a page that ignores the filter would list it
     seen: list[str] = []
     start, total, ex = 1, None, None
     for _ in range(10):  # bounded: 5 users, 2 per page

@@ -50,14 +50,21 @@ def test_the_simulator_shows_users_collapsing_into_one(idp: str) -> None:
 
 @pytest.mark.parametrize("suite", ["entra", "jumpcloud", "okta"])
 def test_every_readiness_suite_calls_it_a_blocker(suite: str) -> None:
-    results = []
+    results, filtering = [], set()
     with inprocess(reference_app(fault=IGNORES_FILTER)) as client:
         discovery, _ = discover(client)
         assert discovery.supports("filter") is False
         for spec in REGISTRY.select(suites=(suite,)):
-            results.append(run_check(spec, CheckContext(client, discovery, "sht-nofilter-")))
+            result = run_check(spec, CheckContext(client, discovery, "sht-nofilter-"))
+            results.append(result)
+            sent = {ex.id: ex.url for ex in client.recorder.exchanges}
+            if any("filter=" in sent.get(i, "") for i in result.exchange_ids):
+                filtering.add(result.id)
     skipped = [r.id for r in results if r.outcome is Outcome.SKIP]
     assert skipped == [], "an IdP does not read the SPC: nothing may be skipped for what it says"
     blockers = [r for r in results if r.outcome is Outcome.FAIL and r.cause == FILTER_IGNORED]
     assert blockers, f"{suite}: no blocker for an ignored filter"
-    assert all("collapse into one" in r.message for r in blockers)
+    assert all("collapse into one" in r.message or "wrong users" in r.message for r in blockers)
+    # every check that relies on a filter notices that it is ignored (its decoy matched)
+    missed = [r.id for r in results if r.id in filtering and r.cause != FILTER_IGNORED]
+    assert filtering and missed == []
