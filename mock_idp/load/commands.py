@@ -16,14 +16,14 @@ from harness.config import ConfigError, make_target, require_writable_dir
 from mock_idp.load.config import LoadConfig, LoadError, new_run_prefix, parse_duration
 from mock_idp.load.outcome import DEFAULT_FAIL_ON
 from mock_idp.load.run import run_load, run_worker
-from mock_idp.profile import profile_names
+from harness.idp.profile import load_profile, profile_names
 
 __all__ = ["load"]
 
 
 def _idps(text: str) -> tuple[str, ...]:
     names = tuple(n.strip() for n in text.split(",") if n.strip())
-    known = profile_names()
+    known = [n for n in profile_names() if load_profile(n).simulated]  # the engine plays these
     bad = [n for n in names if n not in known]
     if not names or bad:
         raise click.UsageError(f"--idp: unknown {', '.join(bad) or 'empty'}; choose from {', '.join(known)}")

@@ -25,6 +25,7 @@ from harness.cleanup import cleanup
 from harness.config import cleanup_command
 from harness.discovery import discover
 from harness.http import Target, TargetClient
+from harness.idp.requests import USERS
 from harness.results import RunResult
 from mock_idp.load.config import LoadConfig, tenant_specs
 from mock_idp.load.outcome import judge
@@ -56,7 +57,7 @@ def preflight(target: Target) -> str | None:
     if importlib.util.find_spec("locust") is None:  # found without importing it (no gevent here)
         return "Locust is not installed: pip install 'scim-harness[load]'"
     with TargetClient(target) as client:
-        ex = client.get("/Users", params={"count": "1"})
+        ex = client.get(USERS, params={"count": "1"})  # where every IdP job will send
     if ex.status is None:
         return f"cannot reach the target {target.base_url}: {ex.error}"
     if ex.status in (401, 403):

@@ -26,15 +26,15 @@ import httpx
 
 from harness.clock import EPOCH, VirtualClock
 from harness.http import Target, TargetClient
+from harness.idp.profile import Profile, load_profile
 from harness.recorder import Exchange, Recorder
 from mock_idp.churn import day_model
 from mock_idp.directory import make_directory
 from mock_idp.driver import Driver
 from mock_idp.engine import Engine, Job
-from mock_idp.flows import Flow, FlowResult, Request
+from harness.idp.requests import Request
 from mock_idp.logs import ProvisioningLog
 from mock_idp.mapping import load_mapping
-from mock_idp.profile import Profile, load_profile
 from mock_idp.load.config import TenantSpec
 from mock_idp.load.shapes import shape_of
 
@@ -280,7 +280,7 @@ class TenantJob:
         mapping = load_mapping(profile.default_mapping)
         log = ProvisioningLog(f"load.{spec.prefix}", profile.name, None, tail=1)
         days = max(1, math.ceil(self.span / timedelta(days=1)))
-        events = day_model(EPOCH, days, spec.users, random.Random(spec.seed + 1))
+        events = day_model(EPOCH, days, spec.users, random.Random(spec.seed + 1), True)  # as simulate (cover)
         self.engine = engine = Engine(profile, mapping, directory, self.driver, self.clock, log, random.Random(spec.seed + 2))
         self.driver.job = engine.job
         self.report.objects = _initial_objects(directory, profile)
@@ -294,7 +294,7 @@ class TenantJob:
                 self.clock.sleep(random.Random(spec.seed + 4).uniform(0, cycle_span_minutes(profile) * 60))
             self._started = self.clock.now()
             until = self._started + self.span
-            ok, why, _ = engine.test_connection()
+            ok, why, _ = engine.run_connection_test()
             if not ok:
                 self.report.error = why
             else:

@@ -14,7 +14,7 @@ from mock_idp.load.config import parse_duration, parse_pace
 from mock_idp.load.outcome import judge
 from mock_idp.load.tenant import RealTimeClock, TenantReport, predict_quarantine
 from mock_idp.engine import Job
-from mock_idp.profile import load_profile
+from harness.idp.profile import load_profile
 from reports.load_report import render_load_html
 
 
