@@ -207,17 +207,46 @@ def show_cmd(rec_id: int, db: str) -> None:
 
 @recordings.command("export")
 @click.option("--db", default="scim.db", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="jsonl", show_default=True)
-def export_cmd(db: str, fmt: str) -> None:
-    """Every exchange as JSON (an array) or JSON Lines, for replay or inspection.
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "har"]), default="jsonl", show_default=True,
+              help="JSON (an array), JSON Lines (one exchange a line) or HAR 1.2 (devtools, replay).")
+@click.option("--client", default=None, metavar="GLOB",
+              help="Only exchanges whose User-Agent matches, e.g. 'Microsoft*' or '*JumpCloud*'.")
+@click.option("--since", default=None, metavar="TIME", help="Only exchanges at or after TIME (ISO 8601, e.g. 2026-01-05T09:00Z).")
+@click.option("--until", default=None, metavar="TIME", help="Only exchanges before TIME.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+def export_cmd(db: str, fmt: str, client: str | None, since: str | None, until: str | None, out: Path | None) -> None:
+    """Exchanges as JSON, JSON Lines or HAR, for replay or inspection (credentials are redacted).
+
+    Select one IdP's session from a recorder that has seen several clients by User-Agent and
+    time range; replay it with ``scim-harness replay FILE --target URL``.
 
     \b
     Example:
       scim-harness recordings export --db scim.db --format jsonl > exchanges.jsonl
+      scim-harness recordings export --db scim.db --format har --client 'Microsoft*' \\
+          --since 2026-01-05T09:00Z --out entra.har
     """
-    recs = _load(db)
+    from reference_server.export import parse_time, recordings_to_har, select_recordings
+
+    try:
+        start = parse_time(since) if since else None
+        end = parse_time(until) if until else None
+    except ValueError as exc:
+        raise InputError(f"--since/--until: {exc}") from None
+    recs = select_recordings(_load(db), client=client, since=start, until=end)
     if fmt == "json":
-        click.echo(json.dumps(recs, indent=2, ensure_ascii=False))
+        text = json.dumps(recs, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "har":
+        text = json.dumps(recordings_to_har(recs, comment=f"recordings from {Path(db).name}"), indent=1,
+                          ensure_ascii=False) + "\n"
     else:
-        for r in recs:
-            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+    click.echo(f"{len(recs)} exchange(s) written to {out}", err=True)
