@@ -9,6 +9,7 @@ decorator, so an option added there, e.g. OAuth, is added here too).
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,12 @@ def _write(result: RunResult, out: Path) -> list[tuple[str, Path]]:
     return [("results.json", write_results(result, out / "results.json")),
             ("junit.xml", write_junit(result, out / "junit.xml")),
             ("report.html", write_html(result, out / "report.html")),
-            (HAR_FILE, write_har(result, out / HAR_FILE))]
+            (HAR_FILE, write_har(on_the_wire(result), out / HAR_FILE))]
+
+
+def on_the_wire(result: RunResult) -> RunResult:
+    """The run with only the exchanges sent this time (the recorded ones are in results.json)."""
+    return replace(result, exchanges=[e for e in result.exchanges if not e.id.startswith("rec-")])
 
 
 def _print(result: RunResult) -> None:
