@@ -157,8 +157,8 @@ def pages_for(run: RunResult) -> list[HarPage]:
 
 
 def _cycle_pages(exchanges: Iterable[Exchange], cycles: list[dict[str, Any]]) -> list[HarPage]:
-    """Each exchange goes to the cycle whose [started_at, finished_at] holds its time; the
-    rest to "before the first cycle" (test connection) or "read-back" (after the last)."""
+    """Each exchange goes to the cycle whose [started_at, finished_at] holds its time (the IdP's
+    Test Connection is a cycle of its own); the rest to "before the first cycle" or "read-back"."""
     windows = [(str(c.get("started_at", "")), str(c.get("finished_at", "")), str(c.get("cycleId", n)),
                 str(c.get("kind", "cycle"))) for n, c in enumerate(cycles, 1)]
     groups: dict[str, list[str]] = {}
@@ -167,10 +167,12 @@ def _cycle_pages(exchanges: Iterable[Exchange], cycles: list[dict[str, Any]]) ->
         key, title = "read-back", "read-back and other requests"
         if windows and ex.at < windows[0][0]:
             key, title = "test-connection", "test connection"
-        for n, (start, end, cycle_id, kind) in enumerate(windows, 1):
-            if start <= ex.at <= end:
-                key, title = f"cycle-{n}", f"cycle {n} ({kind}) {cycle_id}"
-                break
+        # [start, end) first: a request stamped at one cycle's end and the next one's start is the next one's
+        hit = next((n for n, w in enumerate(windows, 1) if w[0] <= ex.at < w[1]), None) or next(
+            (n for n, w in enumerate(windows, 1) if w[0] <= ex.at <= w[1]), None)
+        if hit is not None:
+            _, _, cycle_id, kind = windows[hit - 1]
+            key, title = f"cycle-{hit}", f"cycle {hit} ({kind}) {cycle_id}"
         groups.setdefault(key, []).append(ex.id)
         titles[key] = title
     return [HarPage(key, titles[key], tuple(ids)) for key, ids in groups.items()]
