@@ -205,6 +205,25 @@ def show_cmd(rec_id: int, db: str) -> None:
     click.echo(json.dumps(recs[0], indent=2, ensure_ascii=False))
 
 
+def _fingerprint(db: str, token: str | None, basic: str | None) -> str:
+    """The recorder's fingerprint of a credential, computed with this database's key."""
+    import base64
+
+    from reference_server.recorder import fingerprint
+    from reference_server.store import SqliteStore
+
+    if token and basic:
+        raise InputError("give --token or --basic, not both")
+    _load(db, limit=1)  # a missing database is a clear error, not an empty file
+    store = SqliteStore(db)
+    try:
+        key = store.recorder_key()
+    finally:
+        store.close()
+    value = f"Bearer {token}" if token else "Basic " + base64.b64encode((basic or "").encode()).decode()
+    return fingerprint(key, value)
+
+
 @recordings.command("export")
 @click.option("--db", default="scim.db", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "har"]), default="jsonl", show_default=True,
@@ -213,13 +232,19 @@ def show_cmd(rec_id: int, db: str) -> None:
               help="Only exchanges whose User-Agent matches, e.g. 'Microsoft*' or '*JumpCloud*'.")
 @click.option("--since", default=None, metavar="TIME", help="Only exchanges at or after TIME (ISO 8601, e.g. 2026-01-05T09:00Z).")
 @click.option("--until", default=None, metavar="TIME", help="Only exchanges before TIME.")
+@click.option("--token", default=None, metavar="T",
+              help="Only exchanges made with this bearer token (matched by fingerprint; never printed).")
+@click.option("--basic", default=None, metavar="USER:PASS", help="Only exchanges made with these Basic credentials.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file instead of standard output.")
-def export_cmd(db: str, fmt: str, client: str | None, since: str | None, until: str | None, out: Path | None) -> None:
+def export_cmd(db: str, fmt: str, client: str | None, since: str | None, until: str | None, token: str | None,
+               basic: str | None, out: Path | None) -> None:
     """Exchanges as JSON, JSON Lines or HAR, for replay or inspection (credentials are redacted).
 
-    Select one IdP's session from a recorder that has seen several clients by User-Agent and
-    time range; replay it with ``scim-harness replay FILE --target URL``.
+    Select one IdP's session from a recorder that has seen several clients by User-Agent, time
+    range or the credential it used (the recorder keeps only a keyed fingerprint of each
+    credential, so --token matches without the token ever being stored or printed); replay it
+    with ``scim-harness replay FILE --target URL``.
 
     \b
     Example:
@@ -234,7 +259,8 @@ def export_cmd(db: str, fmt: str, client: str | None, since: str | None, until: 
         end = parse_time(until) if until else None
     except ValueError as exc:
         raise InputError(f"--since/--until: {exc}") from None
-    recs = select_recordings(_load(db), client=client, since=start, until=end)
+    credential = _fingerprint(db, token, basic) if token or basic else None
+    recs = select_recordings(_load(db), client=client, since=start, until=end, credential=credential)
     if fmt == "json":
         text = json.dumps(recs, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "har":

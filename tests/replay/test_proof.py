@@ -169,3 +169,23 @@ def test_export_selects_by_client_and_time(recorded: dict[str, Path]) -> None:
     assert all(json.loads(x)["at"] >= middle for x in later)
     bad = runner.invoke(recordings, ["export", "--db", str(db), "--since", "yesterday"])
     assert bad.exit_code == 2 and "--since" in bad.output
+
+
+def test_export_selects_by_the_token_without_keeping_or_printing_it(tmp_path: Path) -> None:
+    db = tmp_path / "two.db"
+    app = create_app(ServerSettings(db=str(db), tokens=(TOKEN, "other-token-Jx92")))
+    with serve(app) as url:
+        for token, idp in ((TOKEN, "entra"), ("other-token-Jx92", "jumpcloud")):
+            from mock_idp.simulate import check_connection
+
+            assert check_connection(idp, Target(url + "/", Auth.bearer(token))).exit_code == 0
+    app.close()
+    runner = CliRunner()
+    mine = runner.invoke(recordings, ["export", "--db", str(db), "--token", TOKEN])
+    other = runner.invoke(recordings, ["export", "--db", str(db), "--token", "other-token-Jx92", "--format", "har"])
+    nobody = runner.invoke(recordings, ["export", "--db", str(db), "--token", "never-used"])
+    assert mine.exit_code == other.exit_code == nobody.exit_code == 0
+    assert [json.loads(x)["method"] for x in mine.output.splitlines()] == ["GET", "GET"]  # Entra's probes
+    assert len(json.loads(other.output)["log"]["entries"]) == 5 and nobody.output == ""
+    for text in (mine.output, other.output, db.read_bytes().decode("latin-1")):
+        assert TOKEN not in text and "other-token-Jx92" not in text
