@@ -23,8 +23,7 @@ __all__ = ["IdMap", "ids_in"]
 #: Attributes that identify a resource across two servers (the ones the IdPs match on).
 _KEYS = ("userName", "displayName", "externalId")
 #: An id is replaced only as a whole token: not inside a longer word or number.
-_EDGE_BEFORE = r"(?<![A-Za-z0-9_.-])"
-_EDGE_AFTER = r"(?![A-Za-z0-9_-])"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _resources(doc: Any) -> Iterator[dict[str, Any]]:
@@ -56,15 +55,13 @@ class IdMap:
         self.mapping: dict[str, str] = {}
         self.session_ids: set[str] = set()
         self.applied = 0  # how many replacements were made (a proof that remapping happened)
-        self._pattern: re.Pattern[str] | None = None
-        self._known: re.Pattern[str] | None = None
+        self._odd: list[str] = []  # learned ids that are not one token (replaced as strings)
 
     # -- learning ------------------------------------------------------------------------
     def scan(self, recorded_answers: Iterable[Any]) -> None:
         """Note every id the recorded responses carry (call once, before replaying)."""
         for doc in recorded_answers:
             self.session_ids |= ids_in(doc)
-        self._known = None
 
     def learn(self, recorded: Any, replayed: Any) -> int:
         """Learn from two answers to the same request; returns how many new pairs were learned."""
@@ -88,23 +85,32 @@ class IdMap:
                 self.mapping[old] = new
                 learned += 1
         if learned:
-            self._pattern = None
+            self._odd = sorted((k for k in self.mapping if not _TOKEN.fullmatch(k)), key=len, reverse=True)
         return learned
 
     # -- applying ------------------------------------------------------------------------
-    def _regex(self) -> re.Pattern[str] | None:
-        if self._pattern is None and self.mapping:
-            alts = "|".join(re.escape(k) for k in sorted(self.mapping, key=len, reverse=True))
-            self._pattern = re.compile(f"{_EDGE_BEFORE}(?:{alts}){_EDGE_AFTER}")
-        return self._pattern
+    def _swap(self, match: re.Match[str]) -> str:
+        token = match.group(0)
+        new = self.mapping.get(token)
+        if new is None:
+            return token
+        self.applied += 1
+        return new
 
     def text(self, value: str) -> str:
-        """``value`` with every learned recorded id replaced by the target's id."""
-        pattern = self._regex()
-        if pattern is None or not value:
+        """``value`` with every learned recorded id replaced by the target's id.
+
+        Ids are whole tokens of letters, digits, ``-`` and ``_`` (UUIDs, numbers, hex, Okta-style
+        ids): each token is looked up in the map, so the cost does not grow with the map. An id with
+        other characters (rare) is replaced as a whole string.
+        """
+        if not value or not self.mapping:
             return value
-        out, count = pattern.subn(lambda m: self.mapping[m.group(0)], value)
-        self.applied += count
+        out = _TOKEN.sub(self._swap, value)
+        for old in self._odd:
+            if old in out:
+                self.applied += out.count(old)
+                out = out.replace(old, self.mapping[old])
         return out
 
     def json(self, value: Any) -> Any:
@@ -122,13 +128,10 @@ class IdMap:
         missing = self.session_ids - self.mapping.keys()
         if not missing:
             return []
-        if self._known is None:
-            alts = "|".join(re.escape(k) for k in sorted(self.session_ids, key=len, reverse=True))
-            self._known = re.compile(f"{_EDGE_BEFORE}(?:{alts}){_EDGE_AFTER}")
         found: list[str] = []
         for text in texts:
-            if text:
-                for m in self._known.finditer(text):
-                    if m.group(0) in missing and m.group(0) not in found:
-                        found.append(m.group(0))
+            if not text:
+                continue
+            candidates = set(_TOKEN.findall(text)) | {m for m in missing if not _TOKEN.fullmatch(m) and m in text}
+            found.extend(sorted((candidates & missing) - set(found)))
         return found
