@@ -133,8 +133,8 @@ class Replayer:
         self._wait(r)
         result = self._replay(r)
         if result.outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.WARN):
-            if self._first_failure is None:
-                self._first_failure = r.index
+            if self._first_failure is None and result.outcome is not Outcome.ERROR:
+                self._first_failure = r.index  # a divergence: what depends on it is skipped, not blamed again
             if self.options.on_conflict == "stop" and self._stopped_at is None:
                 self._stopped_at = r.index
         return self._add(result)
@@ -156,7 +156,7 @@ class Replayer:
         if missing:
             after = self._first_failure
             why = (f"not sent: it names {len(missing)} id(s) never learned ({', '.join(missing[:3])})"
-                   + (f"; their create or lookup failed earlier (first failure at #{after})" if after else
+                   + (f"; their create or lookup diverged earlier (first divergence at #{after})" if after else
                       "; the recording does not hold the create or lookup that made them"))
             outcome = Outcome.SKIP if after else Outcome.ERROR
             return self._result(r, outcome, why, rec_ex, None, impact=consequence(r, None, self.idp, True))
