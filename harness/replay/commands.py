@@ -22,6 +22,7 @@ from harness.har import HAR_FILE, write_har
 from harness.replay.compare import LEVELS
 from harness.replay.engine import ReplayOptions, replay_session
 from harness.replay.session import bundled_sessions, load_session
+from harness.replay.session import select as select_exchanges
 from harness.results import Outcome, RunResult
 
 __all__ = ["replay", "REPLAY_OUT"]
@@ -135,6 +136,8 @@ def replay(session: str | None, target: str, token: str | None, basic: str | Non
                                  timeout=timeout, insecure=insecure, **more_auth)
         options = ReplayOptions(compare=level, select=select, timing=timing, on_conflict=on_conflict)
         loaded = load_session(session)
+        if options.select and not select_exchanges(loaded, options.select):
+            raise ConfigError(f"no exchange of {loaded.name} matches --select {' '.join(options.select)!r}")
         require_writable_dir(out)
     except (ConfigError, ValueError) as exc:  # SessionError is a ValueError
         raise click.UsageError(str(exc)) from None

@@ -219,8 +219,8 @@ class Replayer:
         ids = [e.id for e in (rec_ex, ex) if e is not None]
         fix = ""
         if outcome in (Outcome.FAIL, Outcome.WARN):
-            fix = ("Make the target answer as the recorded server did (the evidence shows the recorded exchange, then the replayed one); "
-                   "the recorded answer is what the IdP worked with.")
+            fix = ("Make the target answer as the recorded server did (the evidence shows the recorded "
+                   "exchange, then the replayed one); the recorded answer is what the IdP worked with.")
             if ex is not None and self.curl is not None:
                 fix += f" Reproduce: {self.curl(ex)}"
         rec_status = "no answer" if r.status is None else str(r.status)

@@ -27,6 +27,17 @@ def test_regenerated_sessions_have_the_shipped_shape(idp: str, tmp_path: Path) -
         f"the {idp} session drifted: run `python -m tests.replay.sessions` and review the diff")
 
 
+def test_the_drift_check_sees_a_changed_request(tmp_path: Path) -> None:
+    shipped = sessions.SESSIONS / "entra.jsonl"
+    changed = tmp_path / "entra.jsonl"
+    text = shipped.read_text()
+    assert '\\"op\\": \\"replace\\"' in text
+    changed.write_text(text.replace('\\"op\\": \\"replace\\"', '\\"op\\": \\"Replace\\"', 1))
+    assert changed.read_text() != text and sessions.shape(changed) == sessions.shape(shipped)  # a value, not a shape
+    changed.write_text(shipped.read_text().replace('"status": 201', '"status": 200', 1))
+    assert sessions.shape(changed) != sessions.shape(shipped)
+
+
 @pytest.mark.parametrize("idp", profile_names())
 def test_each_bundled_session_replays_without_divergence(idp: str) -> None:
     app = create_app(ServerSettings(db=":memory:", tokens=("bundled-token",)))

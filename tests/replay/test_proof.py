@@ -189,3 +189,17 @@ def test_export_selects_by_the_token_without_keeping_or_printing_it(tmp_path: Pa
     assert len(json.loads(other.output)["log"]["entries"]) == 5 and nobody.output == ""
     for text in (mine.output, other.output, db.read_bytes().decode("latin-1")):
         assert TOKEN not in text and "other-token-Jx92" not in text
+
+
+def test_the_command_line_lists_sessions_and_refuses_bad_input(tmp_path: Path) -> None:
+    runner = CliRunner()
+    listed = runner.invoke(main, ["replay", "--list"])
+    assert listed.exit_code == 0 and {"entra", "entra-legacy", "jumpcloud"} <= {
+        line.split()[0] for line in listed.output.splitlines()}
+    for args, why in ((["nope"], "no bundled session"), (["entra", "--compare", "loose"], "loose"),
+                      (["entra", "--timing", "slow"], "--timing"), (["entra", "--select", "PUT /Nothing"], "no exchange"),
+                      ([], "give a SESSION")):
+        result = runner.invoke(main, ["replay", *args, "--target", "http://127.0.0.1:9/", "--token", TOKEN,
+                                      "--out", str(tmp_path)])
+        assert result.exit_code == 2 and why in result.output and "Traceback" not in result.output, result.output
+    assert "Example" in runner.invoke(main, ["replay", "--help"]).output
