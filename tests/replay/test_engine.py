@@ -95,3 +95,11 @@ def test_after_a_failed_create_the_dependent_requests_are_skipped_with_the_cause
     assert unsent and all(r.outcome is Outcome.SKIP and f"#{create.index}" in r.message for r in unsent)
     assert all(r.title.startswith(("PATCH /Groups/", "GET /Groups/")) for r in unsent)
     assert run.replay and run.replay["not_sent"] == len(unsent)
+
+
+def test_refused_credentials_mean_could_not_test(http_for: object) -> None:
+    run = replay_session(load_session("entra"), Target("http://testserver/", Auth.bearer("wrong-token")),
+                         ReplayOptions(), http=http_for())  # type: ignore[operator]
+    assert run.exit_code == 2 and "refused the credentials" in run.message
+    assert run.replay and run.replay["sent"] == 1 and run.replay["divergences"] == 0
+    assert "wrong-token" not in json.dumps(run.to_dict())
