@@ -2,7 +2,8 @@
 
 Credentials are redacted when the exchange is recorded (Authorization, Cookie, API-key headers and
 ``password`` values in JSON bodies), and bodies are bounded, so nothing secret or unbounded ever
-reaches the table.  Records are written in small batches (at most ``FLUSH_EVERY`` records or
+reaches the table. What stays of the Authorization value is a keyed fingerprint (``credential``),
+so ``recordings export --token T`` can select one client's exchanges without the token being kept.  Records are written in small batches (at most ``FLUSH_EVERY`` records or
 ``FLUSH_DELAY`` seconds later, and on shutdown) so recording costs one INSERT per batch, not one
 commit per request.  Reads (``GET /_recordings``, ``ScimApp.flush``) flush first, so what they
 return is complete and in arrival order.  A clean shutdown (SIGTERM/SIGINT: the ASGI lifespan) writes
@@ -132,6 +133,7 @@ class Recorder:
         self.store = store
         self.body_limit = body_limit
         self._key = store.recorder_key()
+        self._fingerprints: dict[str, str] = {}  # a client sends one credential thousands of times
         self._pending: list[tuple[Any, ...]] = []
         self._scheduled: asyncio.AbstractEventLoop | None = None
 
@@ -158,9 +160,16 @@ class Recorder:
         req_text, t1 = bounded_body(req_b, self.body_limit)
         resp_text, t2 = bounded_body(resp_b, self.body_limit)
         authorization = _authorization(req_h)
+        credential = None
+        if authorization:
+            credential = self._fingerprints.get(authorization)
+            if credential is None:
+                if len(self._fingerprints) >= 64:
+                    self._fingerprints.clear()
+                credential = self._fingerprints[authorization] = fingerprint(self._key, authorization)
         return (_timestamp(at), method, path, redact_query(query)[:4096] if query else "", status,
                 round(duration_ms, 3), _header_lines(req_h), req_text, _header_lines(resp_h), resp_text,
-                int(t1 or t2), fingerprint(self._key, authorization) if authorization else None)
+                int(t1 or t2), credential)
 
     def flush(self) -> None:
         self._scheduled = None
