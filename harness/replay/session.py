@@ -158,7 +158,9 @@ def parse_session(data: Any, name: str, source: str) -> Session:
             return _session(name, source, "har", entries)
         if isinstance(data, dict) and "exchanges" in data and "kind" in data:
             groups = {i: r.get("id", "") for r in data.get("results") or [] for i in r.get("exchange_ids") or []}
-            items = [_from_exchange(n, e, groups) for n, e in enumerate(data["exchanges"], 1)]
+            # a replay's results.json also holds the recorded exchanges (rec-…): the session is what it sent
+            sent = [e for e in data["exchanges"] if not str(e.get("id", "")).startswith("rec-")]
+            items = [_from_exchange(n, e, groups) for n, e in enumerate(sent, 1)]
             return _session(name, source, "results", [r for r in items if r.status is not None])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SessionError(f"{source}: not a usable recording ({type(exc).__name__}: {exc})") from None

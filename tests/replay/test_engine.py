@@ -103,3 +103,15 @@ def test_refused_credentials_mean_could_not_test(http_for: object) -> None:
     assert run.exit_code == 2 and "refused the credentials" in run.message
     assert run.replay and run.replay["sent"] == 1 and run.replay["divergences"] == 0
     assert "wrong-token" not in json.dumps(run.to_dict())
+
+
+def test_a_replays_own_results_replay_again(http_for: object, tmp_path: object) -> None:
+    from pathlib import Path
+
+    first = replay_session(load_session("jumpcloud"), TARGET, ReplayOptions(), http=http_for())  # type: ignore[operator]
+    path = Path(str(tmp_path)) / "results.json"
+    path.write_text(json.dumps(first.to_dict()))
+    again = load_session(path)
+    assert again.form == "results" and len(again.exchanges) == len(load_session("jumpcloud").exchanges)
+    second = replay_session(again, TARGET, ReplayOptions(compare="strict"), http=http_for())  # type: ignore[operator]
+    assert second.exit_code == 0 and second.replay and second.replay["ids_unmapped"] == 0
