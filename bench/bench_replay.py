@@ -6,7 +6,7 @@
 2. Remapping cost per exchange: the time the replayer spent translating ids (path, query, body)
    divided by the exchanges sent, and the same on its own with 5,000 learned ids.
 3. pytest start-up (collect one trivial test) with the scim-harness entry point loaded and with
-   it disabled (``-p no:scim_harness``), median of 7 runs each; and the import cost of the
+   it disabled (``-p no:scim_harness``), median of 9 alternating runs each; and the import cost of the
    options-only entry point against the full plugin it defers.
 """
 
@@ -108,15 +108,18 @@ def remap_alone(recs: list[dict[str, object]], learned: int = 5000) -> None:
           f"exchange (path, query and JSON body)", flush=True)
 
 
-def _pytest_startup(args: list[str], folder: Path) -> float:
-    times = []
-    for _ in range(7):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider", *args, str(folder)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=folder,
-                       env={**os.environ, "PYTEST_ADDOPTS": ""})
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def _pytest_startups(variants: list[list[str]], folder: Path, rounds: int = 9) -> list[float]:
+    """Median start-up of each variant; the variants alternate, so a load change on a shared
+    machine hits them alike."""
+    times: list[list[float]] = [[] for _ in variants]
+    for _ in range(rounds):
+        for n, args in enumerate(variants):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider", *args,
+                            str(folder)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           cwd=folder, env={**os.environ, "PYTEST_ADDOPTS": ""})
+            times[n].append(time.perf_counter() - started)
+    return [statistics.median(t) for t in times]
 
 
 def _import_time(module: str) -> float:
@@ -131,8 +134,7 @@ def pytest_cost() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "test_one.py").write_text("def test_one():\n    assert True\n")
-        with_plugin = _pytest_startup([], folder)
-        without = _pytest_startup(["-p", "no:scim_harness"], folder)
+        with_plugin, without = _pytest_startups([[], ["-p", "no:scim_harness"]], folder)
     print(f"pytest start-up (collect one test): {with_plugin * 1000:.0f} ms with the scim-harness entry point, "
           f"{without * 1000:.0f} ms without it (ratio {with_plugin / without:.2f})", flush=True)
     light, full = _import_time("scim_harness_pytest"), _import_time("scenarios.pytest_plugin")
