@@ -143,6 +143,8 @@ def replay(session: str | None, target: str, token: str | None, basic: str | Non
         raise click.UsageError(str(exc)) from None
     click.echo(f"replaying {loaded.name} ({counted(len(loaded.exchanges), 'exchange')}, {loaded.form}) "
                f"against {plain(the_target.base_url, 200)}, compare {level}", err=True)
+    for note in loaded.notes:
+        click.echo(f"note: {note}", err=True)
     from reports.curl import curl_command
 
     result = replay_session(loaded, the_target, options, curl=lambda ex: curl_command(ex, body_limit=2000),

@@ -154,8 +154,12 @@ def parse_session(data: Any, name: str, source: str) -> Session:
         if isinstance(data, dict) and isinstance(data.get("log"), dict):
             log = data["log"]
             titles = {str(p.get("id")): str(p.get("title", "")) for p in log.get("pages") or []}
-            entries = [_from_har_entry(n, e, titles) for n, e in enumerate(log.get("entries") or [], 1)]
-            return _session(name, source, "har", entries)
+            # a browser or proxy HAR also holds pages, scripts and CORS preflights: only SCIM requests replay
+            scim = [e for e in log.get("entries") or [] if _is_scim(e)]
+            entries = [_from_har_entry(n, e, titles) for n, e in enumerate(scim, 1)]
+            dropped = len(log.get("entries") or []) - len(scim)
+            notes = (f"{dropped} non-SCIM entr{'y' if dropped == 1 else 'ies'} of the HAR left out",) if dropped else ()
+            return _session(name, source, "har", entries, notes)
         if isinstance(data, dict) and "exchanges" in data and "kind" in data:
             groups = {i: r.get("id", "") for r in data.get("results") or [] for i in r.get("exchange_ids") or []}
             # a replay's results.json also holds the recorded exchanges (rec-…): the session is what it sent
@@ -167,12 +171,18 @@ def parse_session(data: Any, name: str, source: str) -> Session:
     raise SessionError(f"{source}: not a recordings export, a HAR 1.2 file or a results.json")
 
 
-def _session(name: str, source: str, form: str, exchanges: Sequence[Recorded]) -> Session:
+def _is_scim(entry: dict[str, Any]) -> bool:
+    request = entry.get("request") or {}
+    method = str(request.get("method", "")).upper()
+    return method != "OPTIONS" and bool(_SCIM_ROOT.search(urlsplit(str(request.get("url", ""))).path))
+
+
+def _session(name: str, source: str, form: str, exchanges: Sequence[Recorded], notes: tuple[str, ...] = ()) -> Session:
     if not exchanges:
-        raise SessionError(f"{source}: the recording holds no exchange")
+        raise SessionError(f"{source}: the recording holds no SCIM exchange")
     agents = [r.header("user-agent", response=False) for r in exchanges]
     agent = max(set(agents), key=agents.count) if agents else ""
-    return Session(name, source, form, tuple(exchanges), agent)
+    return Session(name, source, form, tuple(exchanges), agent, notes)
 
 
 def _parse_text(text: str, source: str) -> Any:

@@ -62,7 +62,7 @@ def test_every_form_loads_to_the_same_exchanges(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("text, why", [("", "empty"), ("{\"a\": 1}", "not a recordings export"),
-                                       ("[]", "holds no exchange"), ("{\n", "line 1 is not JSON")])
+                                       ("[]", "holds no SCIM exchange"), ("{\n", "line 1 is not JSON")])
 def test_unusable_sessions_say_why(tmp_path: Path, text: str, why: str) -> None:
     path = tmp_path / "bad.json"
     path.write_text(text)
@@ -156,3 +156,17 @@ def test_consequences_come_from_the_data_per_idp() -> None:
     key, text = consequence(lookup, d, "the IdP")
     assert "Test Connection" not in text and text.startswith("The IdP")
     assert isinstance(Session("s", "x", "har", ()), Session)
+
+
+def test_a_browser_har_keeps_only_the_scim_requests(tmp_path: Path) -> None:
+    def entry(method: str, url: str) -> dict[str, object]:
+        return {"startedDateTime": "2026-01-05T09:00:00.000Z", "time": 1, "request": {"method": method, "url": url,
+                "headers": []}, "response": {"status": 200, "headers": [], "content": {"text": "{}"}}}
+
+    har = {"log": {"version": "1.2", "entries": [
+        entry("GET", "https://admin.example/app/index.html"), entry("OPTIONS", "https://api.example/scim/Users"),
+        entry("GET", "https://api.example/scim/Users?filter=x"), entry("GET", "https://cdn.example/app.js")]}}
+    (tmp_path / "browser.har").write_text(json.dumps(har))
+    session = load_session(tmp_path / "browser.har")
+    assert [(r.method, r.path) for r in session.exchanges] == [("GET", "/Users")]
+    assert session.notes == ("3 non-SCIM entries of the HAR left out",)
