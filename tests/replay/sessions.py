@@ -21,7 +21,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from harness.http import Auth, Target
-from mock_idp.profile import profile_names
+from harness.idp.profile import load_profile, profile_names
 from mock_idp.simulate import SimulationConfig, simulate
 from reference_server.app import create_app
 from reference_server.settings import ServerSettings
@@ -76,6 +76,11 @@ def shape(path: Path) -> list[tuple[Any, ...]]:
     return out
 
 
+def simulated_profiles() -> list[str]:
+    """The profiles the simulator can play (Okta's has readiness forms only, no engine yet)."""
+    return [name for name in profile_names() if load_profile(name).simulated]
+
+
 if __name__ == "__main__":
-    for name in profile_names():
+    for name in simulated_profiles():
         print(write(name), file=sys.stderr)

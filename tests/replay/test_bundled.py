@@ -9,17 +9,16 @@ from starlette.testclient import TestClient
 
 from harness.http import Auth, Target
 from harness.replay import ReplayOptions, bundled_sessions, load_session, replay_session
-from mock_idp.profile import profile_names
 from reference_server.app import create_app
 from reference_server.settings import ServerSettings
 from tests.replay import sessions
 
 
-def test_one_bundled_session_per_idp_profile() -> None:
-    assert set(bundled_sessions()) == set(profile_names())
+def test_one_bundled_session_per_simulated_idp_profile() -> None:
+    assert set(bundled_sessions()) == set(sessions.simulated_profiles()) >= {"entra", "entra-legacy", "jumpcloud"}
 
 
-@pytest.mark.parametrize("idp", profile_names())
+@pytest.mark.parametrize("idp", sessions.simulated_profiles())
 def test_regenerated_sessions_have_the_shipped_shape(idp: str, tmp_path: Path) -> None:
     fresh = sessions.write(idp, tmp_path)
     shipped = sessions.SESSIONS / f"{idp}.jsonl"
@@ -38,7 +37,7 @@ def test_the_drift_check_sees_a_changed_request(tmp_path: Path) -> None:
     assert sessions.shape(changed) != sessions.shape(shipped)
 
 
-@pytest.mark.parametrize("idp", profile_names())
+@pytest.mark.parametrize("idp", sessions.simulated_profiles())
 def test_each_bundled_session_replays_without_divergence(idp: str) -> None:
     app = create_app(ServerSettings(db=":memory:", tokens=("bundled-token",)))
     session = load_session(idp)

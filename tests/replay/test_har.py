@@ -42,7 +42,7 @@ def test_run_simulate_and_test_connection_write_valid_har(tmp_path: Path) -> Non
         sim = runner.invoke(idp_commands.simulate, ["--idp", "entra", "--target", url + "/", "--token", TOKEN,
                                                     "--users", "3", "--groups", "1", "--days", "0.1", "-q",
                                                     "--out", str(tmp_path / "sim")])
-        tc = runner.invoke(idp_commands.test_connection, ["--idp", "jumpcloud", "--target", url + "/", "--token",
+        tc = runner.invoke(idp_commands.connection_test_command, ["--idp", "jumpcloud", "--target", url + "/", "--token",
                                                           TOKEN, "--out", str(tmp_path / "tc")])
     app.close()
     assert run.exit_code == 0 and sim.exit_code == 0 and tc.exit_code == 0, (run.output, sim.output, tc.output)
@@ -78,7 +78,7 @@ def test_the_recorder_exports_har(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     app = create_app(ServerSettings(db=str(db), tokens=(TOKEN,)))
     with serve(app) as url:
-        CliRunner().invoke(idp_commands.test_connection, ["--idp", "entra", "--target", url + "/", "--token", TOKEN])
+        CliRunner().invoke(idp_commands.connection_test_command, ["--idp", "entra", "--target", url + "/", "--token", TOKEN])
     app.close()
     out = tmp_path / "r.har"
     res = CliRunner().invoke(recordings, ["export", "--db", str(db), "--format", "har", "--out", str(out)])
