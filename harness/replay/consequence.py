@@ -1,4 +1,9 @@
-"""The IdP consequence of a divergence, read from ``consequences.json`` (IdP behaviour as data)."""
+"""The IdP consequence of a divergence, read from ``consequences.json`` (IdP behaviour as data).
+
+Which IdP recorded a session is read from the IdP profiles (``harness/idp``): the session's
+User-Agent names the profile, and the Tenant URL flag (``aadOptscim062020``) tells Entra's two
+apart. Numbers in the sentences (the escrow schedule) come from that profile too.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,42 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from harness.idp.profile import Profile, load_profile, profile_names
 from harness.replay.compare import Divergence
-from harness.replay.session import Recorded
+from harness.replay.session import Recorded, Session
 
-__all__ = ["idp_name", "request_kind", "consequence", "situation"]
+__all__ = ["IdP", "identify", "idp_name", "request_kind", "consequence", "situation"]
+
+
+class IdP:
+    """Who sent a session: a display name and, when a profile matched, the profile."""
+
+    def __init__(self, name: str, profile: Profile | None = None) -> None:
+        self.name, self.profile = name, profile
+
+    def fill(self, text: str) -> str:
+        escrow = ", ".join(f"{h:g} h" for h in self.profile.escrow_retry_hours) if self.profile else ""
+        text = text.replace("{idp}", self.name).replace("{escrow}", escrow or "on its schedule")
+        return text[:1].upper() + text[1:]
+
+
+@lru_cache(maxsize=1)
+def _profiles() -> tuple[Profile, ...]:
+    return tuple(load_profile(name) for name in profile_names())
+
+
+def identify(session: Session) -> IdP:
+    """The IdP whose profile's User-Agent the session carries (the Tenant URL flag decides ties)."""
+    agent = session.user_agent.lower()
+    found = [p for p in _profiles() if p.user_agent and p.user_agent.split(" ")[0].lower() in agent]
+    if len(found) > 1:  # one User-Agent, several profiles (Entra with and without aadOptscim062020)
+        queries = {part for r in session.exchanges for part in r.query.split("&")}
+        flagged = [p for p in found if p.tenant_url_query and p.tenant_url_query in queries]
+        found = flagged or [p for p in found if not p.tenant_url_query] or found
+    if not found:
+        return IdP(idp_name(session.user_agent))
+    profile = found[0]
+    return IdP(str(_data()["idps"].get(profile.name, profile.name)), profile)
 
 
 @lru_cache(maxsize=1)
@@ -22,9 +59,10 @@ def _data() -> dict[str, Any]:
 
 def idp_name(user_agent: str) -> str:
     """The IdP a User-Agent belongs to ("Entra ID", "JumpCloud"…), or "the IdP"."""
-    for marker, name in _data()["idps"].items():
-        if marker.lower() in user_agent.lower():
-            return str(name)
+    agent = user_agent.lower()
+    for profile in _profiles():
+        if profile.user_agent and profile.user_agent.split(" ")[0].lower() in agent:
+            return str(_data()["idps"].get(profile.name, profile.name))
     return "the IdP"
 
 
@@ -73,16 +111,16 @@ def situation(r: Recorded, d: Divergence) -> list[str]:
     return keys
 
 
-def consequence(r: Recorded, d: Divergence | None, idp: str, unresolved: bool = False) -> tuple[str, str]:
+def consequence(r: Recorded, d: Divergence | None, idp: str | IdP, unresolved: bool = False) -> tuple[str, str]:
     """(situation key, the sentence saying what the IdP does about it); ("", "") when nothing is known.
 
     The key names the behaviour: divergences with the same key are one cause (one finding).
     """
+    who = idp if isinstance(idp, IdP) else IdP(idp)
     table = _data()["situations"]
     keys = ["*:unresolved"] if unresolved or d is None else situation(r, d)
     for key in keys:
         texts = table.get(key)
         if texts:
-            text = str(texts.get(idp) or texts.get("default", "")).replace("{idp}", idp)
-            return key, text[:1].upper() + text[1:]
+            return key, who.fill(str(texts.get(who.name) or texts.get("default", "")))
     return (keys[0] if keys else ""), ""

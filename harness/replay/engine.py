@@ -31,7 +31,7 @@ from harness.http import USER_AGENT, Target, TargetClient
 from harness.recorder import Exchange, Recorder
 from harness.redact import Redactor
 from harness.replay.compare import LEVELS, Answer, Divergence, compare
-from harness.replay.consequence import consequence, idp_name, request_kind
+from harness.replay.consequence import consequence, identify, request_kind
 from harness.replay.remap import IdMap
 from harness.replay.session import Recorded, Session, select
 from harness.results import CheckResult, Level, Outcome, RunResult
@@ -96,7 +96,7 @@ class Replayer:
         self.clock = clock or SystemClock()
         self.curl = curl
         self.items = select(session, options.select)
-        self.idp = idp_name(session.user_agent)
+        self.idp = identify(session)
         self.ids = IdMap()
         self.ids.scan(r.response_json() for r in session.exchanges)
         self._redactor = target.redactor()
@@ -267,7 +267,8 @@ class Replayer:
                      "select": list(self.options.select), "timing": self.options.timing,
                      "on_conflict": self.options.on_conflict, "auth": self.target.auth.describe()},
             replay={"session": self.session.name, "source": self.session.source, "form": self.session.form,
-                    "idp": self.idp, "recorded": len(self.session.exchanges), "selected": len(self.items),
+                    "idp": self.idp.name, "profile": self.idp.profile.name if self.idp.profile else None,
+                    "recorded": len(self.session.exchanges), "selected": len(self.items),
                     "sent": self.sent, "not_sent": not_sent, "divergences": divergences,
                     "session_ids": len(self.ids.session_ids), "ids_learned": len(used),
                     "ids_unmapped": len(self.ids.session_ids - self.ids.mapping.keys()),

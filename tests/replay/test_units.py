@@ -170,3 +170,17 @@ def test_a_browser_har_keeps_only_the_scim_requests(tmp_path: Path) -> None:
     session = load_session(tmp_path / "browser.har")
     assert [(r.method, r.path) for r in session.exchanges] == [("GET", "/Users")]
     assert session.notes == ("3 non-SCIM entries of the HAR left out",)
+
+
+def test_the_idp_of_a_session_comes_from_its_profile() -> None:
+    from harness.replay.consequence import identify
+
+    for name, profile, hours in (("entra", "entra", "6 h, 12 h, 24 h"), ("entra-legacy", "entra-legacy", "6 h"),
+                                 ("jumpcloud", "jumpcloud", None)):
+        who = identify(load_session(name))
+        assert who.profile is not None and who.profile.name == profile
+        assert who.name == ("JumpCloud" if name == "jumpcloud" else "Entra ID")
+        if hours:
+            assert hours in who.fill("retries ({escrow})")
+    unknown = identify(Session("s", "x", "har", (), "curl/8.0"))
+    assert unknown.profile is None and unknown.fill("{idp} retries ({escrow})") == "The IdP retries (on its schedule)"
