@@ -32,6 +32,7 @@ from harness.context import (  # re-exported: checks import everything from here
     BULK_RESPONSE_URN,
     ERROR_URN,
     LIST_URN,
+    OMIT,
     PATCH_URN,
     SEARCH_URN,
     CheckContext,
@@ -52,6 +53,7 @@ __all__ = [
     "Skipped",
     "CouldNotJudge",
     "run_check",
+    "OMIT",
     "ERROR_URN",
     "LIST_URN",
     "PATCH_URN",
@@ -212,7 +214,7 @@ def run_check(spec: CheckSpec, ctx: CheckContext, redact: Callable[[str], str] =
         except Skipped as exc:
             outcome, message = Outcome.SKIP, exc.reason
         except CouldNotJudge as exc:
-            outcome, message = Outcome.ERROR, exc.message
+            outcome, message, failure_cause = Outcome.ERROR, exc.message, exc.cause
         except Exception as exc:  # noqa: BLE001 - a bug in a check is an ERROR, never a crash
             outcome, message = Outcome.ERROR, f"harness error in check: {type(exc).__name__}: {exc}"
         finally:

@@ -4,7 +4,9 @@ Contract:
 
 - the registry is filled by whoever calls (the CLI imports ``scenarios``); the harness never
   imports the checks itself (tests/test_architecture.py);
-- a probe (``GET /Users?count=1``) and discovery come first (RFC 7644 §4). The run *cannot
+- a probe (``GET {base}/Users?count=1``, where the IdPs look) and discovery come first (RFC 7644
+  §4); ResourceType endpoints are resolved against the base (harness/endpoints.py) and an
+  advertised endpoint that does not answer while ``{base}/Users`` does is not used. The run *cannot
   test* (exit 2, RunResult.message says why in one line) when the target is unreachable,
   refuses the credentials (401/403 on the probe), or does not look like a SCIM endpoint at
   all (neither discovery nor the probe gave a usable answer);
@@ -16,6 +18,8 @@ Contract:
   check that did not finish is ERROR. Ctrl-C does the same. After an interrupt, abandoned
   checks, or a check that could not delete what it created, the run sweeps its prefix
   (:func:`harness.cleanup.cleanup`);
+- what no single check owns (the probe's answer, endpoints, a refused fixture, latency) becomes
+  a run finding (harness/run_findings.py), listed before the checks' results;
 - exit code: 0 when nothing failed at the chosen level, 1 when a check FAILed (or WARNed
   with ``fail_on="should"``) or could not be judged (ERROR: the verdict is incomplete), 2 when
   the run could not test or was interrupted.
@@ -41,6 +45,9 @@ from harness.checks import REGISTRY, SUITES, CheckContext, CheckSpec, Registry, 
 from harness.clock import Clock, SystemClock
 from harness.config import RunConfig, cleanup_command
 from harness.discovery import Discovery, discover
+from harness.endpoints import DEFAULT_ENDPOINTS, IDP_USERS
+from harness.fixtures import FixtureGate
+from harness.run_findings import endpoint_findings, first_probe_finding, fixture_finding, latency_finding
 from harness.events import (
     CheckFinished,
     CheckStarted,
@@ -124,6 +131,9 @@ class RunSession:
         self.discovery = Discovery()
         self.discovery_ids: list[str] = []
         self.leftovers = 0  # checks that could not remove what they created
+        self.fixtures = FixtureGate()
+        self.probe: Exchange | None = None
+        self.endpoint_probes: list[Exchange] = []
 
     @property
     def redact(self) -> Any:
@@ -136,35 +146,82 @@ class RunSession:
     def open(self) -> str | None:
         """Probe and discover; the one-line reason the run cannot test, or ``None``."""
         url = self.config.url
-        probe = self.client.get("/Users", params={"count": 1})
+        probe = self.client.get(IDP_USERS, params={"count": 1})
+        self.probe = probe
         self.discovery_ids.append(probe.id)
         if probe.error:
             hint = "; for a lab certificate add --insecure" if "CERTIFICATE_VERIFY_FAILED" in probe.error else ""
             return f"cannot reach the target {url}: {probe.error}{hint}"
         if probe.status is not None and 300 <= probe.status < 400:
             where = probe.header("Location") or "nowhere"
-            return (f"the target redirects GET /Users ({probe.status} to {where[:200]}) and redirects are never "
+            return (f"the target redirects GET {IDP_USERS} ({probe.status} to {where[:200]}) and redirects are never "
                     f"followed with credentials; use the final SCIM base URL (https?)")
         if probe.status in (401, 403):
             return (
-                f"the target refused the credentials ({self.config.target.auth.describe()}): GET /Users answered "
+                f"the target refused the credentials ({self.config.target.auth.describe()}): GET {IDP_USERS} answered "
                 f"{probe.status}; check the credentials and that they may read and write users"
             )
         self.discovery, ids = discover(self.client)
         self.discovery_ids.extend(ids)
         discovered = self.discovery.spc is not None or bool(self.discovery.resource_types)
-        probe_ok = probe.status == 200 and isinstance(probe.json_or_none(), dict)
+        probe_ok = _lists(probe)
         if not discovered and not probe_ok:
-            seen = "; ".join([*self.discovery.problems[:3], f"GET /Users answered {probe.status}"])
+            seen = "; ".join([*self.discovery.problems[:3], f"GET {IDP_USERS} answered {probe.status}"])
             return (
                 f"{url} does not look like a SCIM 2.0 endpoint ({seen}); the base URL should be where /Users "
                 f"and /ServiceProviderConfig live, e.g. https://host/scim/v2" + base_url_hint(url)
             )
+        self._check_endpoints(probe_ok)
         return None
+
+    def _check_endpoints(self, probe_ok: bool) -> None:
+        """Use an advertised endpoint only if it answers where ``{base}/Users`` does (one probe
+        each); else say so in discovery and test ``{base}/Users`` / ``{base}/Groups``."""
+        for name in ("User", "Group"):
+            resolved = self.discovery.resolved(name)
+            default = DEFAULT_ENDPOINTS[name.lower()]
+            if resolved is None:
+                continue
+            if not resolved.usable:
+                self.discovery.fallbacks[name.lower()] = default
+                self.discovery.problems.append(
+                    f"ResourceType {name} endpoint {resolved.advertised[:200]!r} is {resolved.form}: "
+                    f"not used (credentials go only to the target's origin); testing {{base}}{default}")
+                continue
+            if resolved.path == default:
+                continue
+            ex = self.client.get(resolved.path, params={"count": 1})
+            self.endpoint_probes.append(ex)
+            self.discovery_ids.append(ex.id)
+            if _lists(ex):
+                continue
+            fallback = self.probe if name == "User" else self.client.get(default, params={"count": 1})
+            if fallback is not None and fallback is not self.probe:
+                self.endpoint_probes.append(fallback)
+                self.discovery_ids.append(fallback.id)
+            if fallback is not None and _lists(fallback) and (name == "Group" or probe_ok):
+                self.discovery.fallbacks[name.lower()] = default
+                self.discovery.problems.append(
+                    f"ResourceType {name} endpoint {resolved.advertised[:200]!r} ({resolved.url[:200]}) answered "
+                    f"{ex.status or ex.error}, while {{base}}{default} answers 200: testing {{base}}{default}")
+
+    def findings(self) -> list[CheckResult]:
+        """What the run itself found (harness/run_findings.py), redacted like check results."""
+        found = endpoint_findings(self.discovery, self.endpoint_probes)
+        if self.probe is not None and (probe := first_probe_finding(self.probe)):
+            found.append(probe)
+        for kind, ex in sorted(self.fixtures.refused.items()):
+            found.append(fixture_finding(kind, ex))
+        if latency := latency_finding(self.recorder.exchanges):
+            found.append(latency)
+        redact = self.redact
+        for r in found:
+            r.message, r.seen = redact(r.message), redact(r.seen)
+        return found
 
     def run(self, spec: CheckSpec) -> CheckResult:
         """Run one check in a fresh context; it cleans up what it created, whatever happens."""
-        ctx = CheckContext(self.client, self.discovery, self.config.prefix)
+        ctx = CheckContext(self.client, self.discovery, self.config.prefix, self.fixtures)
         result = run_check(spec, ctx, self.redact)
         if any(note.startswith("could not remove") for note in ctx.notes):
             self.leftovers += 1  # the run sweeps its prefix at the end
@@ -178,6 +235,11 @@ class RunSession:
     def close(self) -> None:
         if self._own_http and self.http is not None:
             self.http.close()
+
+
+def _lists(ex: Exchange) -> bool:
+    """Did ``ex`` answer like a SCIM list endpoint (200 with a JSON object)?"""
+    return ex.status == 200 and isinstance(ex.json_or_none(), dict)
 
 
 def load_checks(package: ModuleType, skip: tuple[str, ...] = ("pytest_plugin",)) -> list[str]:
@@ -263,6 +325,8 @@ def run_suite(
     finally:
         session.close()
     results = [r for r in progress.results if r is not None] if problem else _complete(specs, progress, bus)
+    if not problem:
+        results = session.findings() + results
     message = problem or _stop_message(config, progress, results)
     if problem or progress.stop_reason == "interrupt":
         code = 2

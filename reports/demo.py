@@ -50,7 +50,7 @@ from reports.json_writer import write_results
 from reports.junit import write_junit
 from reports.live import LiveFeed, LiveServer
 from reports.live_sources import CycleWatcher, watching_client
-from reports.verdict import idp_verdicts
+from harness.verdicts import idp_verdicts
 
 __all__ = ["DemoConfig", "DemoOutcome", "DemoError", "run_demo", "ReferenceServer", "should_open_browser"]
 

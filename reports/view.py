@@ -17,7 +17,7 @@ from harness.results import CheckResult, Outcome, RunResult, Step
 from reports.curl import curl_command
 from reports.sanitize import clean_run
 from reports.timeline import Timeline, build_timeline
-from reports.verdict import BLOCKER_RULE, IdpVerdict, idp_verdicts
+from harness.verdicts import BLOCKER_RULE, IdpVerdict, idp_verdicts
 
 __all__ = ["ReportView", "CheckView", "ExchangeView", "AreaSummary", "build_view", "Limits", "LEVELS", "pretty_body"]
 
