@@ -77,21 +77,26 @@ def _attrs(discovery: Discovery, urn: str) -> list[dict[str, Any]] | None:
     return [a for a in attrs if isinstance(a, dict) and isinstance(a.get("name"), str)] if isinstance(attrs, list) else None
 
 
-def _fill(body: dict[str, Any], attrs: list[dict[str, Any]] | None, email: str) -> None:
-    """Keep what ``attrs`` defines, add what it requires (also required sub-attributes)."""
+def _prune(body: dict[str, Any], attrs: list[dict[str, Any]] | None, keep: str) -> None:
+    """Leave out template attributes the schema does not define (``keep`` always stays)."""
     if attrs is None:  # no schema published: send the template as is
         return
-    by_name = {str(a["name"]).lower(): a for a in attrs}
-    for key in [k for k in body if k not in ("schemas", "userName", "displayName") and not k.startswith("urn:")]:
-        if key.lower() not in by_name:
+    defined = {str(a["name"]).lower() for a in attrs}
+    for key in [k for k in body if k not in ("schemas", keep) and not k.startswith("urn:")]:
+        if key.lower() not in defined:
             del body[key]
-    for attr in attrs:
+
+
+def _require(body: dict[str, Any], attrs: list[dict[str, Any]] | None, email: str, omitted: set[str]) -> None:
+    """Add what the schema requires and is missing (also required sub-attributes of values
+    present), except what a check deliberately left out."""
+    for attr in attrs or []:
         if not _writable(attr):
             continue
         name = str(attr["name"])
         present = next((k for k in body if k.lower() == name.lower()), None)
         if present is None:
-            if attr.get("required") is True:
+            if attr.get("required") is True and name.lower() not in omitted:
                 body[name] = plausible_value(attr, email)
             continue
         subs = [s for s in attr.get("subAttributes") or [] if isinstance(s, dict) and _writable(s)]
@@ -114,7 +119,8 @@ def _extensions(body: dict[str, Any], discovery: Discovery, resource: str, email
         body[urn] = part
 
 
-def _apply(body: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+def _apply(body: dict[str, Any], overrides: dict[str, Any]) -> set[str]:
+    """Apply a check's overrides; returns the (lower-case) names it left out."""
     for key, value in overrides.items():
         if value is OMIT:
             body.pop(key, None)
@@ -122,7 +128,7 @@ def _apply(body: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
                 body["schemas"] = [s for s in body["schemas"] if s.lower() != key.lower()]
         else:
             body[key] = value
-    return body
+    return {k.lower() for k, v in overrides.items() if v is OMIT}
 
 
 def user_body(discovery: Discovery, user_name: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -136,22 +142,25 @@ def user_body(discovery: Discovery, user_name: str, overrides: dict[str, Any] | 
         "emails": [{"value": email, "type": "work", "primary": True}],
         "active": True,
     }
-    _fill(body, _attrs(discovery, CORE_USER), email)
+    attrs = _attrs(discovery, CORE_USER)
+    _prune(body, attrs, keep="userName")
     email_type = (discovery.attribute(CORE_USER, "emails.type") or {}).get("canonicalValues")
     if isinstance(email_type, list) and email_type and "work" not in email_type and isinstance(body.get("emails"), list):
         for item in body["emails"]:
             item["type"] = email_type[0]
     _extensions(body, discovery, "User", email)
-    return _apply(body, overrides or {})
+    _require(body, attrs, email, _apply(body, overrides or {}))
+    return body
 
 
 def group_body(discovery: Discovery, display_name: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """A Group the target's own schema accepts, with overrides."""
     body: dict[str, Any] = {"schemas": [CORE_GROUP], "displayName": display_name}
-    _fill(body, _attrs(discovery, CORE_GROUP), "test@example.com")
-    body.setdefault("displayName", display_name)  # the IdPs always send it, whatever the schema lists
+    attrs = _attrs(discovery, CORE_GROUP)
+    _prune(body, attrs, keep="displayName")  # the IdPs always send it, whatever the schema lists
     _extensions(body, discovery, "Group", "test@example.com")
-    return _apply(body, overrides or {})
+    _require(body, attrs, "test@example.com", _apply(body, overrides or {}))
+    return body
 
 
 class FixtureGate:
