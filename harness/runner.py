@@ -205,6 +205,10 @@ class RunSession:
                     f"ResourceType {name} endpoint {resolved.advertised[:200]!r} ({resolved.url[:200]}) answered "
                     f"{ex.status or ex.error}, while {{base}}{default} answers 200: testing {{base}}{default}")
 
+    def exchanges_of(self, result: CheckResult) -> tuple[Exchange, ...]:
+        ids = set(result.exchange_ids)
+        return tuple(ex for ex in self.recorder.exchanges if ex.id in ids)
+
     def findings(self) -> list[CheckResult]:
         """What the run itself found (harness/run_findings.py), redacted like check results."""
         found = endpoint_findings(self.discovery, self.endpoint_probes)
@@ -397,7 +401,8 @@ def _execute(specs: list[CheckSpec], session: RunSession, bus: EventBus, progres
                 index = running.pop(future)
                 result = future.result()  # run_check never raises for anything a check does
                 progress.results[index] = result
-                bus.emit(CheckFinished(at=bus.now(), index=index, total=total, result=result))
+                bus.emit(CheckFinished(at=bus.now(), index=index, total=total, result=result,
+                                       exchanges=session.exchanges_of(result)))
 
     try:
         while True:
