@@ -1,11 +1,14 @@
 """Test users and groups built from the target's own /Schemas, and what to do when it refuses them.
 
 :func:`user_body` starts from what every IdP sends (userName, name, displayName, a work email,
-active), keeps only the attributes the target's User schema defines (when it publishes one),
-then adds every attribute the schema marks ``required`` that is still missing, with a plausible
-value for its type (the first ``canonicalValues`` entry where given), and every extension that
-/ResourceTypes marks ``required`` with its required attributes. Nothing is sent as ``null``
-unless a check asks for it: attributes not wanted are omitted (:data:`OMIT`).
+active) and adds every attribute the target's schema marks ``required`` that is still missing
+(also required sub-attributes, also inside a check's overrides), with a plausible value for
+its type (the first ``canonicalValues`` entry where given), and every extension that
+/ResourceTypes marks ``required`` with its required attributes. The template is not trimmed to
+the attributes /Schemas lists: an incomplete /Schemas would otherwise make users too bare to
+show a defect (a projection that is ignored looks applied on a user with only a userName).
+Nothing is sent as ``null`` unless a check asks for it: attributes not wanted are omitted
+(:data:`OMIT`).
 
 :class:`FixtureGate` remembers that a target refused the plain fixture (a 4xx other than 429):
 later checks that need one are "not judged" citing that one cause instead of each trying again.
@@ -77,16 +80,6 @@ def _attrs(discovery: Discovery, urn: str) -> list[dict[str, Any]] | None:
     return [a for a in attrs if isinstance(a, dict) and isinstance(a.get("name"), str)] if isinstance(attrs, list) else None
 
 
-def _prune(body: dict[str, Any], attrs: list[dict[str, Any]] | None, keep: str) -> None:
-    """Leave out template attributes the schema does not define (``keep`` always stays)."""
-    if attrs is None:  # no schema published: send the template as is
-        return
-    defined = {str(a["name"]).lower() for a in attrs}
-    for key in [k for k in body if k not in ("schemas", keep) and not k.startswith("urn:")]:
-        if key.lower() not in defined:
-            del body[key]
-
-
 def _require(body: dict[str, Any], attrs: list[dict[str, Any]] | None, email: str, omitted: set[str]) -> None:
     """Add what the schema requires and is missing (also required sub-attributes of values
     present), except what a check deliberately left out."""
@@ -143,7 +136,6 @@ def user_body(discovery: Discovery, user_name: str, overrides: dict[str, Any] | 
         "active": True,
     }
     attrs = _attrs(discovery, CORE_USER)
-    _prune(body, attrs, keep="userName")
     email_type = (discovery.attribute(CORE_USER, "emails.type") or {}).get("canonicalValues")
     if isinstance(email_type, list) and email_type and "work" not in email_type and isinstance(body.get("emails"), list):
         for item in body["emails"]:
@@ -157,7 +149,6 @@ def group_body(discovery: Discovery, display_name: str, overrides: dict[str, Any
     """A Group the target's own schema accepts, with overrides."""
     body: dict[str, Any] = {"schemas": [CORE_GROUP], "displayName": display_name}
     attrs = _attrs(discovery, CORE_GROUP)
-    _prune(body, attrs, keep="displayName")  # the IdPs always send it, whatever the schema lists
     _extensions(body, discovery, "Group", "test@example.com")
     _require(body, attrs, "test@example.com", _apply(body, overrides or {}))
     return body

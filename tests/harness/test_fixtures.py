@@ -49,7 +49,8 @@ def test_the_fixture_carries_what_the_schema_requires() -> None:
     assert body["userType"] == "Staff", "the first canonical value"
     assert body["emails"][0]["type"] == "office", "work is not among the canonical values"
     assert "id" not in body, "a readOnly attribute is never sent"
-    assert "displayName" not in body, "omitted: this schema does not define it (never sent as null)"
+    assert body["displayName"] == "Test User", "what every IdP sends stays, even where /Schemas is incomplete"
+    assert not any(v is None for v in body.values()), "nothing is sent as null unless a check asks"
     assert body[ENTERPRISE_USER] == {"employeeNumber": "1001"} and ENTERPRISE_USER in body["schemas"]
     left_out = user_body(d, "u@example.com", {ENTERPRISE_USER: OMIT, "active": OMIT, "nickName": None})
     assert ENTERPRISE_USER not in left_out and ENTERPRISE_USER not in left_out["schemas"]
