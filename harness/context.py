@@ -109,6 +109,7 @@ class CheckContext(HttpVerbs):
         self.discovery = discovery
         self.prefix = prefix
         self.fixtures = fixtures or FixtureGate()
+        self.failed_on: Exchange | None = None  # the exchange a FAIL/ERROR was judged on (run_check sets it)
         self.exchange_ids: list[str] = []
         self.steps: list[Step] = []
         self.notes: list[str] = []

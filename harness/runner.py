@@ -134,6 +134,8 @@ class RunSession:
         self.fixtures = FixtureGate()
         self.probe: Exchange | None = None
         self.endpoint_probes: list[Exchange] = []
+        self._failed_on: list[tuple[CheckResult, CheckSpec, Exchange]] = []  # for attribute_causes()
+        self._failed_lock = threading.Lock()
 
     @property
     def redact(self) -> Any:
@@ -210,12 +212,25 @@ class RunSession:
         return tuple(ex for ex in self.recorder.exchanges if ex.id in ids)
 
     def findings(self) -> list[CheckResult]:
-        """What the run itself found (harness/run_findings.py), redacted like check results."""
+        """What the run itself found (harness/run_findings.py), redacted like check results.
+
+        A check whose failure rests on the very answer a run finding reports (the refused
+        fixture's POST, the first probe's 500 met again) is charged to that finding's cause:
+        one defect, one finding, however many checks met it."""
         found = endpoint_findings(self.discovery, self.endpoint_probes)
+        seen_as: dict[tuple[str, str, int | None, str | None], str] = {}
         if self.probe is not None and (probe := first_probe_finding(self.probe)):
             found.append(probe)
+            seen_as[_signature(self.probe)] = probe.cause
         for kind, ex in sorted(self.fixtures.refused.items()):
-            found.append(fixture_finding(kind, ex))
+            fixture = fixture_finding(kind, ex)
+            found.append(fixture)
+            seen_as[_signature(ex)] = fixture.cause
+        for result, spec, ex in self._failed_on:
+            cause = seen_as.get(_signature(ex))
+            own = not spec.cause and result.cause in ("", spec.id)  # a declared shared cause stays
+            if cause and own:
+                result.cause = cause
         if latency := latency_finding(self.recorder.exchanges):
             found.append(latency)
         redact = self.redact
@@ -227,6 +242,9 @@ class RunSession:
         """Run one check in a fresh context; it cleans up what it created, whatever happens."""
         ctx = CheckContext(self.client, self.discovery, self.config.prefix, self.fixtures)
         result = run_check(spec, ctx, self.redact)
+        if ctx.failed_on is not None and result.outcome in (Outcome.FAIL, Outcome.WARN, Outcome.ERROR):
+            with self._failed_lock:
+                self._failed_on.append((result, spec, ctx.failed_on))
         if any(note.startswith("could not remove") for note in ctx.notes):
             self.leftovers += 1  # the run sweeps its prefix at the end
         refused = set(result.exchange_ids) & self.client.refused
@@ -239,6 +257,13 @@ class RunSession:
     def close(self) -> None:
         if self._own_http and self.http is not None:
             self.http.close()
+
+
+def _signature(ex: Exchange) -> tuple[str, str, int | None, str | None]:
+    """Two exchanges are "the same answer" when request line, status and body agree (a write's
+    query string, e.g. ``?attributes=``, does not change whether its body is accepted)."""
+    url = ex.url if ex.method in ("GET", "DELETE") else ex.url.split("?", 1)[0]
+    return ex.method, url, ex.status, ex.response_body
 
 
 def _lists(ex: Exchange) -> bool:

@@ -86,6 +86,8 @@ def test_a_refused_fixture_is_one_finding_not_a_hundred_not_judged() -> None:
     assert len(unjudged) > 50 and all(r.cause == finding.cause for r in unjudged if "run.fixture-user" in r.message)
     cited = [r for r in unjudged if r.cause == finding.cause]
     assert len(cited) >= len(unjudged) - 8, [r.message for r in unjudged if r.cause != finding.cause][:8]
+    same_refusal = [r for r in run.results if r.outcome is Outcome.FAIL and "nickName is required" in r.message]
+    assert same_refusal and all(r.cause == finding.cause for r in same_refusal), "met the same refusal: one cause"
     posts = sum(1 for m, p, _ in fake.calls if m == "POST" and p == "/Users")
     assert posts < 40, f"{posts} POSTs: the refusal is learnt once, not re-tried by every check"
 

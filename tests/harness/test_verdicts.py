@@ -97,13 +97,21 @@ def test_the_idp_timeouts_are_the_simulators() -> None:
 @pytest.mark.socket
 def test_a_server_error_on_the_first_probe_is_one_finding() -> None:
     registry = Registry()
+
+    def pages_of_one(ctx: CheckContext) -> None:  # meets the same 500 again
+        ctx.expect_status(ctx.get(ctx.users, params={"count": 1}), 200)
+
     add(registry, "lists", passes)
+    add(registry, "pages", pages_of_one, suites=("okta",))
     fake = FakeScim(token=TOKEN, count_error=True)
     with serve(fake.app) as url:
         run = run_suite(config_for(url), registry=registry)
     (probe,) = [r for r in run.results if r.id == "run.first-probe"]
     assert probe.outcome is Outcome.FAIL and "500" in probe.message
     assert [ex.url for ex in run.exchanges if ex.id in probe.exchange_ids] == [f"{url}/Users?count=1"]
+    pages = next(r for r in run.results if r.id == "pages")
+    assert pages.outcome is Outcome.FAIL and pages.cause == probe.cause, "the same answer: one cause"
+    assert [g.line for g in group_by_cause(run.results)] == [f"2 checks, one cause: {probe.title}"]
     assert {v.key: v.headline for v in idp_verdicts(run)}["okta"] == "Okta: 1 blocker"
     assert run.exit_code == 1
 
