@@ -85,8 +85,8 @@ def first_probe_finding(probe: Exchange) -> CheckResult | None:
         outcome=Outcome.FAIL, level=Level.MUST, rests_on="RFC 7644 §3.4.2.4, §3.12",
         message=f"the run's first request, GET {DEFAULT_ENDPOINTS['user']}?count=1, answered {probe.status}",
         expected="200 with a ListResponse", seen=str(probe.status), exchanges=[probe],
-        idp_impact="Okta tests credentials with GET /Users?startIndex=1&count=2 and imports with count=100; "
-                   "JumpCloud tests the connection with count=2: a server error fails both",
+        idp_impact="Okta tests credentials with GET /Users?startIndex=1&count=2 and imports in pages of "
+                   "count=100 (idp-behaviors, confirmed O1, O2): a server error on count fails both",
         fix="Answer GET /Users?count=N with 200 and at most N resources (count is a page size).")
 
 
