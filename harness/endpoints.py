@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-__all__ = ["ResolvedEndpoint", "resolve_endpoint", "IDP_USERS", "IDP_GROUPS", "DEFAULT_ENDPOINTS"]
+__all__ = ["ResolvedEndpoint", "resolve_endpoint", "holds_base_path", "IDP_USERS", "IDP_GROUPS", "DEFAULT_ENDPOINTS"]
 
 #: Where the IdPs (Entra ID, JumpCloud, Okta) address users and groups, whatever /ResourceTypes
 #: says: ``{base}/Users`` and ``{base}/Groups``. The run's first probe uses the same constant.
@@ -57,6 +57,16 @@ class ResolvedEndpoint:
         return self.form != RELATIVE
 
 
+def holds_base_path(base_path: str, path: str) -> bool:
+    """Is ``path`` an absolute path that already holds the base path (``/scim/v2/Users`` under
+    ``/scim/v2``)? Then it is used as is (RFC 3986 §5.2), never appended to the base again.
+    The client applies the same rule to every path it is given (e.g. a ``meta.location``
+    written as an absolute path)."""
+    base_path = base_path.rstrip("/")
+    # Not ``path == base_path``: "/Users" under a base mistakenly ending in /Users stays relative.
+    return bool(base_path) and path.startswith(base_path + "/")
+
+
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower()
@@ -85,7 +95,7 @@ def resolve_endpoint(base_url: str, endpoint: object) -> ResolvedEndpoint:
         if base.scheme:  # same origin: spelled as the base spells it (scheme and host have no case)
             parts = urlsplit(url)
             url = urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))
-    elif ep.startswith("/") and base_path and (ep == base_path or ep.startswith(base_path + "/")):
+    elif holds_base_path(base_path, ep):
         form, url = ABSOLUTE_PATH, urljoin(root, ep)
     else:
         form, url = RELATIVE, urljoin(root, ep.lstrip("/"))

@@ -142,3 +142,16 @@ def test_the_first_probe_and_the_idp_endpoints_are_one_constant() -> None:
     assert (method, path, query) == ("GET", "/scim/v2" + IDP_USERS, "count=1")
     assert CheckContext.idp_users.fget(CheckContext.__new__(CheckContext)) == IDP_USERS  # type: ignore[attr-defined]
     assert Discovery().endpoint("User") == IDP_USERS
+
+
+def test_the_client_takes_an_absolute_path_or_a_same_origin_url_and_refuses_another_origin() -> None:
+    from harness.http import Auth, Target, TargetClient
+
+    client = TargetClient(Target(BASE + "?aadOptscim062020", Auth.bearer(TOKEN)))
+    assert client.url_for("/Users") == f"{BASE}/Users?aadOptscim062020"  # relative to the base
+    assert client.url_for("/scim/v2/Users/7") == f"{BASE}/Users/7?aadOptscim062020"  # already holds it
+    assert client.url_for(f"{BASE}/Users", {"count": 1}) == f"{BASE}/Users?aadOptscim062020&count=1"
+    refused = client.request("GET", "http://evil.example/Users")
+    assert refused.status is None and "another origin" in (refused.error or "")
+    assert all(TOKEN not in value for _, value in refused.request_headers)
+    client.close()
