@@ -17,6 +17,7 @@ import sys
 from collections import Counter
 from typing import Any, TextIO
 
+from harness.causes import cause_title
 from harness.events import CheckFinished, CheckStarted, DiscoveryFinished, Event, Notice, RunFinished, RunStarted
 from harness.results import CheckResult, Outcome, RunResult
 from harness.verdicts import group_by_cause, idp_verdicts
@@ -212,6 +213,10 @@ class ConsoleHandler:
             extra = f" ({plain(v.note, 160)})" if v.state == "not-tested" and v.note else ""
             if v.not_judged and v.state != "not-tested":
                 extra += f"; {counted(len(v.not_judged), 'check')} not judged"
+                explained = Counter(cause_title(r.cause) for r in v.not_judged if r.cause)
+                if explained:
+                    why, n = explained.most_common(1)[0]
+                    extra += f" ({n} because {plain(why, 120)})"
             self._print(f"  {self._paint(plain(v.headline, 80), colour.get(v.state, '0'))}{extra}")
             for group in v.blocker_causes[:8]:
                 self._print(f"      - {plain(group.line, 200)}")

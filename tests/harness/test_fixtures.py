@@ -8,6 +8,7 @@ target refuses even that, one finding says so and the checks that needed a user 
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -88,6 +89,12 @@ def test_a_refused_fixture_is_one_finding_not_a_hundred_not_judged() -> None:
     assert len(cited) >= len(unjudged) - 8, [r.message for r in unjudged if r.cause != finding.cause][:8]
     same_refusal = [r for r in run.results if r.outcome is Outcome.FAIL and "nickName is required" in r.message]
     assert same_refusal and all(r.cause == finding.cause for r in same_refusal), "met the same refusal: one cause"
+    from harness.console import ConsoleHandler
+    from harness.events import RunFinished
+
+    out = io.StringIO()
+    ConsoleHandler(out, color=False, live=False).handle_event(RunFinished(at="t", result=run))
+    assert "because the target refuses a user built from its own /Schemas" in out.getvalue()
     posts = sum(1 for m, p, _ in fake.calls if m == "POST" and p == "/Users")
     assert posts < 40, f"{posts} POSTs: the refusal is learnt once, not re-tried by every check"
 
