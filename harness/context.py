@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from typing import Any, NoReturn, Unpack
 
 from harness.discovery import Discovery
-from harness.endpoints import IDP_GROUPS, IDP_USERS
 from harness.fixtures import OMIT, FixtureGate, group_body, user_body
 from harness.http import HttpVerbs, RequestOptions, TargetClient
+from harness.idp.requests import GROUPS as IDP_GROUPS
+from harness.idp.requests import USERS as IDP_USERS
 from harness.recorder import Exchange
 from harness.results import Outcome, Step
 

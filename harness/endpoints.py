@@ -24,12 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from harness.idp.requests import GROUPS as IDP_GROUPS
+from harness.idp.requests import USERS as IDP_USERS
+
 __all__ = ["ResolvedEndpoint", "resolve_endpoint", "holds_base_path", "IDP_USERS", "IDP_GROUPS", "DEFAULT_ENDPOINTS"]
 
-#: Where the IdPs (Entra ID, JumpCloud, Okta) address users and groups, whatever /ResourceTypes
-#: says: ``{base}/Users`` and ``{base}/Groups``. The run's first probe uses the same constant.
-IDP_USERS = "/Users"
-IDP_GROUPS = "/Groups"
+# Where the IdPs (Entra ID, JumpCloud, Okta) address users and groups, whatever /ResourceTypes
+# says: {base}/Users and {base}/Groups (harness/idp, the one source of IdP facts). The run's
+# first probe and the fallback for an advertised endpoint that does not answer use them too.
 DEFAULT_ENDPOINTS = {"user": IDP_USERS, "group": IDP_GROUPS}
 
 RELATIVE = "relative"  # "Users" or "/Users": as RFC 7643 §6 words it

@@ -134,7 +134,7 @@ def latency_finding(exchanges: Sequence[Exchange], idps: Sequence[IdpInfo] = IDP
     return finding(
         "run.latency", "Answers come well within the time the IdPs wait",
         outcome=Outcome.FAIL if over else Outcome.WARN, level=Level.MUST if over else Level.SHOULD,
-        rests_on="idp-behaviors: request timeouts (Okta 60 s confirmed; Entra ID, JumpCloud 60 s unconfirmed)",
+        rests_on="idp-behaviors: request timeouts (each IdP's timeout_seconds in harness/idp/profiles)",
         message=message, expected=f"answers within {min(i.timeout_s for i in named) / 2:g} s",
         seen=f"{seconds:.1f} s", exchanges=[slowest], suites=[i.key for i in named], idp_impact=impact,
         fix="Answer SCIM requests in a few seconds (index the attributes IdPs filter on; page large lists).")

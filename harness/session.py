@@ -194,7 +194,9 @@ class RunSession:
             seen_as[_signature(ex)] = fixture.cause
         for result, spec, ex in self._failed_on:
             cause = seen_as.get(_signature(ex))
-            own = not spec.cause and result.cause in ("", spec.id)  # a declared shared cause stays
+            # The same answer as the finding's: charged to it, also over the check's declared cause
+            # (a duplicate check whose first POST is refused did not meet a duplicate at all).
+            own = result.cause in ("", spec.id, spec.cause)  # not a cause named at failure time
             if cause and own:
                 result.cause = cause
         if latency := latency_finding(self.recorder.exchanges):

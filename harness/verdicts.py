@@ -19,9 +19,8 @@ For a simulation, the simulated IdP's blockers are the FAIL results of the run i
 (convergence differences, failed or escrowed changes, quarantine). A fuzz run gets a banner
 only for an IdP that one of its results relies on (usually none).
 
-IdP names, the words that identify them in ``idp_impact`` and how long each waits for an
-answer (``timeout_s``, idp-behaviors §5/§7; tests/harness/test_verdicts.py keeps it equal to the
-simulator's profiles) are data (:data:`IDPS`).
+IdP names and the words that identify them in ``idp_impact`` are data (:data:`IDPS`); how
+long each waits for an answer (``timeout_s``) is read from its profile (harness/idp).
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.causes import cause_title
+from harness.idp.profile import load_profile
 from harness.results import CheckResult, Outcome, RunResult
 
 __all__ = ["IdpInfo", "IdpVerdict", "IDPS", "relies_on", "idp_verdicts", "BLOCKER_RULE", "CauseGroup",
@@ -54,10 +54,17 @@ class IdpInfo:
     timeout_confirmed: bool = False
 
 
+def _waits(profile: str) -> dict[str, Any]:
+    """How long the IdP waits for an answer, from its profile (harness/idp): the one source."""
+    known = load_profile(profile)
+    return {"timeout_s": known.timeout_seconds,
+            "timeout_confirmed": known.facts.get("timeout_seconds", "").startswith("confirmed")}
+
+
 IDPS: tuple[IdpInfo, ...] = (
-    IdpInfo("entra", "Entra ID", ("entra", "azure ad", "aad"), timeout_s=60),  # unconfirmed: default 60 s
-    IdpInfo("jumpcloud", "JumpCloud", ("jumpcloud",), timeout_s=60),  # unconfirmed: default 60 s
-    IdpInfo("okta", "Okta", ("okta",), headline=False, timeout_s=60, timeout_confirmed=True),  # O3
+    IdpInfo("entra", "Entra ID", ("entra", "azure ad", "aad"), **_waits("entra")),
+    IdpInfo("jumpcloud", "JumpCloud", ("jumpcloud",), **_waits("jumpcloud")),
+    IdpInfo("okta", "Okta", ("okta",), headline=False, **_waits("okta")),
 )
 
 

@@ -84,14 +84,14 @@ def test_results_json_carries_the_verdicts_and_causes(tmp_path: Path) -> None:
     assert load_results(path).results[1].cause == CASE
 
 
-def test_the_idp_timeouts_are_the_simulators() -> None:
-    from mock_idp.profile import load_profile
+def test_the_idp_timeouts_come_from_the_profiles() -> None:
+    from harness.idp.profile import load_profile
 
     for info in IDPS:
-        if info.key in ("entra", "jumpcloud"):
-            profile = load_profile(info.key)
-            assert info.timeout_s == profile.timeout_seconds
-            assert info.timeout_confirmed is profile.facts["timeout_seconds"].startswith("confirmed")
+        profile = load_profile(info.key)
+        assert info.timeout_s == profile.timeout_seconds
+        assert info.timeout_confirmed is profile.facts["timeout_seconds"].startswith("confirmed")
+    assert {i.key: i.timeout_confirmed for i in IDPS} == {"entra": False, "jumpcloud": False, "okta": True}
 
 
 @pytest.mark.socket
