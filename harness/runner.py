@@ -136,6 +136,9 @@ class RunSession:
     def open(self) -> str | None:
         """Probe and discover; the one-line reason the run cannot test, or ``None``."""
         url = self.config.url
+        no_token = self.client.token_problem()
+        if no_token:
+            return f"could not get an access token: {no_token}"
         probe = self.client.get("/Users", params={"count": 1})
         self.discovery_ids.append(probe.id)
         if probe.error:
