@@ -19,6 +19,7 @@ a bearer until shortly before ``expires_in``, then fetches another.  The harness
 from __future__ import annotations
 
 import json
+import os
 import threading
 import weakref
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from harness.recorder import Exchange
 
 __all__ = ["OAuthSettings", "TokenError", "AccessToken", "TokenSource", "token_exchange", "read_token",
-           "CLIENT_AUTH", "SECRET_ENV", "TOKEN_READ_LIMIT", "leeway"]
+           "CLIENT_AUTH", "SECRET_ENV", "TOKEN_READ_LIMIT", "leeway", "secret_from_env"]
 
 #: ``--client-auth``: HTTP Basic (``client_secret_basic``, which RFC 6749 §2.3.1 says servers MUST
 #: support) or the form body (``client_secret_post``).
@@ -47,6 +48,12 @@ SECRET_ENV = ("SCIM_HARNESS_CLIENT_SECRET", "SCIM_CLIENT_SECRET")
 TOKEN_READ_LIMIT = 64 * 1024
 #: Response members that are credentials themselves (redacted wherever they appear).
 _TOKEN_MEMBERS = ("access_token", "refresh_token", "id_token")
+
+
+def secret_from_env(environ: Any = None) -> str | None:
+    """The first non-empty client secret among :data:`SECRET_ENV`, or ``None``."""
+    env = os.environ if environ is None else environ
+    return next((env[name] for name in SECRET_ENV if env.get(name)), None)
 
 
 def leeway(expires_in: float) -> float:

@@ -170,7 +170,10 @@ def simulate(
     reason = ""
     differences: list[Difference] = []
     try:
-        if config.test_connection:
+        no_token = client.token_problem()  # the IdP gets its token before it sends anything
+        if no_token:
+            reason = f"Could not start: could not get an access token: {no_token}"
+        elif config.test_connection:
             ok, why, _ = engine.test_connection()
             if not ok:
                 reason = why
@@ -301,7 +304,9 @@ def check_connection(idp: str, target: Target, *, http: httpx.Client | None = No
     engine = Engine(profile, load_mapping(profile.default_mapping), make_directory(0, 0, seed), Driver(client, clock, profile),
                     clock, ProvisioningLog(_job_id(profile.name, seed), profile.name), random.Random(seed + 2))
     try:
-        ok, reason, notes = engine.test_connection()
+        no_token = client.token_problem()
+        ok, reason, notes = (False, f"Could not start: could not get an access token: {no_token}", []) if no_token \
+            else engine.test_connection()
     finally:
         client.close()
     return ConnectionResult(0 if ok else 2, reason, notes, recorder.exchanges)

@@ -4,6 +4,7 @@ Usage::
 
     pytest --scim-target https://app.example.com/scim/v2 --scim-token "$TOKEN" \\
            [--scim-suite entra] [--scim-select query] [--html=report.html]
+    SCIM_CLIENT_SECRET=... pytest --scim-target URL --scim-oauth-token-url URL/oauth2/token --scim-client-id ID
 
 Every selected check becomes one item (``scim-harness::<check id>``; ``-k`` also matches its
 area and tags). Discovery runs once per session, at the first item. An item passes, fails
@@ -33,6 +34,7 @@ import pytest
 from harness.checks import SUITES, CheckSpec
 from harness.console import counted
 from harness.config import FAIL_ON, ConfigError, RunConfig, token_from_env
+from harness.oauth import CLIENT_AUTH, OAuthSettings, secret_from_env
 from harness.results import CheckResult, Outcome
 from harness.runner import RunSession, load_checks
 
@@ -91,6 +93,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Bearer token for the target (default: $SCIM_HARNESS_TOKEN or $SCIM_TOKEN, which keeps it out of ps).")
     group.addoption("--scim-basic", metavar="USER:PASS", default=None, help="HTTP Basic credentials instead.")
     group.addoption("--scim-header", metavar="'NAME: VALUE'", default=None, help="A credential header instead.")
+    group.addoption("--scim-oauth-token-url", metavar="URL", default=None,
+                    help="OAuth 2.0 token endpoint: fetch a bearer token with the client-credentials grant.")
+    group.addoption("--scim-client-id", metavar="ID", default=None, help="OAuth client id.")
+    group.addoption("--scim-client-secret", metavar="S", default=None,
+                    help="OAuth client secret (default: $SCIM_HARNESS_CLIENT_SECRET or $SCIM_CLIENT_SECRET).")
+    group.addoption("--scim-oauth-scope", metavar="X", default=None, help="Scope to request with the token.")
+    group.addoption("--scim-audience", metavar="A", default=None, help="'audience' form parameter of the token request.")
+    group.addoption("--scim-client-auth", choices=tuple(CLIENT_AUTH), default="basic",
+                    help="Client authentication at the token endpoint: basic (default) or post.")
     group.addoption("--scim-suite", action="append", default=[], metavar="SUITE",
                     help=f"Suite(s) to run: {', '.join((*SUITES, 'all'))} (repeatable; default all).")
     group.addoption("--scim-select", action="append", default=[], metavar="ID_OR_TAG",
@@ -107,16 +118,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if not target:
         return  # inert
     basic, header = config.getoption("scim_basic"), config.getoption("scim_header")
-    token = config.getoption("scim_token") or (None if basic or header else token_from_env())
     try:
+        oauth = _oauth(config)
+        token = config.getoption("scim_token") or (None if basic or header or oauth else token_from_env())
         run_config = RunConfig.from_options(
-            target=target, token=token, basic=basic,
+            target=target, token=token, basic=basic, oauth=oauth,
             header=header, suites=config.getoption("scim_suite") or ("all",),
             select=config.getoption("scim_select"), exclude=config.getoption("scim_exclude"),
             timeout=config.getoption("scim_timeout"), insecure=config.getoption("scim_insecure"),
             fail_on=config.getoption("scim_fail_on"), flags=("--scim-token", "--scim-basic", "--scim-header"),
         )
-    except ConfigError as exc:
+    except (ConfigError, ValueError) as exc:
         raise pytest.UsageError(f"scim-harness: {exc}") from None
     import scenarios  # fill the registry with the suite's checks
 
@@ -124,6 +136,18 @@ def pytest_configure(config: pytest.Config) -> None:
         warnings.warn(problem, ScimWarning, stacklevel=1)
     config.stash[_STATE] = _ScimState(run_config)
     config.addinivalue_line("markers", "scim: a scim-harness conformance check run as a pytest item")
+
+
+def _oauth(config: pytest.Config) -> OAuthSettings | None:
+    url = config.getoption("scim_oauth_token_url")
+    if not url:
+        if config.getoption("scim_client_id"):
+            raise ConfigError("--scim-client-id needs --scim-oauth-token-url")
+        return None
+    secret = config.getoption("scim_client_secret") or secret_from_env()
+    return OAuthSettings(url, config.getoption("scim_client_id") or "", secret or "",
+                         scope=config.getoption("scim_oauth_scope"), audience=config.getoption("scim_audience"),
+                         client_auth=config.getoption("scim_client_auth"))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -206,6 +206,9 @@ def fuzz_target(
     findings: list[Finding] = []
     requests, errors = 0, list[str]()
     try:
+        no_token = client.token_problem()
+        if no_token:
+            return finish(2, f"could not get an access token: {no_token}", [], [], discovery, {})
         discovery, _ = discover(client)
         problem = _could_not_test(client, discovery)
         if problem:
@@ -255,6 +258,7 @@ def _run_engine(config: FuzzConfig, doc: dict[str, Any], session: scim_checks.Se
     schema = schemathesis.openapi.from_dict(copy.deepcopy(doc), config=_schemathesis_config(config))
     counter = {"n": 0}
     redact = config.target.redactor().text
+    _bearer_per_request(schema, session.client)
 
     @schema.hook("map_body")
     def prefix_names(context: Any, body: Any) -> Any:
@@ -306,6 +310,22 @@ def _run_engine(config: FuzzConfig, doc: dict[str, Any], session: scim_checks.Se
     progress.requests = session.requests
     progress.elapsed = clock.monotonic() - t0
     return raws, session.requests, errors
+
+
+def _bearer_per_request(schema: Any, client: TargetClient) -> None:
+    """OAuth: every generated request asks the shared token source (cached, renewed before expiry)."""
+    source = client.target.auth.source
+    if source is None:
+        return  # static credentials ride in the project's headers
+
+    class Bearer:
+        def get(self, case: Any, ctx: Any) -> str:
+            return source.bearer(client)
+
+        def set(self, case: Any, data: str, ctx: Any) -> None:
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+    schema.auth.apply(Bearer, refresh_interval=None)  # no second cache: the source decides when to renew
 
 
 def _failures_of(event: Any) -> list[RawFailure]:
