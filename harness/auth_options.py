@@ -19,7 +19,7 @@ import click
 
 from harness.oauth import CLIENT_AUTH, SECRET_ENV, OAuthSettings
 
-__all__ = ["oauth_options", "oauth_settings", "OAUTH_FLAG", "explicit"]
+__all__ = ["oauth_options", "oauth_expiry_option", "oauth_settings", "OAUTH_FLAG", "explicit"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _KEY = "scim_harness.oauth"
@@ -56,6 +56,15 @@ def oauth_options(func: F) -> F:
     return func
 
 
+def oauth_expiry_option(func: F) -> F:
+    """``--oauth-expiry-wait``, for the command that runs the readiness checks."""
+    option = click.option(
+        "--oauth-expiry-wait", type=click.FloatRange(min=0), default=5.0, show_default=True, metavar="S",
+        expose_value=False, callback=_keep,
+        help="How long the check 'an expired token is refused' may wait for expires_in to pass (with OAuth).")
+    return option(func)
+
+
 def oauth_settings(ctx: click.Context | None = None) -> OAuthSettings | None:
     """The OAuth settings given on the command line, or ``None``; ``click.UsageError`` if incomplete."""
     ctx = ctx or click.get_current_context()
@@ -68,7 +77,8 @@ def oauth_settings(ctx: click.Context | None = None) -> OAuthSettings | None:
     try:
         return OAuthSettings(url.strip(), given.get("client_id") or "", given.get("client_secret") or "",
                              scope=given.get("oauth_scope"), audience=given.get("audience"),
-                             client_auth=given.get("client_auth") or "basic")
+                             client_auth=given.get("client_auth") or "basic",
+                             expiry_wait=float(given.get("oauth_expiry_wait", 5.0)))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
 

@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 import click
 
-from harness.auth_options import oauth_options, oauth_settings
+from harness.auth_options import oauth_expiry_option, oauth_options, oauth_settings
 from harness.checks import REGISTRY, SUITES
 from harness.cleanup import cleanup as cleanup_prefix
 from harness.config import (DEFAULT_OUT, FAIL_ON, TOKEN_ENV, ConfigError, RunConfig, check_prefix, make_target,
@@ -134,6 +134,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 @main.command()
 @_auth_options
+@oauth_expiry_option
 @click.option("--suite", "suites", multiple=True, type=click.Choice([*SUITES, "all"]), default=("all",),
               show_default=True, help="Which suite(s): the RFC checks or what an IdP relies on (repeatable).")
 @click.option("--select", multiple=True, metavar="ID_OR_TAG",

@@ -230,15 +230,16 @@ def make_target(
     option); the third is ignored when it is ``None``.
     """
     token_flag, basic_flag, header_flag = flags
+    prefix = token_flag[: -len("token")] if token_flag.endswith("token") else "--"  # --scim-token -> --scim-
     given = [name for name, value in ((token_flag, token), (basic_flag, basic), (header_flag, header),
-                                      ("--oauth-token-url", oauth)) if value and name]
+                                      (f"{prefix}oauth-token-url", oauth)) if value and name]
     if len(given) > 1:
         raise ConfigError(f"give one way to authenticate, not {' and '.join(given)}")
     if not given and require_auth:
-        ways = [f"{token_flag} T", f"{basic_flag} USER:PASS"] + ([f"{header_flag} 'Name: value'"] if header_flag else []) \
-            + ["--oauth-token-url URL --client-id ID --client-secret S"]
+        ways = [f"{token_flag} T", f"{basic_flag} USER:PASS"] + ([f"{header_flag} 'Name: value'"] if header_flag else [])
         env = " or ".join(f"${name}" for name in TOKEN_ENV)
-        raise ConfigError(f"give credentials: {', '.join(ways[:-1])} or {ways[-1]} (or set {env})")
+        raise ConfigError(f"give credentials: {', '.join(ways[:-1])} or {ways[-1]} (or set {env}), or OAuth client "
+                          f"credentials: {prefix}oauth-token-url URL {prefix}client-id ID {prefix}client-secret S")
     if timeout <= 0:
         raise ConfigError("--timeout must be a positive number of seconds")
     if "@" in urlsplit(url.strip()).netloc:

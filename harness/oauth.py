@@ -79,6 +79,8 @@ class OAuthSettings:
     scope: str | None = None
     audience: str | None = None
     client_auth: str = "basic"
+    #: How long the readiness check that an expired token is refused may wait for ``expires_in``.
+    expiry_wait: float = 5.0
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.token_url)
@@ -88,6 +90,8 @@ class OAuthSettings:
             raise ValueError("put the client credentials in --client-id/--client-secret, not in --oauth-token-url")
         if not self.client_id or not self.client_secret:
             raise ValueError("OAuth needs --client-id and --client-secret (or $SCIM_CLIENT_SECRET)")
+        if self.expiry_wait < 0:
+            raise ValueError("--oauth-expiry-wait must be 0 or more seconds")
         if self.client_auth not in CLIENT_AUTH:
             raise ValueError(f"--client-auth must be one of {', '.join(CLIENT_AUTH)}, not {self.client_auth!r}")
 

@@ -102,6 +102,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--scim-audience", metavar="A", default=None, help="'audience' form parameter of the token request.")
     group.addoption("--scim-client-auth", choices=tuple(CLIENT_AUTH), default="basic",
                     help="Client authentication at the token endpoint: basic (default) or post.")
+    group.addoption("--scim-oauth-expiry-wait", type=float, default=5.0, metavar="S",
+                    help="How long the expired-token check may wait for expires_in (default 5).")
     group.addoption("--scim-suite", action="append", default=[], metavar="SUITE",
                     help=f"Suite(s) to run: {', '.join((*SUITES, 'all'))} (repeatable; default all).")
     group.addoption("--scim-select", action="append", default=[], metavar="ID_OR_TAG",
@@ -147,7 +149,8 @@ def _oauth(config: pytest.Config) -> OAuthSettings | None:
     secret = config.getoption("scim_client_secret") or secret_from_env()
     return OAuthSettings(url, config.getoption("scim_client_id") or "", secret or "",
                          scope=config.getoption("scim_oauth_scope"), audience=config.getoption("scim_audience"),
-                         client_auth=config.getoption("scim_client_auth"))
+                         client_auth=config.getoption("scim_client_auth"),
+                         expiry_wait=config.getoption("scim_oauth_expiry_wait"))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
