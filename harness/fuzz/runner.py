@@ -317,10 +317,11 @@ def _bearer_per_request(schema: Any, client: TargetClient) -> None:
     source = client.target.auth.source
     if source is None:
         return  # static credentials ride in the project's headers
+    tokens = source
 
     class Bearer:
         def get(self, case: Any, ctx: Any) -> str:
-            return source.bearer(client)
+            return tokens.bearer(client)
 
         def set(self, case: Any, data: str, ctx: Any) -> None:
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
