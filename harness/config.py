@@ -152,6 +152,10 @@ class RunConfig:
                 "the target uses plain http:// on a non-loopback host: the credentials travel unencrypted "
                 "(RFC 7644 §7.1 requires TLS); use https:// outside a lab"
             )
+        oauth = self.target.auth.oauth
+        if oauth is not None and urlsplit(oauth.token_url).scheme == "http" and not is_loopback(oauth.token_url):
+            return ("the token endpoint uses plain http:// on a non-loopback host: the client secret travels "
+                    "unencrypted (RFC 6749 §2.3.1 requires TLS); use https:// outside a lab")
         return None
 
     def to_options(self) -> dict[str, Any]:

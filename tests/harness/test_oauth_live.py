@@ -171,3 +171,32 @@ def test_every_command_says_why_there_is_no_token(command: list[str], tmp_path: 
         result = cli(*args)
     assert result.exit_code == 2, result.output
     assert "access token" in result.output and "not a JSON object" in result.output and SECRET not in result.output
+
+
+pytest_plugins = ["pytester"]
+
+
+def test_the_pytest_plugin_authenticates_with_oauth(oauth_server, pytester: pytest.Pytester,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    url, tap, _ = oauth_server
+    monkeypatch.setenv("SCIM_CLIENT_SECRET", SECRET)
+    monkeypatch.delenv("SCIM_TOKEN", raising=False)
+    monkeypatch.delenv("SCIM_HARNESS_TOKEN", raising=False)
+    result = pytester.runpytest("--scim-target", url, "--scim-oauth-token-url", f"{url}/oauth2/token",
+                                "--scim-client-id", CLIENT, "--scim-select", "oauth", "--scim-oauth-expiry-wait", "3",
+                                "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=8)
+    assert tap.issued and all(token not in result.stdout.str() for token in tap.issued)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--client-id", "x"], "need --oauth-token-url"),
+    (["--oauth-token-url", "http://127.0.0.1:9/token"], "OAuth needs --client-id and --client-secret"),
+    (["--oauth-token-url", "http://u:p@127.0.0.1:9/token", "--client-id", "x"], "not in --oauth-token-url"),
+    (["--oauth-token-url", "http://127.0.0.1:9/token", "--client-id", "x", "--client-secret", "s", "--token", "t"],
+     "not --token and --oauth-token-url"),
+])
+def test_bad_oauth_options_are_one_line_exit_2(args: list[str], words: str) -> None:
+    result = CliRunner().invoke(main, ["run", "--target", "http://127.0.0.1:9", *args],
+                                env={"SCIM_CLIENT_SECRET": "", "SCIM_HARNESS_CLIENT_SECRET": "", "SCIM_TOKEN": ""})
+    assert result.exit_code == 2 and words in result.output and "Traceback" not in result.output
