@@ -39,9 +39,12 @@ __all__ = [
     "encode_query",
     "SCIM_JSON",
     "USER_AGENT",
+    "NO_TOKEN",
 ]
 
 SCIM_JSON = "application/scim+json"
+#: How the error of a request that was never sent for want of an OAuth access token begins.
+NO_TOKEN = "no access token: "
 USER_AGENT = "scim-harness/0.1"
 #: Responses larger than this are not read further (bytes); the exchange says so.
 DEFAULT_MAX_READ = 4 * 1024 * 1024
@@ -345,7 +348,7 @@ class TargetClient(HttpVerbs):
         try:
             token = source.bearer(self)
         except TokenError as exc:
-            return self._record(method, url, all_headers, body, None, [], b"", 0.0, f"no access token: {exc}")
+            return self._record(method, url, all_headers, body, None, [], b"", 0.0, f"{NO_TOKEN}{exc}")
         sent = [*all_headers, ("Authorization", f"Bearer {token}")]
         ex = self._record(method, url, sent, body, *self._transfer(method, url, sent, body, wait))
         if ex.status != 401:

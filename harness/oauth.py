@@ -193,8 +193,10 @@ def read_token(ex: "Exchange", now: float) -> AccessToken:
                          f"object: not a token response (RFC 6749 §5.1)")
     if "error" in data:
         detail = f" ({_printable(data['error_description'])})" if data.get("error_description") else ""
+        hint = ("; check --client-id, --client-secret and --client-auth"
+                if data["error"] in ("invalid_client", "unauthorized_client") else "")
         raise TokenError(f"the token endpoint refused the request: {_printable(data['error'], 60)}{detail} "
-                         f"(HTTP {ex.status}); check --client-id, --client-secret and --client-auth")
+                         f"(HTTP {ex.status}){hint}")
     if ex.status != 200:
         raise TokenError(f"the token endpoint {where} answered HTTP {ex.status} without an OAuth error")
     token = data.get("access_token")

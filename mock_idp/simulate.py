@@ -151,6 +151,9 @@ def simulate(
             events = sorted(events + load_scenario(config.scenario, EPOCH), key=lambda e: e.at)
     except (ProfileError, MappingError, ScenarioError, ValueError) as exc:
         return _cannot_start(config, f"Could not start: {exc}")
+    refused = profile.refuses(config.target.auth.kind)
+    if refused:
+        return _cannot_start(config, f"Could not start: {refused}.")
     target = replace(config.target, base_url=_with_query(config.target.base_url, profile.tenant_url_query))
     recorder = _RecentRecorder(target.redactor(), clock)
     client = TargetClient(target, recorder=recorder, http=http, clock=clock, user_agent=profile.user_agent)
@@ -170,10 +173,7 @@ def simulate(
     reason = ""
     differences: list[Difference] = []
     try:
-        no_token = client.token_problem()  # the IdP gets its token before it sends anything
-        if no_token:
-            reason = f"Could not start: could not get an access token: {no_token}"
-        elif config.test_connection:
+        if config.test_connection:
             ok, why, _ = engine.test_connection()
             if not ok:
                 reason = why
@@ -297,6 +297,9 @@ def check_connection(idp: str, target: Target, *, http: httpx.Client | None = No
         profile = load_profile(idp)
     except ProfileError as exc:
         return ConnectionResult(2, f"Could not start: {exc}", [], [])
+    refused = profile.refuses(target.auth.kind)
+    if refused:
+        return ConnectionResult(2, f"Could not start: {refused}.", [], [])
     target = replace(target, base_url=_with_query(target.base_url, profile.tenant_url_query))
     clock = VirtualClock(EPOCH)
     recorder = Recorder(target.redactor(), clock)
@@ -304,9 +307,7 @@ def check_connection(idp: str, target: Target, *, http: httpx.Client | None = No
     engine = Engine(profile, load_mapping(profile.default_mapping), make_directory(0, 0, seed), Driver(client, clock, profile),
                     clock, ProvisioningLog(_job_id(profile.name, seed), profile.name), random.Random(seed + 2))
     try:
-        no_token = client.token_problem()
-        ok, reason, notes = (False, f"Could not start: could not get an access token: {no_token}", []) if no_token \
-            else engine.test_connection()
+        ok, reason, notes = engine.test_connection()
     finally:
         client.close()
     return ConnectionResult(0 if ok else 2, reason, notes, recorder.exchanges)
