@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import httpx
+import requests
 import schemathesis
 from schemathesis.engine import events, from_schema
 
@@ -313,20 +314,20 @@ def _run_engine(config: FuzzConfig, doc: dict[str, Any], session: scim_checks.Se
 
 
 def _bearer_per_request(schema: Any, client: TargetClient) -> None:
-    """OAuth: every generated request asks the shared token source (cached, renewed before expiry)."""
+    """OAuth: every generated request asks the shared token source as it is sent (cached, renewed
+    before expiry). A requests auth runs at send time; a schemathesis auth provider would stamp
+    the token when the case is generated, which can be long before it is sent (coverage phase)."""
     source = client.target.auth.source
     if source is None:
         return  # static credentials ride in the project's headers
     tokens = source
 
-    class Bearer:
-        def get(self, case: Any, ctx: Any) -> str:
-            return tokens.bearer(client)
+    class Bearer(requests.auth.AuthBase):
+        def __call__(self, request: Any) -> Any:
+            request.headers["Authorization"] = f"Bearer {tokens.bearer(client)}"
+            return request
 
-        def set(self, case: Any, data: str, ctx: Any) -> None:
-            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
-
-    schema.auth.apply(Bearer, refresh_interval=None)  # no second cache: the source decides when to renew
+    schema.auth.set_from_requests(Bearer())
 
 
 def _failures_of(event: Any) -> list[RawFailure]:

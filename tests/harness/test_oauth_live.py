@@ -119,6 +119,9 @@ def test_fuzz_and_cleanup_with_oauth_only(oauth_server, tmp_path: Path) -> None:
     assert cleaned.exit_code == 0, cleaned.output
     assert_no_credential_anywhere(out, result.output + cleaned.output, tap)
     assert token_posts_recorded(app) >= 2
+    statuses = [r["status"] for r in app.store.recordings(after=0, limit=100_000) if r["path"] != "/oauth2/token"]
+    refused = statuses.count(401)
+    assert len(statuses) > 20 and refused <= len(statuses) // 10, (refused, len(statuses))  # each request had a token
 
 
 # -- hostile token endpoints ---------------------------------------------------------------------
