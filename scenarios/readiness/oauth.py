@@ -11,15 +11,19 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from harness.checks import CheckContext, check
+from harness.checks import CheckContext
 from harness.oauth import OAuthSettings, TokenError, read_token, token_exchange
 from harness.recorder import Exchange
 from harness.results import Level
 from scenarios.causes import CHALLENGE_MISSING
+from scenarios.readiness.common import ENTRA, build, idp_check, random_id
 
 AREA = "oauth"
 SUITE = ("entra",)
 TAGS = ("oauth",)
+#: The profile whose Test Connection probe carries the token, and the knob these checks rest on.
+FORMS = (ENTRA,)
+KNOBS = ("auth_methods",)
 RFC6749 = "https://www.rfc-editor.org/rfc/rfc6749"
 #: What the admin meets when Entra ID cannot get or use a token.
 CREDENTIALS_TEST_FAILS = ("Entra ID's Test Connection (the credentials test) fails, so the admin cannot save the "
@@ -30,7 +34,8 @@ CREDENTIALS_TEST_FAILS = ("Entra ID's Test Connection (the credentials test) fai
 def _settings(ctx: CheckContext) -> OAuthSettings:
     settings = ctx.client.target.auth.oauth
     if settings is None:
-        ctx.skip("no OAuth options given (--oauth-token-url, --client-id, --client-secret): token endpoint not checked")
+        ctx.skip("no OAuth options given, so the token endpoint was not checked (new Entra gallery apps must offer "
+                 "OAuth client credentials: give --oauth-token-url, --client-id and --client-secret)")
     return settings
 
 
@@ -52,6 +57,14 @@ def _grant(ctx: CheckContext, settings: OAuthSettings) -> tuple[dict[str, Any], 
     return body, ex
 
 
+def _probe_with(ctx: CheckContext, token: str) -> Exchange:
+    """Entra ID's Test Connection probe (its userName lookup of a random GUID), sent as Entra
+    with ``token`` as the bearer: the first SCIM request an OAuth-configured Entra makes."""
+    request = build.lookup(ENTRA, "User", random_id())
+    return ctx.request(request.method, request.path, params=request.params or None, content_type=ENTRA.content_type,
+                       headers=[("User-Agent", ENTRA.user_agent), ("Authorization", f"Bearer {token}")])
+
+
 def _fresh_token(ctx: CheckContext, settings: OAuthSettings) -> tuple[str, float | None]:
     """A token of this check's own (the run's shared token is left alone); ERROR when none comes."""
     body, ex = _grant(ctx, settings)
@@ -62,8 +75,8 @@ def _fresh_token(ctx: CheckContext, settings: OAuthSettings) -> tuple[str, float
     return token.value, token.expires_in
 
 
-@check(id="entra.oauth-token-issued", title="The client-credentials grant gets an access_token of token_type Bearer",
-       area=AREA, level=Level.MUST, suites=SUITE, tags=TAGS,
+@idp_check(id="entra.oauth-token-issued", title="The client-credentials grant gets an access_token of token_type Bearer",
+       area=AREA, level=Level.MUST, suites=SUITE, tags=TAGS, forms=FORMS, knobs=KNOBS,
        rests_on="RFC 6749 §4.4.3, §5.1; Entra ID OAuth2 client credentials (idp-behaviors §7)",
        quote="REQUIRED.  The access token issued by the authorization server.",
        fix='Answer the grant with 200 and {"access_token": "...", "token_type": "Bearer", "expires_in": 3600} '
@@ -82,8 +95,8 @@ def token_issued(ctx: CheckContext) -> None:
                message=f"token_type is {token_type!r}, not Bearer: Entra ID sends the token as a bearer")
 
 
-@check(id="entra.oauth-expires-in", title="The token response says how long the token lives (expires_in)",
-       area=AREA, level=Level.SHOULD, suites=SUITE, tags=TAGS,
+@idp_check(id="entra.oauth-expires-in", title="The token response says how long the token lives (expires_in)",
+       area=AREA, level=Level.SHOULD, suites=SUITE, tags=TAGS, forms=FORMS, knobs=KNOBS,
        rests_on="RFC 6749 §5.1 (expires_in); Entra ID renews its token before it expires",
        quote="RECOMMENDED.  The lifetime in seconds of the access token.",
        fix="Add expires_in (seconds, a positive integer) to the token response.",
@@ -99,8 +112,8 @@ def expires_in(ctx: CheckContext) -> None:
                life, ex, message="the token response has no positive integer expires_in")
 
 
-@check(id="entra.oauth-wrong-secret", title="A wrong client secret gets invalid_client and no token",
-       area=AREA, level=Level.MUST, suites=SUITE, tags=TAGS,
+@idp_check(id="entra.oauth-wrong-secret", title="A wrong client secret gets invalid_client and no token",
+       area=AREA, level=Level.MUST, suites=SUITE, tags=TAGS, forms=FORMS, knobs=KNOBS,
        rests_on="RFC 6749 §3.2.1 (the authorization server MUST authenticate the client), §5.2 (invalid_client)",
        fix='Check the secret (constant-time compare) and answer 401 {"error": "invalid_client"} without a token.',
        idp_impact="A mistyped or rotated-out secret still passes Entra ID's Test Connection: a revoked secret keeps "
@@ -120,8 +133,8 @@ def wrong_secret(ctx: CheckContext) -> None:
                message=f"a wrong client secret answered error {error!r}, expected invalid_client")
 
 
-@check(id="entra.oauth-unsupported-grant", title="An unsupported grant_type gets unsupported_grant_type",
-       area=AREA, level=Level.SHOULD, suites=SUITE, tags=TAGS,
+@idp_check(id="entra.oauth-unsupported-grant", title="An unsupported grant_type gets unsupported_grant_type",
+       area=AREA, level=Level.SHOULD, suites=SUITE, tags=TAGS, forms=FORMS, knobs=KNOBS,
        rests_on="RFC 6749 §5.2 (unsupported_grant_type; no keyword makes this code a MUST, so SHOULD)",
        fix='Answer a grant_type other than client_credentials with 400 {"error": "unsupported_grant_type"}.',
        idp_impact="Entra ID only sends client_credentials, so provisioning works either way; but a token endpoint "
@@ -140,8 +153,8 @@ def unsupported_grant(ctx: CheckContext) -> None:
                message=f"an unsupported grant_type answered {ex.status} {error!r}, expected 400 unsupported_grant_type")
 
 
-@check(id="entra.oauth-token-accepted", title="The SCIM endpoints accept the issued token",
-       area=AREA, level=Level.MUST, suites=SUITE, tags=TAGS,
+@idp_check(id="entra.oauth-token-accepted", title="The SCIM endpoints accept the issued token",
+       area=AREA, level=Level.MUST, suites=SUITE, tags=TAGS, forms=FORMS, knobs=KNOBS,
        rests_on="RFC 6750 §2.1; Entra ID sends the access token as a bearer (idp-behaviors §7)",
        quote="Resource servers MUST support this method.",
        fix="Accept the tokens your token endpoint issues as 'Authorization: Bearer <token>' on every SCIM endpoint.",
@@ -149,12 +162,12 @@ def unsupported_grant(ctx: CheckContext) -> None:
 def token_accepted(ctx: CheckContext) -> None:
     settings = _settings(ctx)
     token, _ = _fresh_token(ctx, settings)
-    ex = ctx.get(ctx.idp_users, params={"count": 1}, headers=[("Authorization", f"Bearer {token}")])
-    ctx.expect_status(ex, 200, message=f"GET {ctx.idp_users} with the issued token answered {ex.status}, expected 200")
+    ex = _probe_with(ctx, token)
+    ctx.expect_status(ex, 200, message=f"Entra's probe with the issued token answered {ex.status}, expected 200")
 
 
-@check(id="entra.oauth-made-up-token", title="A made-up bearer token gets 401 with a Bearer challenge",
-       area=AREA, level=Level.MUST, suites=SUITE, tags=TAGS, cause=CHALLENGE_MISSING,
+@idp_check(id="entra.oauth-made-up-token", title="A made-up bearer token gets 401 with a Bearer challenge",
+       area=AREA, level=Level.MUST, suites=SUITE, tags=TAGS, forms=FORMS, knobs=KNOBS, cause=CHALLENGE_MISSING,
        rests_on="RFC 6750 §3; RFC 7235 §3.1",
        quote='If the protected resource request does not include authentication credentials or does not contain an '
              'access token that enables access to the protected resource, the resource server MUST include the HTTP '
@@ -165,16 +178,15 @@ def token_accepted(ctx: CheckContext) -> None:
                   "last quarantine the job.")
 def made_up_token(ctx: CheckContext) -> None:
     _settings(ctx)
-    ex = ctx.get(ctx.idp_users, params={"count": 1},
-                 headers=[("Authorization", f"Bearer scim-harness-made-up-{secrets.token_hex(12)}")])
+    ex = _probe_with(ctx, f"scim-harness-made-up-{secrets.token_hex(12)}")
     ctx.expect_error_status(ex, 401, message=f"a made-up token answered {ex.status}, expected 401")
     challenge = ex.header("WWW-Authenticate") or ""
     ctx.expect(challenge.strip().lower().startswith("bearer"), 'WWW-Authenticate: Bearer ...', challenge or None, ex,
                message="the 401 to a made-up token has no Bearer WWW-Authenticate challenge")
 
 
-@check(id="entra.oauth-invalid-token-error", title='The challenge to a refused token says error="invalid_token"',
-       area=AREA, level=Level.SHOULD, suites=SUITE, tags=TAGS,
+@idp_check(id="entra.oauth-invalid-token-error", title='The challenge to a refused token says error="invalid_token"',
+       area=AREA, level=Level.SHOULD, suites=SUITE, tags=TAGS, forms=FORMS, knobs=KNOBS,
        rests_on="RFC 6750 §3, §3.1 (invalid_token)",
        quote='If the protected resource request included an access token and failed authentication, the resource '
              'server SHOULD include the "error" attribute to provide the client with the reason why the access '
@@ -184,8 +196,7 @@ def made_up_token(ctx: CheckContext) -> None:
                   "cases take longer.")
 def invalid_token_error(ctx: CheckContext) -> None:
     _settings(ctx)
-    ex = ctx.get(ctx.idp_users, params={"count": 1},
-                 headers=[("Authorization", f"Bearer scim-harness-made-up-{secrets.token_hex(12)}")])
+    ex = _probe_with(ctx, f"scim-harness-made-up-{secrets.token_hex(12)}")
     ctx.expect_error_status(ex, 401)
     challenge = ex.header("WWW-Authenticate") or ""
     if not challenge.strip().lower().startswith("bearer"):
@@ -194,8 +205,8 @@ def invalid_token_error(ctx: CheckContext) -> None:
                message='the Bearer challenge does not say error="invalid_token"')
 
 
-@check(id="entra.oauth-expired-token-refused", title="After expires_in the token is refused",
-       area=AREA, level=Level.SHOULD, suites=SUITE, tags=TAGS,
+@idp_check(id="entra.oauth-expired-token-refused", title="After expires_in the token is refused",
+       area=AREA, level=Level.SHOULD, suites=SUITE, tags=TAGS, forms=FORMS, knobs=KNOBS,
        rests_on="RFC 6749 §5.1 (expires_in); RFC 6750 §3.1 (invalid_token: expired)",
        quote="The resource SHOULD respond with the HTTP 401 (Unauthorized) status code.",
        fix="Refuse a token once the expires_in it was issued with has passed (401, error=\"invalid_token\").",
@@ -210,7 +221,7 @@ def expired_token_refused(ctx: CheckContext) -> None:
         ctx.skip(f"expires_in is {life:g} s, longer than this run waits ({settings.expiry_wait:g} s); "
                  f"give --oauth-expiry-wait {int(life) + 2} to check it")
     ctx.client.clock.sleep(life + 1.0)  # one second past: the server's clock may tick in whole seconds
-    ex = ctx.get(ctx.idp_users, params={"count": 1}, headers=[("Authorization", f"Bearer {token}")])
+    ex = _probe_with(ctx, token)
     ctx.expect_answer(ex)
     ctx.expect(ex.status == 401, 401, ex.status, ex,
                message=f"a token {life:g} s past its expires_in answered {ex.status}, expected 401")

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from harness.http import Auth, Target
 from harness.oauth import OAuthSettings
 from mock_idp import commands
-from mock_idp.profile import load_profile
+from harness.idp.profile import load_profile
 from mock_idp.simulate import SimulationConfig, check_connection, simulate
 from reference_server.app import create_app
 from reference_server.settings import ServerSettings
