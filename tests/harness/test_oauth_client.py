@@ -180,3 +180,10 @@ def test_settings_refuse_incomplete_or_unsafe_values() -> None:
         OAuthSettings("ftp://login.example.com/token", "a", SECRET)
     with pytest.raises(ValueError, match="--client-auth"):
         OAuthSettings(TOKEN_URL, "a", SECRET, client_auth="jwt")
+
+
+def test_the_pytest_entry_point_offers_the_same_client_auth_choices() -> None:
+    import scim_harness_pytest
+    from harness.oauth import CLIENT_AUTH
+
+    assert scim_harness_pytest.CLIENT_AUTH == tuple(CLIENT_AUTH)
