@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from harness.auth_options import oauth_settings
 from harness.cli import _auth_options, _token  # the one credential option set every command shares
 from harness.config import ConfigError, make_target, require_writable_dir
 from mock_idp.load.config import LoadConfig, LoadError, new_run_prefix, parse_duration
@@ -95,7 +96,7 @@ def load(target: str, token: str | None, basic: str | None, header: str | None, 
     """
     try:
         the_target = make_target(target, token=_token(token, basic, header), basic=basic, header=header,
-                                 timeout=timeout, insecure=insecure)
+                                 timeout=timeout, insecure=insecure, oauth=oauth_settings())
         if is_worker:
             if not master_host:
                 raise click.UsageError("--worker needs --master-host HOST")

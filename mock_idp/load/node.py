@@ -33,9 +33,10 @@ from locust.runners import STATE_STOPPED, MasterRunner, Runner, WorkerRunner  # 
 
 import httpx  # noqa: E402
 
-from harness.http import Auth, Target  # noqa: E402
+from harness.http import Target  # noqa: E402
 from mock_idp.load.config import LoadConfig, TenantSpec, tenant_specs  # noqa: E402
 from mock_idp.load.gevent_transport import GeventTransport  # noqa: E402
+from mock_idp.load.run import target_from  # noqa: E402
 from mock_idp.load.tenant import TenantJob, TenantReport  # noqa: E402
 
 ENV = "SCIM_HARNESS_LOAD"
@@ -52,8 +53,7 @@ class State:
         self.job = job
         self.role: str = job["role"]
         self.config: LoadConfig | None = LoadConfig.from_dict(job["config"]) if job.get("config") else None
-        auth = job["target"]["auth"]
-        self.target = Target(**{**job["target"], "auth": Auth(**auth)})
+        self.target = target_from(job["target"])
         self.env: Environment | None = None
         self.next_tenant = 0
         self.waiting: dict[str, AsyncResult] = {}

@@ -17,20 +17,21 @@ import signal
 import socket
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from harness.cleanup import cleanup
 from harness.config import cleanup_command
 from harness.discovery import discover
-from harness.http import Target, TargetClient
+from harness.http import Auth, Target, TargetClient
 from harness.idp.requests import USERS
+from harness.oauth import OAuthSettings
 from harness.results import RunResult
 from mock_idp.load.config import LoadConfig, tenant_specs
 from mock_idp.load.outcome import judge
 
-__all__ = ["LoadOutcome", "run_load", "run_worker", "preflight", "free_port", "RAW"]
+__all__ = ["LoadOutcome", "run_load", "run_worker", "preflight", "free_port", "RAW", "target_data", "target_from"]
 
 RAW = "load-raw.json"
 ENV = "SCIM_HARNESS_LOAD"
@@ -65,9 +66,23 @@ def preflight(target: Target) -> str | None:
     return None
 
 
+def target_data(target: Target) -> dict[str, Any]:
+    """The target as JSON data for a Locust process (an OAuth token cache stays here: each
+    process fetches its own token with the same settings)."""
+    return asdict(replace(target, auth=replace(target.auth, source=None)))
+
+
+def target_from(data: dict[str, Any]) -> Target:
+    auth = dict(data["auth"])
+    oauth = auth.pop("oauth", None)
+    auth.pop("source", None)
+    the_auth = Auth.client_credentials(OAuthSettings(**oauth)) if oauth else Auth(**auth)
+    return Target(**{**data, "auth": the_auth})
+
+
 def _job(role: str, target: Target, **extra: Any) -> dict[str, str]:
     env = dict(os.environ)
-    env[ENV] = json.dumps({"role": role, "target": asdict(target), **extra})
+    env[ENV] = json.dumps({"role": role, "target": target_data(target), **extra})
     return env
 
 

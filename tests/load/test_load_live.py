@@ -254,3 +254,18 @@ def test_cli_master_and_a_worker_started_on_its_own(tmp_path: Path) -> None:
     assert len(data["load"]["workers"]) == 1 and data["load"]["workers"] != ["local"]
     assert all(t["finished"] and t["requests"] for t in data["load"]["tenants"])
     assert b"Traceback" not in out + err
+
+
+def test_oauth_client_credentials_reach_every_locust_process(tmp_path: Path) -> None:
+    from harness.oauth import OAuthSettings
+
+    secret = "load-oauth-secret-42"
+    app = create_app(ServerSettings(db=str(tmp_path / "ref.db"), tokens=(TOKEN,), oauth_clients=(("entra", secret),)))
+    with serve(app) as url:
+        auth = Auth.client_credentials(OAuthSettings(url + "/oauth2/token", "entra", secret))
+        config = LoadConfig(url + "/", tenants=2, users=5, groups=1, cycles=1, pace="fast", spawn_rate=2)
+        outcome = run_load(config, Target(url + "/", auth, timeout=30), tmp_path / "out", processes=1)
+    assert outcome.exit_code == 0, outcome.run.message
+    assert all(t["finished"] and t["requests"] and not t["errors"] for t in outcome.load["tenants"])
+    for written in (tmp_path / "out").iterdir():
+        assert secret not in written.read_text(encoding="utf-8"), written.name
