@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from harness.checks import CheckContext, check
 from harness.results import Level
+from scenarios.conformance.common import expect_error, judge_error_body
 
 AREA = "auth"
 
@@ -48,7 +49,8 @@ def www_authenticate(ctx: CheckContext) -> None:
        fix='Answer 401 with {"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"401",...} '
            "as application/scim+json.")
 def unauthorized_body(ctx: CheckContext) -> None:
-    ctx.expect_scim_error(ctx.get(ctx.users, authenticate=False), 401)
+    ex = ctx.expect_error_status(ctx.get(ctx.users, authenticate=False), 401)
+    judge_error_body(ctx, ex)
 
 
 @check(id="auth.write-without-credentials-401", title="A write without credentials answers 401 and creates nothing",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from harness.checks import CheckContext, check
 from harness.results import Level
 
-from scenarios.conformance.common import CORE_GROUP, CORE_USER, fetch, post_and_track
+from scenarios.conformance.common import expect_error, CORE_GROUP, CORE_USER, fetch, post_and_track
 
 AREA = "create"
 
@@ -79,7 +79,7 @@ def readonly_ignored(ctx: CheckContext) -> None:
 def duplicate_username(ctx: CheckContext) -> None:
     user = ctx.create_user()
     ex = post_and_track(ctx, ctx.users, ctx.user_body(userName=user["userName"]))
-    ctx.expect_scim_error(ex, 409, "uniqueness")
+    expect_error(ctx, ex, 409, scim_type="uniqueness")
 
 
 @check(id="create.duplicate-username-case-409", title="userName uniqueness ignores case",
@@ -89,7 +89,7 @@ def duplicate_username(ctx: CheckContext) -> None:
 def duplicate_username_case(ctx: CheckContext) -> None:
     user = ctx.create_user()
     ex = post_and_track(ctx, ctx.users, ctx.user_body(userName=str(user["userName"]).upper()))
-    ctx.expect_scim_error(ex, 409, "uniqueness")
+    expect_error(ctx, ex, 409, scim_type="uniqueness")
 
 
 @check(id="create.missing-username-400", title="A user without userName answers 400 invalidValue",
@@ -97,7 +97,7 @@ def duplicate_username_case(ctx: CheckContext) -> None:
        fix='Reject a POST without the required userName with 400 and scimType "invalidValue".')
 def missing_username(ctx: CheckContext) -> None:
     ex = post_and_track(ctx, ctx.users, {"schemas": [CORE_USER], "displayName": "No userName"})
-    ctx.expect_scim_error(ex, 400, "invalidValue")
+    expect_error(ctx, ex, 400, scim_type="invalidValue")
 
 
 @check(id="create.group-missing-displayname-400", title="A group without displayName answers 400 invalidValue",
@@ -105,7 +105,7 @@ def missing_username(ctx: CheckContext) -> None:
        fix='Reject a POST /Groups without displayName with 400 and scimType "invalidValue".', requires=("groups",))
 def group_missing_displayname(ctx: CheckContext) -> None:
     ex = post_and_track(ctx, ctx.groups, {"schemas": [CORE_GROUP]})
-    ctx.expect_scim_error(ex, 400, "invalidValue")
+    expect_error(ctx, ex, 400, scim_type="invalidValue")
 
 
 @check(id="create.meta-resource-type", title="meta.resourceType is set from the endpoint",

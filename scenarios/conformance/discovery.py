@@ -17,6 +17,7 @@ from scenarios.conformance.common import (
     RESOURCE_TYPE_URN,
     SPC_URN,
     random_id,
+    expect_error,
 )
 
 AREA = "discovery"
@@ -212,7 +213,7 @@ def resource_type_by_name(ctx: CheckContext) -> None:
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §4, §3.12", checklist=("DISC-09",),
        fix="Answer GET /ResourceTypes/{unknown} with 404 and a SCIM error.")
 def resource_type_unknown(ctx: CheckContext) -> None:
-    ctx.expect_scim_error(ctx.get(f"/ResourceTypes/Nope{random_id()[:8]}"), 404)
+    expect_error(ctx, ctx.get(f"/ResourceTypes/Nope{random_id()[:8]}"), 404)
 
 
 @check(id="discovery.schema-by-id", title="/Schemas/{urn} returns that one Schema",
@@ -229,7 +230,7 @@ def schema_by_id(ctx: CheckContext) -> None:
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §4, §3.12", checklist=("DISC-11",),
        fix="Answer GET /Schemas/{unknown-urn} with 404 and a SCIM error.")
 def schema_unknown(ctx: CheckContext) -> None:
-    ctx.expect_scim_error(ctx.get(f"/Schemas/urn:example:nope:{random_id()[:8]}"), 404)
+    expect_error(ctx, ctx.get(f"/Schemas/urn:example:nope:{random_id()[:8]}"), 404)
 
 
 def _attribute_problems(attr: Any, where: str) -> list[str]:

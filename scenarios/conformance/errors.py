@@ -8,7 +8,7 @@ from harness.checks import CheckContext, CouldNotJudge, check
 from harness.recorder import Exchange
 from harness.results import Level
 
-from scenarios.conformance.common import ERROR_URN, SCIM_TYPES, post_and_track, random_id
+from scenarios.conformance.common import expect_error, judge_error_body, ERROR_URN, SCIM_TYPES, post_and_track, random_id
 
 AREA = "errors"
 _LEAKS = ("traceback (most recent call last)", 'file "/', "sqlite3.", "sqlalchemy", "exception:", " at line ")
@@ -34,13 +34,7 @@ def body_shape(ctx: CheckContext) -> None:
     if not errors:  # wrong statuses are judged by the create/read checks
         raise CouldNotJudge("none of a 404, a 400 and a 409 probe produced an error answer to inspect")
     for ex in errors:
-        body = ctx.expect_json(ex)
-        ctx.expect(isinstance(body, dict) and ERROR_URN in (body.get("schemas") or []),
-                   f"schemas [{ERROR_URN}]", body, ex,
-                   message=f"the {ex.status} error body lacks the SCIM Error schema")
-        status = body.get("status")
-        ctx.expect(status == str(ex.status), f'"status": "{ex.status}" (a string)', status, ex,
-                   message=f"the {ex.status} error's status is {status!r}, not the string {str(ex.status)!r}")
+        judge_error_body(ctx, ex)
 
 
 @check(id="errors.scim-type-vocabulary", title="scimType values come from the RFC list and match the status",
@@ -65,7 +59,7 @@ def scim_type_vocabulary(ctx: CheckContext) -> None:
        fix="Put a human-readable reason in detail (e.g. 'userName is required'); never a stack trace, SQL or secret.")
 def detail_useful(ctx: CheckContext) -> None:
     ex = post_and_track(ctx, ctx.users, {"schemas": ctx.user_body()["schemas"], "displayName": "no userName"})
-    body = ctx.expect_scim_error(ex, 400)
+    body = expect_error(ctx, ex, 400)
     detail = body.get("detail")
     ctx.expect(isinstance(detail, str) and detail.strip(), "a non-empty detail", detail, ex,
                message="the 400 error has no detail")
@@ -78,14 +72,14 @@ def detail_useful(ctx: CheckContext) -> None:
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.12 Table 9", checklist=("ERR-05",),
        fix="Catch JSON parse errors and answer 400 with scimType invalidSyntax instead of 500.")
 def invalid_json(ctx: CheckContext) -> None:
-    ctx.expect_scim_error(ctx.post(ctx.users, content='{"schemas": [bad'), 400, "invalidSyntax")
+    expect_error(ctx, ctx.post(ctx.users, content='{"schemas": [bad'), 400, scim_type="invalidSyntax")
 
 
 @check(id="errors.wrong-shape-400", title="A JSON array instead of an object answers 400 invalidSyntax",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.12 Table 9", checklist=("ERR-05",),
        fix="Validate that the body is a JSON object of the request schema; answer 400 invalidSyntax otherwise.")
 def wrong_shape(ctx: CheckContext) -> None:
-    ctx.expect_scim_error(ctx.post(ctx.users, content="[]"), 400, "invalidSyntax")
+    expect_error(ctx, ctx.post(ctx.users, content="[]"), 400, scim_type="invalidSyntax")
 
 
 @check(id="errors.wrong-type-boolean", title="A non-boolean for a boolean attribute answers 400 invalidValue",
@@ -93,7 +87,7 @@ def wrong_shape(ctx: CheckContext) -> None:
        fix='Validate attribute types: "active":"yes" is not a boolean; answer 400 invalidValue.')
 def wrong_type_boolean(ctx: CheckContext) -> None:
     ex = post_and_track(ctx, ctx.users, ctx.user_body(active="yes"))
-    ctx.expect_scim_error(ex, 400, "invalidValue")
+    expect_error(ctx, ex, 400, scim_type="invalidValue")
 
 
 @check(id="errors.wrong-type-multivalued", title="A string for a multi-valued complex attribute answers 400 invalidValue",
@@ -101,14 +95,14 @@ def wrong_type_boolean(ctx: CheckContext) -> None:
        fix='Validate attribute shapes: "emails":"x" is not a list of complex values; answer 400 invalidValue.')
 def wrong_type_multivalued(ctx: CheckContext) -> None:
     ex = post_and_track(ctx, ctx.users, ctx.user_body(emails="not-a-list@example.com"))
-    ctx.expect_scim_error(ex, 400, "invalidValue")
+    expect_error(ctx, ex, 400, scim_type="invalidValue")
 
 
 @check(id="errors.unknown-endpoint-404", title="An unknown endpoint answers 404 with a SCIM error",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.12 Table 8", checklist=("ERR-07",),
        fix="Route unknown paths to a 404 SCIM error (application/scim+json), not an HTML page or a 500.")
 def unknown_endpoint(ctx: CheckContext) -> None:
-    ctx.expect_scim_error(ctx.get(f"/Nope{random_id()[:8]}"), 404)
+    expect_error(ctx, ctx.get(f"/Nope{random_id()[:8]}"), 404)
 
 
 @check(id="errors.method-not-allowed", title="A method an endpoint lacks answers 405 or 501",
@@ -126,8 +120,8 @@ def unknown_version(ctx: CheckContext) -> None:
     ex = ctx.get(f"/v3{ctx.users}", params={"count": 1})
     ctx.expect_status(ex, 400, 404, message=f"GET /v3{ctx.users} answered {ex.status}: an unknown version was served")
     body = ex.json_or_none()
-    if ex.status == 400 and isinstance(body, dict):
-        ctx.expect(body.get("scimType") == "invalidVers", 'scimType "invalidVers"', body.get("scimType"), ex)
+    if ex.status == 400 and isinstance(body, dict) and body.get("scimType") != "invalidVers":
+        ctx.note(f"the 400 carried scimType {body.get('scimType')!r}; Table 9 names invalidVers")
 
 
 def _bad_inputs(ctx: CheckContext, user_path: str) -> list[tuple[str, dict[str, Any]]]:

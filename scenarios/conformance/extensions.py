@@ -7,7 +7,7 @@ from typing import Any
 from harness.checks import CheckContext, check
 from harness.results import Level
 
-from scenarios.conformance.common import CORE_USER, ENTERPRISE_USER, fetch, post_and_track
+from scenarios.conformance.common import expect_error, CORE_USER, ENTERPRISE_USER, fetch, post_and_track
 
 AREA = "extensions"
 ENTERPRISE_FIELDS = ("employeeNumber", "costCenter", "organization", "division", "department")
@@ -104,7 +104,7 @@ def required_extension(ctx: CheckContext) -> None:
     if not required:
         ctx.skip("no User extension is declared required")
     ex = post_and_track(ctx, ctx.users, ctx.user_body())
-    ctx.expect_scim_error(ex, 400)
+    expect_error(ctx, ex, 400)
 
 
 def _custom_extension(ctx: CheckContext) -> tuple[str, str] | None:

@@ -13,8 +13,9 @@ from typing import Any
 from harness.checks import CheckContext, check
 from harness.results import Level
 
+from scenarios.causes import USERNAME_EQ_CASE
 from scenarios.conformance._probes import ids_of, listed, seed_users
-from scenarios.conformance.common import random_id
+from scenarios.conformance.common import expect_error, random_id
 
 AREA = "query"
 T3 = "RFC 7644 §3.4.2.2 Table 3"
@@ -171,7 +172,8 @@ def names_case(ctx: CheckContext) -> None:
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2.2; RFC 7643 §4.1.1 (caseExact false)",
        checklist=("QRY-06",), requires=("filter",),
        fix="Compare caseExact=false attributes (userName, emails.value, displayName) case-insensitively.",
-       idp_impact="Entra ID sends the UPN as typed in the directory; a case mismatch makes it POST a duplicate.")
+       idp_impact="Entra ID sends the UPN as typed in the directory; a case mismatch makes it POST a duplicate.",
+       cause=USERNAME_EQ_CASE)
 def username_value_case(ctx: CheckContext) -> None:
     tag = ctx.unique("q")
     a, b = seed_users(ctx, tag, "a", "b")
@@ -238,7 +240,7 @@ def value_path_same_value(ctx: CheckContext) -> None:
     miss = f'emails[type eq "work" and value co "@home.example"] and userName sw "{tag}"'
     ex = ctx.get(ctx.users, params={"filter": miss})
     if ex.status == 400:
-        ctx.expect_scim_error(ex, 400, "invalidFilter")
+        expect_error(ctx, ex, 400, scim_type="invalidFilter")
         ctx.note("valuePath filters are refused with 400 invalidFilter (allowed)")
         return
     _expect_hits(ctx, miss, set(), _names(a))

@@ -10,7 +10,7 @@ from harness.discovery import ENTERPRISE_USER
 from harness.results import Level
 
 from scenarios.conformance._probes import emails_of, member_ids, patch_ok, resource_path, read_back, values_of
-from scenarios.conformance.common import CORE_USER
+from scenarios.conformance.common import expect_error, CORE_USER
 
 AREA = "patch"
 
@@ -45,7 +45,7 @@ def value_path_sub(ctx: CheckContext) -> None:
 def value_path_no_match(ctx: CheckContext) -> None:
     user, _, _ = _two_emails(ctx)
     ex = ctx.patch_op(resource_path(ctx.users, user), {"op": "replace", "path": 'emails[type eq "fax"].value', "value": "f@example.com"})
-    ctx.expect_scim_error(ex, 400, "noTarget")
+    expect_error(ctx, ex, 400, scim_type="noTarget")
 
 
 @check(id="patch.remove-value-path", title="remove with a value filter removes only the matching values",
@@ -124,9 +124,9 @@ def primary_exclusive(ctx: CheckContext) -> None:
 def malformed_path(ctx: CheckContext) -> None:
     user = ctx.create_user()
     ex = ctx.patch_op(resource_path(ctx.users, user), {"op": "replace", "path": "emails[type eq", "value": "x"})
-    body = ctx.expect_scim_error(ex, 400)
-    ctx.expect(body.get("scimType") in ("invalidPath", "invalidFilter"), "invalidPath or invalidFilter",
-               body.get("scimType"), ex)
+    body = expect_error(ctx, ex, 400)
+    if body.get("scimType") not in ("invalidPath", "invalidFilter"):  # scimType is OPTIONAL: recorded
+        ctx.note(f"the 400 carried scimType {body.get('scimType')!r}; Table 9 names invalidPath")
 
 
 @check(id="patch.path-case-insensitive", title="Attribute names in a PATCH path are case-insensitive",

@@ -7,7 +7,7 @@ from typing import Any
 from harness.checks import CheckContext, check
 from harness.results import Level
 
-from scenarios.conformance.common import CORE_USER, fetch, post_and_track, random_id
+from scenarios.conformance.common import expect_error, CORE_USER, fetch, post_and_track, random_id
 
 AREA = "read"
 
@@ -27,9 +27,9 @@ def by_id(ctx: CheckContext) -> None:
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.12 Table 8", checklist=("READ-02",),
        fix="Answer GET /Users/{unknown} and /Groups/{unknown} with 404 and a SCIM error body.")
 def unknown_id(ctx: CheckContext) -> None:
-    ctx.expect_scim_error(ctx.get(f"{ctx.users}/{random_id()}"), 404)
+    expect_error(ctx, ctx.get(f"{ctx.users}/{random_id()}"), 404)
     if ctx.discovery.supports("groups"):
-        ctx.expect_scim_error(ctx.get(f"{ctx.groups}/{random_id()}"), 404)
+        expect_error(ctx, ctx.get(f"{ctx.groups}/{random_id()}"), 404)
 
 
 @check(id="read.default-attribute-set", title="By default no returned=never or returned=request attribute appears",

@@ -13,6 +13,7 @@ from harness.recorder import Exchange
 from harness.results import Level
 
 from scenarios.conformance._probes import ids_of, listed, seed_users
+from scenarios.conformance.common import expect_error
 
 AREA = "search"
 RFC = "RFC 7644 §3.4.3"
@@ -67,7 +68,7 @@ def same_as_get(ctx: CheckContext) -> None:
 def bad_filter(ctx: CheckContext) -> None:
     probe = _search(ctx, ctx.users, filter='userName eq "x"')
     _supported(ctx, probe)
-    ctx.expect_scim_error(_search(ctx, ctx.users, filter='userName eq "x" and ('), 400, "invalidFilter")
+    expect_error(ctx, _search(ctx, ctx.users, filter='userName eq "x" and ('), 400, scim_type="invalidFilter")
 
 
 @check(id="search.root", title="POST /.search at the root searches, or is refused with 404/501",

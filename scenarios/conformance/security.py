@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from harness.checks import CheckContext, check
 from harness.results import Level
 
-from scenarios.conformance.common import find_key, post_and_track
+from scenarios.conformance.common import expect_error, find_key, post_and_track
 
 AREA = "security"
 PASSWORD = "Harness-Pw-7f3!q"
@@ -72,7 +72,7 @@ def username_precis(ctx: CheckContext) -> None:
     assert nfc != nfd
     ctx.create_user(userName=nfc)
     ex = post_and_track(ctx, ctx.users, ctx.user_body(userName=nfd))
-    ctx.expect_scim_error(ex, 409, "uniqueness")
+    expect_error(ctx, ex, 409, scim_type="uniqueness")
 
 
 @check(id="security.filter-injection", title="An injection-looking filter value matches nothing",

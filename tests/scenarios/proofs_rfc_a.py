@@ -51,7 +51,7 @@ PROOFS: dict[str, Proof] = {
     "errors.wrong-type-boolean": Proof("answered 201", fault=f.edit_request_json(lambda b: {**b, "active": True} if b.get("active") == "yes" else b, "POST", f.USERS)),
     "errors.wrong-type-multivalued": Proof("answered 201",
                                            fault=f.edit_request_json(lambda b: {**b, "emails": [{"value": b["emails"]}]} if isinstance(b.get("emails"), str) else b, "POST", f.USERS)),
-    "errors.unknown-endpoint-404": Proof("not JSON", fault=f.on_response(h.html_404, "GET", r"/Nope.*")),
+    "errors.unknown-endpoint-404": Proof("answered 200", fault=f.answer(200, {"ok": True}, method="GET", path=r"/Nope.*")),
     "errors.method-not-allowed": Proof("answered 500", fault=f.answer(500, {"schemas": [h.ERROR_URN], "status": "500"}, method="DELETE", path=h.SPC)),
     "errors.unknown-version": Proof("unknown version was served", fault=f.on_request(h.strip_v3, "GET", r"/v3/.*")),
     "errors.no-5xx-on-client-mistakes": Proof("answered 500", fault=h.when_body(lambda b: b"nosuchAttribute" in b, h.scim_error(500))),
