@@ -6,6 +6,7 @@ from typing import Any
 
 from harness.checks import PATCH_URN, CheckContext, CouldNotJudge, check
 
+from scenarios.conformance._probes import expect_filter_applied, plant_decoy
 from scenarios.conformance.common import post_and_track
 from harness.results import Level
 
@@ -53,8 +54,11 @@ def gone_afterwards(ctx: CheckContext) -> None:
 def not_listed(ctx: CheckContext) -> None:
     user = ctx.create_user()
     ctx.expect_status(_delete(ctx, ctx.users, user), 200, 204)
-    ex = ctx.get(ctx.users, params={"filter": f'userName eq "{user["userName"]}"'})
+    flt = f'userName eq "{user["userName"]}"'
+    decoy = plant_decoy(ctx, ctx.users)
+    ex = ctx.get(ctx.users, params={"filter": flt})
     body = ctx.expect_list_response(ex)
+    expect_filter_applied(ctx, flt, body, ex, decoy, ctx.users)
     ids = [r.get("id") for r in body.get("Resources") or [] if isinstance(r, dict)]
     ctx.expect(user["id"] not in ids and body.get("totalResults") == 0, "totalResults 0",
                {"totalResults": body.get("totalResults"), "ids": ids}, ex,

@@ -10,7 +10,8 @@ from harness.checks import CheckContext, check
 from harness.discovery import ENTERPRISE_USER
 from harness.results import Level
 
-from scenarios.conformance._probes import ids_of, listed, seed_users
+from scenarios.causes import FILTER_IGNORED
+from scenarios.conformance._probes import expect_filter_applied, ids_of, listed, plant_decoy, seed_users
 from scenarios.conformance.common import expect_error, CORE_USER, parse_datetime
 
 AREA = "query"
@@ -129,12 +130,15 @@ def urn_extension(ctx: CheckContext) -> None:
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2.1, §3.4.2.2", checklist=("QRY-14",), requires=("filter",),
        fix="Treat an attribute the resource type lacks as unassigned (no match), or answer 400 invalidFilter.")
 def unknown_attribute(ctx: CheckContext) -> None:
-    ex = ctx.get(ctx.users, params={"filter": 'nosuchAttribute eq "x"'})
+    flt = 'nosuchAttribute eq "x"'
+    decoy = plant_decoy(ctx, ctx.users)
+    ex = ctx.get(ctx.users, params={"filter": flt})
     ctx.expect_answer(ex)
     if ex.status == 400:
         expect_error(ctx, ex, 400, scim_type="invalidFilter")
         return
     body = ctx.expect_list_response(ex)
+    expect_filter_applied(ctx, flt, body, ex, decoy, ctx.users)
     ctx.expect(body.get("totalResults") == 0, "totalResults 0", body.get("totalResults"), ex)
 
 
@@ -171,12 +175,17 @@ def too_many(ctx: CheckContext) -> None:
        fix="Either search every resource type at GET /?filter=…, or answer 4xx/501 with a SCIM error.")
 def root_filter(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    ex = ctx.get("/", params={"filter": f'userName eq "{user["userName"]}"'})
+    flt = f'userName eq "{user["userName"]}"'
+    decoy = plant_decoy(ctx, ctx.users)
+    ex = ctx.get("/", params={"filter": flt})
     ctx.expect_answer(ex)
     if ex.status is not None and (400 <= ex.status < 500 or ex.status == 501):
         ctx.note(f"root search not supported ({ex.status})")
         return
     body = ctx.expect_list_response(ex)
+    if decoy in ids_of(body):
+        ctx.fail(f"the filter is ignored: {flt!r} at the root answered a decoy that cannot match it",
+                 "only resources matching the filter", "the decoy among them", ex, cause=FILTER_IGNORED)
     ctx.expect(user["id"] in ids_of(body), "the user among the results", ids_of(body), ex)
 
 

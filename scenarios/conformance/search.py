@@ -12,7 +12,8 @@ from harness.checks import SEARCH_URN, CheckContext, check
 from harness.recorder import Exchange
 from harness.results import Level
 
-from scenarios.conformance._probes import ids_of, listed, seed_users
+from scenarios.causes import FILTER_IGNORED
+from scenarios.conformance._probes import expect_filter_applied, ids_of, listed, plant_decoy, seed_users
 from scenarios.conformance.common import expect_error
 
 AREA = "search"
@@ -34,12 +35,15 @@ def _supported(ctx: CheckContext, ex: Exchange) -> None:
        fix="Either implement POST .search or answer 404/501; never create a resource from a SearchRequest.")
 def supported_or_refused(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    ex = _search(ctx, ctx.users, filter=f'userName eq "{user["userName"]}"')
+    flt = f'userName eq "{user["userName"]}"'
+    decoy = plant_decoy(ctx, ctx.users)
+    ex = _search(ctx, ctx.users, filter=flt)
     ctx.expect_answer(ex)
     if ex.status in (404, 501):
         ctx.note(f"POST .search not supported ({ex.status})")
         return
     body = ctx.expect_list_response(ex)
+    expect_filter_applied(ctx, flt, body, ex, decoy, ctx.users)
     ctx.expect(ids_of(body) == [user["id"]], [user["id"]], ids_of(body), ex)
 
 
@@ -50,9 +54,11 @@ def same_as_get(ctx: CheckContext) -> None:
     tag = ctx.unique("r")
     seed_users(ctx, tag, "a", "b", "c")
     flt = f'userName sw "{tag}"'
+    decoy = plant_decoy(ctx, ctx.users)
     got_ex = _search(ctx, ctx.users, filter=flt, startIndex=1, count=2, attributes=["userName"])
     _supported(ctx, got_ex)
     posted = ctx.expect_list_response(got_ex)
+    expect_filter_applied(ctx, flt, posted, got_ex, decoy, ctx.users)
     by_get, ex = listed(ctx, flt, startIndex=1, count=2, attributes="userName")
     ctx.expect(posted.get("totalResults") == by_get.get("totalResults") == 3, "totalResults 3 both ways",
                {"post": posted.get("totalResults"), "get": by_get.get("totalResults")}, got_ex)
@@ -76,10 +82,15 @@ def bad_filter(ctx: CheckContext) -> None:
        fix="Either implement POST /.search across resource types or answer 404/501.")
 def root_search(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    ex = _search(ctx, "", filter=f'userName eq "{user["userName"]}"')
+    flt = f'userName eq "{user["userName"]}"'
+    decoy = plant_decoy(ctx, ctx.users)
+    ex = _search(ctx, "", filter=flt)
     ctx.expect_answer(ex)
     if ex.status in (404, 501, 400, 403):
         ctx.note(f"root .search not supported ({ex.status})")
         return
     body = ctx.expect_list_response(ex)
+    if decoy in ids_of(body):
+        ctx.fail(f"the filter is ignored: {flt!r} at the root answered a decoy that cannot match it",
+                 "only resources matching the filter", "the decoy among them", ex, cause=FILTER_IGNORED)
     ctx.expect(user["id"] in ids_of(body), "the user among the results", ids_of(body), ex)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from harness.checks import CheckContext, check
 from harness.results import Level
 
+from scenarios.conformance._probes import expect_filter_applied, plant_decoy
 from scenarios.conformance.common import expect_error, find_key, post_and_track
 
 AREA = "security"
@@ -80,13 +81,15 @@ def username_precis(ctx: CheckContext) -> None:
        requires=("filter",),
        fix="Parse filters into a tree and bind values as parameters; never splice filter text into SQL/LDAP.")
 def filter_injection(ctx: CheckContext) -> None:
-    ctx.create_user()
+    decoy = plant_decoy(ctx, ctx.users)
     for value in ("x' OR '1'='1", 'x\\" or \\"1\\"=\\"1', "*)(userName=*"):
-        ex = ctx.get(ctx.users, params={"filter": f'userName eq "{value}"'})
+        flt = f'userName eq "{value}"'
+        ex = ctx.get(ctx.users, params={"filter": flt})
         ctx.expect_answer(ex)
         if ex.status == 400:
             continue  # refusing the filter is safe
         body = ctx.expect_list_response(ex)
+        expect_filter_applied(ctx, flt, body, ex, decoy, ctx.users)
         ctx.expect(body.get("totalResults") == 0, "totalResults 0 (or 400)",
                    json.dumps({"totalResults": body.get("totalResults")}), ex,
                    message=f"filter userName eq {value!r} matched {body.get('totalResults')} users")

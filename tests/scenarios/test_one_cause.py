@@ -60,7 +60,8 @@ def test_a_case_sensitive_username_eq_is_one_cause() -> None:
 def test_an_ignored_filter_is_named_as_such() -> None:
     """Every RFC check that relies on a filter sees the decoy and says filter-ignored, never PASS."""
     results = run_rfc_suite(fv.ignore_filter())
-    relying = {s.id for s in REGISTRY.select(("rfc",)) if "filter" in s.requires}
+    # ``userName pr`` rightly matches every user: ignoring it changes nothing to judge.
+    relying = {s.id for s in REGISTRY.select(("rfc",)) if "filter" in s.requires} - {"query.too-many-or-honest"}
     passed = sorted(i for i in relying if results[i].outcome is Outcome.PASS)
     assert passed == [], "a check that relies on a filter passed although the filter was ignored"
     ignored = {i for i, r in results.items() if r.cause == FILTER_IGNORED}
