@@ -15,6 +15,7 @@ from harness.results import Level
 from scenarios.causes import FILTER_IGNORED
 from scenarios.conformance._probes import expect_filter_applied, ids_of, listed, plant_decoy, seed_users
 from scenarios.conformance.common import expect_error
+from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "search"
 RFC = "RFC 7644 §3.4.3"
@@ -30,7 +31,7 @@ def _supported(ctx: CheckContext, ex: Exchange) -> None:
         ctx.skip(f"the target does not support POST .search ({ex.status})")
 
 
-@check(id="search.supported-or-refused", title="POST /Users/.search answers a ListResponse, or 404/501",
+@check(id="search.supported-or-refused", quote=QUOTES["search.supported-or-refused"], title="POST /Users/.search answers a ListResponse, or 404/501",
        area=AREA, level=Level.MAY, rests_on=RFC, checklist=("SRCH-01",), requires=("filter",),
        fix="Either implement POST .search or answer 404/501; never create a resource from a SearchRequest.")
 def supported_or_refused(ctx: CheckContext) -> None:
@@ -47,7 +48,7 @@ def supported_or_refused(ctx: CheckContext) -> None:
     ctx.expect(ids_of(body) == [user["id"]], [user["id"]], ids_of(body), ex)
 
 
-@check(id="search.same-as-get", title="POST .search gives the same result as the same GET query",
+@check(id="search.same-as-get", quote=QUOTES["search.same-as-get"], title="POST .search gives the same result as the same GET query",
        area=AREA, level=Level.MUST, rests_on=RFC, checklist=("SRCH-02",), requires=("filter",),
        fix="Run the SearchRequest members (filter, attributes, startIndex, count, sortBy) exactly as their GET parameters.")
 def same_as_get(ctx: CheckContext) -> None:
@@ -68,8 +69,8 @@ def same_as_get(ctx: CheckContext) -> None:
     ctx.expect(not extra, "attributes [userName] applied", extra, got_ex, message="the SearchRequest's attributes were ignored")
 
 
-@check(id="search.bad-filter-400", title="A bad filter in a SearchRequest answers 400 invalidFilter",
-       area=AREA, level=Level.MUST, rests_on=f"{RFC}; RFC 7644 §3.12 Table 9", checklist=("SRCH-03",),
+@check(id="search.bad-filter-400", quote=QUOTES["search.bad-filter-400"], title="A bad filter in a SearchRequest answers 400 invalidFilter",
+       area=AREA, level=Level.SHOULD, rests_on=f"{RFC}; RFC 7644 §3.12 Table 9", checklist=("SRCH-03",),
        requires=("filter",), fix="Validate the SearchRequest's filter exactly as a GET filter.")
 def bad_filter(ctx: CheckContext) -> None:
     probe = _search(ctx, ctx.users, filter='userName eq "x"')
@@ -77,7 +78,7 @@ def bad_filter(ctx: CheckContext) -> None:
     expect_error(ctx, _search(ctx, ctx.users, filter='userName eq "x" and ('), 400, scim_type="invalidFilter")
 
 
-@check(id="search.root", title="POST /.search at the root searches, or is refused with 404/501",
+@check(id="search.root", quote=QUOTES["search.root"], title="POST /.search at the root searches, or is refused with 404/501",
        area=AREA, level=Level.MAY, rests_on=RFC, checklist=("SRCH-01",), requires=("filter",),
        fix="Either implement POST /.search across resource types or answer 404/501.")
 def root_search(ctx: CheckContext) -> None:

@@ -12,6 +12,7 @@ from harness.results import Level
 
 from scenarios.conformance._probes import expect_filter_applied, plant_decoy
 from scenarios.conformance.common import expect_error, find_key, post_and_track
+from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "security"
 PASSWORD = "Harness-Pw-7f3!q"
@@ -26,8 +27,8 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-@check(id="security.tls", title="The target is reached over TLS (loopback excepted)",
-       area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §7.2, §7.4", checklist=("SEC-01",),
+@check(id="security.tls", quote=QUOTES["security.tls"], title="The target is reached over TLS (loopback excepted)",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §7.2, §7.4", checklist=("SEC-01",),
        fix="Serve SCIM only over https (TLS 1.2 or later); bearer tokens must never travel in clear text.",
        idp_impact="Entra, Okta and JumpCloud require an https endpoint in production.")
 def tls(ctx: CheckContext) -> None:
@@ -40,7 +41,7 @@ def tls(ctx: CheckContext) -> None:
                message=f"the target {host} is reached over plain http: tokens travel in clear text")
 
 
-@check(id="security.password-never-returned", title="A password is never returned in any response",
+@check(id="security.password-never-returned", quote=QUOTES["security.password-never-returned"], title="A password is never returned in any response",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §4.1.1 (password returned never), §9.2", checklist=("SEC-03",),
        fix="Never serialise password (or its hash) in POST, GET, PUT, PATCH or list responses.",
        idp_impact="Okta sends passwords on create; echoing them leaks credentials into IdP logs.")
@@ -62,7 +63,7 @@ def password_never_returned(ctx: CheckContext) -> None:
                    message=f"{seen.method} {seen.url.split('?')[0]} returned the password")
 
 
-@check(id="security.username-precis", title="userName uniqueness compares NFC and NFD forms as equal",
+@check(id="security.username-precis", quote=QUOTES["security.username-precis"], title="userName uniqueness compares NFC and NFD forms as equal",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §7.8, §5; RFC 8265 (PRECIS UsernameCaseMapped)",
        checklist=("SEC-04",),
        fix="Normalise userName to NFC (PRECIS) before storing and before uniqueness checks.",
@@ -76,8 +77,8 @@ def username_precis(ctx: CheckContext) -> None:
     expect_error(ctx, ex, 409, scim_type="uniqueness")
 
 
-@check(id="security.filter-injection", title="An injection-looking filter value matches nothing",
-       area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §7.5.2, §3.4.2.2; RFC 7643 §9.3", checklist=("SEC-05",),
+@check(id="security.filter-injection", quote=QUOTES["security.filter-injection"], title="An injection-looking filter value matches nothing",
+       area=AREA, level=Level.MUST, rests_on="RFC 7644 §7.5.2, §3.4.2.2; RFC 7643 §9.3", checklist=("SEC-05",),
        requires=("filter",),
        fix="Parse filters into a tree and bind values as parameters; never splice filter text into SQL/LDAP.")
 def filter_injection(ctx: CheckContext) -> None:

@@ -25,7 +25,8 @@ PROOFS: dict[str, Proof] = {
     "discovery.resource-type-schemas-exist": Proof("/Schemas lacks", fault=f.edit_json(h.drop_schema(h.CORE_GROUP), "GET", r"/Schemas")),
     "discovery.resource-type-endpoints-live": Proof("answered 404",
                                                     fault=f.edit_json(f.each_resource(lambda r: {**r, "endpoint": "/Teams"} if r.get("name") == "Group" else r), "GET", h.RTYPES)),
-    "discovery.resource-type-by-name": Proof("answered 404", fault=f.answer(404, {"schemas": [h.ERROR_URN], "status": "404"}, method="GET", path=r"/ResourceTypes/User")),
+    # MAY: not serving the single form is recorded; serving the wrong object is the finding
+    "discovery.resource-type-by-name": Proof("group", fault=f.edit_json(f.set_key("name", "Group"), "GET", r"/ResourceTypes/User")),
     "discovery.resource-type-unknown-404": Proof("answered 200", fault=f.set_status(200, "GET", r"/ResourceTypes/Nope.*")),
     "discovery.schema-by-id": Proof("core:2.0:User", fault=f.edit_json(h.wrap_in_list, "GET", r"/Schemas/urn:.*")),
     "discovery.schema-unknown-404": Proof("answered 200", fault=f.set_status(200, "GET", r"/Schemas/urn:example:.*")),
@@ -94,7 +95,8 @@ PROOFS: dict[str, Proof] = {
     "read.never-even-when-asked": Proof("returned=never", fault=f.edit_json(f.set_key("password", "x"), "GET", f.USER)),
     "read.returned-request": Proof("without being asked for", fault=h.mark_user_attribute("nickName", returned="request"),
                                    baseline=f.chain(h.mark_user_attribute("nickName", returned="request"), h.hide_unless_requested("nickName"))),
-    "read.unassigned-omitted": Proof("sent as null", fault=f.edit_json(f.set_key("title", None), "GET", f.USER)),
+    # MAY: null and omission are both allowed; a value the client never set is the finding
+    "read.unassigned-omitted": Proof("empty strings", fault=f.edit_json(f.set_key("title", ""), "GET", f.USER)),
     # replace
     "replace.put-200": Proof("answered 201", fault=f.set_status(201, "PUT", f.USER)),
     "replace.unknown-id-404": Proof("expected 404", quirks=("put-creates",)),
