@@ -65,22 +65,22 @@ PAGING_MAY = ('Because pagination is not stateful, clients MUST be prepared to h
               'example, a request for a list of 10 resources beginning with a startIndex of 1 MAY return different '
               'results when repeated, since resources on the service provider may have changed between requests.')
 T3 = {
-    "eq": 'eq  equal  The attribute and operator values must be identical for a match.',
-    "ne": 'ne  not equal  The attribute and operator values are not identical.',
-    "co": 'co  contains  The entire operator value must be a substring of the attribute value for a match.',
-    "sw": ('sw  starts with  The entire operator value must be a substring of the attribute value, starting at the '
+    "eq": 'The attribute and operator values must be identical for a match.',
+    "ne": 'The attribute and operator values are not identical.',
+    "co": 'The entire operator value must be a substring of the attribute value for a match.',
+    "sw": ('The entire operator value must be a substring of the attribute value, starting at the '
            'beginning of the attribute value. This criterion is satisfied if the two strings are identical.'),
-    "ew": ('ew  ends with  The entire operator value must be a substring of the attribute value, matching at the end '
+    "ew": ('The entire operator value must be a substring of the attribute value, matching at the end '
            'of the attribute value. This criterion is satisfied if the two strings are identical.'),
-    "pr": ('pr  present (has value)  If the attribute has a non-empty value, or if it contains a non-empty node for '
+    "pr": ('If the attribute has a non-empty value, or if it contains a non-empty node for '
            'complex attributes, there is a match.'),
-    "gt": ('gt  greater than  If the attribute value is greater than the operator value, there is a match. The actual '
+    "gt": ('If the attribute value is greater than the operator value, there is a match. The actual '
            'comparison is dependent on the attribute type. For string attribute types, this is a lexicographical '
            'comparison, and for DateTime types, it is a chronological comparison.'),
-    "ge": ('ge  greater than or equal to  If the attribute value is greater than or equal to the operator value, '
+    "ge": ('If the attribute value is greater than or equal to the operator value, '
            'there is a match.'),
-    "lt": 'lt  less than  If the attribute value is less than the operator value, there is a match.',
-    "le": ('le  less than or equal to  If the attribute value is less than or equal to the operator value, there is a '
+    "lt": 'If the attribute value is less than the operator value, there is a match.',
+    "le": ('If the attribute value is less than or equal to the operator value, there is a '
            'match.'),
 }
 ABNF = 'SCIM filters MUST conform to the following ABNF [RFC5234] rules as specified below:'
@@ -294,7 +294,7 @@ QUOTES: dict[str, str] = {
     "query.case-insensitive-username-value": CASE_EXACT_FILTER,
     "query.case-exact-external-id": CASE_EXACT_FILTER,
     "query.precedence": 'Filters MUST be evaluated using the following order of operations, in order of precedence:',
-    "query.not": 'not  Logical negation  The filter is only a match if the expression evaluates to false. … '
+    "query.not": 'The filter is only a match if the expression evaluates to false. … '
         + SHALL_FILTER,
     "query.multi-valued-any": MULTI_ANY + ' … ' + SHALL_FILTER,
     "query.value-path-same-value": ('Service providers MAY support complex filters where expressions MUST be applied to the same '
@@ -302,8 +302,8 @@ QUOTES: dict[str, str] = {
     "query.datetime-compare": f('gt'),
     "query.datetime-offset": ('The attribute value MUST be encoded as a valid xsd:dateTime as specified in Section 3.3.7 of '
         '[XML-Schema] and MUST include both a date and a time.'),
-    "query.gt-on-boolean-400": ('Boolean and Binary attributes SHALL cause a failed response (i.e., HTTP status code 400 Bad '
-        'Request) with a "scimType" error code of "invalidFilter".'),
+    "query.gt-on-boolean-400": ('Boolean and Binary attributes SHALL cause a failed response (HTTP status code 400) with '
+        '"scimType" of "invalidFilter".'),
     "query.unknown-operator-400": UNKNOWN_OP,
     "query.syntax-error-400": ABNF + ' … ' + STATUS_SHOULD,
     "query.string-escapes": ABNF + ' … ' + SHALL_FILTER,
