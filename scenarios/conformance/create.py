@@ -6,6 +6,7 @@ from harness.checks import CheckContext, check
 from harness.results import Level
 
 from scenarios.conformance.common import expect_error, CORE_GROUP, CORE_USER, fetch, post_and_track
+from scenarios.causes import DUPLICATE_NOT_409
 from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "create"
@@ -73,7 +74,7 @@ def readonly_ignored(ctx: CheckContext) -> None:
                message="the server kept the client-supplied meta.created")
 
 
-@check(id="create.duplicate-username-409", quote=QUOTES["create.duplicate-username-409"], title="A duplicate userName answers 409 uniqueness",
+@check(id="create.duplicate-username-409", quote=QUOTES["create.duplicate-username-409"], cause=DUPLICATE_NOT_409, title="A duplicate userName answers 409 uniqueness",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.3, §3.12 Table 9; RFC 7643 §4.1.1", checklist=("CREATE-05", "DISC-13"),
        fix='Enforce userName uniqueness and answer 409 with scimType "uniqueness".',
        idp_impact="Entra and Okta rely on 409 to detect an existing user; without it they create duplicates.")

@@ -13,7 +13,7 @@ from typing import Any
 from harness.checks import CheckContext, check
 from harness.results import Level
 
-from scenarios.causes import USERNAME_EQ_CASE
+from scenarios.causes import LOOKUP_MISS_NOT_EMPTY, USERNAME_EQ_CASE
 from scenarios.conformance._probes import ids_of, listed, seed_users
 from scenarios.conformance.common import expect_error, random_id
 from scenarios.conformance.rfc_text import QUOTES
@@ -42,7 +42,7 @@ def _names(*users: dict[str, Any]) -> dict[str, str]:
     return {u["id"]: u["userName"] for u in users}
 
 
-@check(id="query.no-match-empty-list", quote=QUOTES["query.no-match-empty-list"], title="A filter with no match answers 200 with an empty ListResponse",
+@check(id="query.no-match-empty-list", quote=QUOTES["query.no-match-empty-list"], cause=LOOKUP_MISS_NOT_EMPTY, title="A filter with no match answers 200 with an empty ListResponse",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2", checklist=("QRY-02",), requires=("filter",),
        fix="Answer a query without matches with 200, totalResults 0 and no (or empty) Resources; never 404.",
        idp_impact="Entra ID's Test Connection fails and a 404 to its lookup can quarantine the provisioning job.")

@@ -11,6 +11,7 @@ from harness.results import Level
 
 from scenarios.conformance._probes import emails_of, patch_ok, resource_path, read_back
 from scenarios.conformance.common import expect_error, random_id
+from scenarios.causes import UNKNOWN_ID_NOT_404
 from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "patch"
@@ -273,7 +274,7 @@ def wrong_type(ctx: CheckContext) -> None:
     ctx.expect(body.get("active") is True, True, body.get("active"), ex)
 
 
-@check(id="patch.unknown-id-404", quote=QUOTES["patch.unknown-id-404"], title="PATCH on an unknown id answers 404",
+@check(id="patch.unknown-id-404", quote=QUOTES["patch.unknown-id-404"], cause=UNKNOWN_ID_NOT_404, title="PATCH on an unknown id answers 404",
        area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §3.12 Table 8", checklist=("PATCH-30",), requires=("patch",),
        fix="Answer PATCH to a missing resource with 404 and a SCIM error; never create it.")
 def unknown_id(ctx: CheckContext) -> None:

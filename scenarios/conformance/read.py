@@ -8,6 +8,7 @@ from harness.checks import CheckContext, check
 from harness.results import Level
 
 from scenarios.conformance.common import expect_error, CORE_USER, fetch, post_and_track, random_id
+from scenarios.causes import UNKNOWN_ID_NOT_404
 from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "read"
@@ -24,7 +25,7 @@ def by_id(ctx: CheckContext) -> None:
     ctx.expect(body.get("id") == user["id"], user["id"], body.get("id"), ex)
 
 
-@check(id="read.unknown-id-404", quote=QUOTES["read.unknown-id-404"], title="An unknown id answers 404 with a SCIM error",
+@check(id="read.unknown-id-404", quote=QUOTES["read.unknown-id-404"], cause=UNKNOWN_ID_NOT_404, title="An unknown id answers 404 with a SCIM error",
        area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §3.12 Table 8", checklist=("READ-02",),
        fix="Answer GET /Users/{unknown} and /Groups/{unknown} with 404 and a SCIM error body.")
 def unknown_id(ctx: CheckContext) -> None:

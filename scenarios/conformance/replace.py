@@ -8,6 +8,7 @@ from harness.checks import CheckContext, check
 from harness.results import Level
 
 from scenarios.conformance.common import expect_error, CORE_USER, fetch, random_id
+from scenarios.causes import DUPLICATE_NOT_409, UNKNOWN_ID_NOT_404
 from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "replace"
@@ -34,7 +35,7 @@ def put_200(ctx: CheckContext) -> None:
                message="the PUT answered 200 but GET shows the old displayName")
 
 
-@check(id="replace.unknown-id-404", quote=QUOTES["replace.unknown-id-404"], title="PUT to an unknown id answers 404 and creates nothing",
+@check(id="replace.unknown-id-404", quote=QUOTES["replace.unknown-id-404"], cause=UNKNOWN_ID_NOT_404, title="PUT to an unknown id answers 404 and creates nothing",
        area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §3.5.1, §3.2", checklist=("PUT-02",),
        fix="Answer PUT /Users/{unknown} with 404; create resources only with POST.")
 def unknown_id(ctx: CheckContext) -> None:
@@ -140,7 +141,7 @@ def body_id_ignored(ctx: CheckContext) -> None:
                message="PUT /Users/A with id B in the body changed B")
 
 
-@check(id="replace.username-conflict-409", quote=QUOTES["replace.username-conflict-409"], title="PUT to another user's userName answers 409",
+@check(id="replace.username-conflict-409", quote=QUOTES["replace.username-conflict-409"], cause=DUPLICATE_NOT_409, title="PUT to another user's userName answers 409",
        area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §3.5.1, §3.12 Table 9", checklist=("PUT-09",),
        fix='Enforce userName uniqueness on PUT as on POST: 409 with scimType "uniqueness".')
 def username_conflict(ctx: CheckContext) -> None:

@@ -66,3 +66,18 @@ def test_an_ignored_filter_is_named_as_such() -> None:
     assert passed == [], "a check that relies on a filter passed although the filter was ignored"
     ignored = {i for i, r in results.items() if r.cause == FILTER_IGNORED}
     assert len(ignored) >= 30, sorted(ignored)
+
+
+def test_unknown_ids_not_404_are_one_cause() -> None:
+    """GET, PUT and PATCH on an unknown id judge one behaviour: one cause, however many checks."""
+    from scenarios.causes import UNKNOWN_ID_NOT_404
+    from tests.scenarios import faults as f
+
+    def hook(req: f.Req, resp: f.Resp) -> f.Resp:
+        if resp.status == 404 and req.method in ("GET", "PUT", "PATCH") and req.path.count("/") == 2:
+            resp.status = 400
+        return resp
+
+    found = findings(run_rfc_suite(f.on_response(hook, path=r"/(Users|Groups)/[^/]+")))
+    unknown_id = {i for i, r in found.items() if r.cause == UNKNOWN_ID_NOT_404}
+    assert unknown_id >= {"read.unknown-id-404", "replace.unknown-id-404", "patch.unknown-id-404"}, found
