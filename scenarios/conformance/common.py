@@ -37,6 +37,7 @@ __all__ = [
     "user_schema_urns",
     "expect_error",
     "judge_error_body",
+    "skip_unless_user_groups",
 ]
 
 SPC_URN = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
@@ -165,3 +166,13 @@ def judge_error_body(ctx: CheckContext, ex: Exchange) -> dict[str, Any]:
                message=f"the {ex.status} error's status is {status!r}, not the string {str(ex.status)!r}",
                cause=ERROR_STATUS_NOT_STRING)
     return body
+
+
+def skip_unless_user_groups(ctx: CheckContext) -> None:
+    """SKIP a check of User.groups when the target's User schema does not offer it (or never
+    returns it): RFC 7643 §4.1.2 binds the values a server returns, not that it returns them."""
+    if ctx.discovery.schema(CORE_USER) is None:
+        return  # no /Schemas to read: judge what comes back
+    attribute = ctx.discovery.attribute(CORE_USER, "groups")
+    if attribute is None or attribute.get("returned") == "never":
+        ctx.skip("the target's User schema does not return groups")

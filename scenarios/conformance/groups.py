@@ -6,7 +6,7 @@ from harness.checks import CheckContext, check
 from harness.results import Level
 
 from scenarios.conformance._probes import member_ids, patch_ok, resource_path, read_back, values_of
-from scenarios.conformance.common import expect_error, random_id
+from scenarios.conformance.common import skip_unless_user_groups, expect_error, random_id
 from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "groups"
@@ -74,6 +74,7 @@ def user_groups_readonly(ctx: CheckContext) -> None:
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §4.1.2", checklist=("GRP-04",), requires=("groups",),
        fix="Derive User.groups (value, display, type direct) from group membership.")
 def user_groups_derived(ctx: CheckContext) -> None:
+    skip_unless_user_groups(ctx)
     user = ctx.create_user()
     group = ctx.create_group(members=[{"value": user["id"]}])
     body, ex = read_back(ctx, resource_path(ctx.users, user))

@@ -10,7 +10,7 @@ from harness.discovery import ENTERPRISE_USER
 from harness.results import Level
 
 from scenarios.conformance._probes import emails_of, member_ids, patch_ok, resource_path, read_back, values_of
-from scenarios.conformance.common import expect_error, CORE_USER
+from scenarios.conformance.common import skip_unless_user_groups, expect_error, CORE_USER
 from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "patch"
@@ -176,6 +176,7 @@ def extension_urn(ctx: CheckContext) -> None:
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §4.1.2", checklist=("PATCH-29",), requires=("patch", "groups"),
        fix="Derive User.groups from group membership, updated on every member change.")
 def groups_reflected(ctx: CheckContext) -> None:
+    skip_unless_user_groups(ctx)
     user = ctx.create_user()
     group = ctx.create_group()
     gpath, upath = resource_path(ctx.groups, group), resource_path(ctx.users, user)

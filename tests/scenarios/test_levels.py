@@ -87,3 +87,17 @@ def test_a_may_option_the_target_takes_is_recorded_not_failed(check_id: str, fau
     assert REGISTRY.get(check_id).level is Level.MAY
     outcome, message = _run(check_id, fault)
     assert outcome is Outcome.PASS and note in message, message
+
+
+def _without_user_groups(body: object) -> object:
+    schemas = body.get("Resources") if isinstance(body, dict) and "Resources" in body else [body]
+    for schema in schemas or []:
+        if isinstance(schema, dict) and str(schema.get("id", "")).endswith("core:2.0:User"):
+            schema["attributes"] = [a for a in schema.get("attributes") or [] if a.get("name") != "groups"]
+    return body
+
+
+@pytest.mark.parametrize("check_id", ["groups.user-groups-derived", "patch.groups-reflected"])
+def test_user_groups_checks_skip_when_the_schema_offers_no_groups(check_id: str) -> None:
+    outcome, message = _run(check_id, f.edit_json(_without_user_groups, "GET", r"/Schemas.*"))
+    assert outcome is Outcome.SKIP and "groups" in message, message
