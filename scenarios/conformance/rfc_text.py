@@ -407,8 +407,8 @@ QUOTES: dict[str, str] = {
     "patch.remove-without-path-400": ('If "path" is unspecified, the operation fails with HTTP status code 400 and a "scimType" error '
         'code of "noTarget". … ')
         + STATUS_SHOULD,
-    "patch.remove-attribute": ('If the target location is a single-value attribute, the attribute and its associated value is '
-        'removed, and the attribute SHALL be considered unassigned.'),
+    "patch.remove-attribute": ('If the target location is a multi-valued attribute and no filter is specified, the attribute '
+        'and all values are removed, and the attribute SHALL be considered unassigned.'),
     "patch.remove-required-400": ('If an attribute is removed or becomes unassigned and is defined as a required attribute or a '
         'read-only attribute, the server SHALL return an HTTP response status code and a JSON detail '
         'error response as defined in Section 3.12, with a "scimType" error code of "mutability".'),
