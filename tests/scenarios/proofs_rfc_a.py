@@ -153,7 +153,7 @@ PROOFS: dict[str, Proof] = {
     "me.supported-form": Proof("without a Location header", fault=f.answer(200, {"id": "me"}, method="GET", path=r"/Me"),
                                baseline=f.answer(308, None, [("location", "http://127.0.0.1/Users/me")], method="GET", path=r"/Me")),
     # security
-    "security.tls": Proof("plain http", base_url="http://scim.example.com"),
+    "security.tls": Proof("plain http", base_url="http://scim.example.com"),  # a public name
     "security.password-never-returned": Proof("returned the password", fault=f.edit_json(f.set_key("password", "x"), "GET", f.USER)),
     "security.username-precis": Proof("answered 201", fault=f.edit_request_json(h.nfd_username_suffixed, "POST", f.USERS)),
     "security.filter-injection": Proof("filter is ignored", fault=f.on_request(h.drop_filter_with_quotes, "GET", f.USERS)),

@@ -101,3 +101,12 @@ def _without_user_groups(body: object) -> object:
 def test_user_groups_checks_skip_when_the_schema_offers_no_groups(check_id: str) -> None:
     outcome, message = _run(check_id, f.edit_json(_without_user_groups, "GET", r"/Schemas.*"))
     assert outcome is Outcome.SKIP and "groups" in message, message
+
+
+@pytest.mark.parametrize(("base", "outcome"), [("http://127.0.0.1", Outcome.PASS), ("http://testserver", Outcome.PASS),
+                                               ("http://10.1.2.3", Outcome.PASS), ("http://scim.test", Outcome.PASS),
+                                               ("http://scim.vendor.io", Outcome.FAIL)])
+def test_tls_is_a_must_on_deployed_endpoints_only(base: str, outcome: Outcome) -> None:
+    with inprocess(reference_app(), base=base) as client:
+        result = run_one("security.tls", client)
+    assert result.outcome is outcome, result.message
