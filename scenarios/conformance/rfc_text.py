@@ -244,9 +244,9 @@ QUOTES: dict[str, str] = {
     "errors.unknown-version": STATUS_SHOULD,
     "errors.no-5xx-on-client-mistakes": STATUS_SHOULD,
     "etag.header-present": ETAG_HDR,
-    "etag.format": ('If a service provider provides "version" (entity-tag) for a representation and the generation of'
-        ' that entity-tag does not satisfy all of the requirements described in Section 2.3 of [RFC7232],'
-        ' then the origin server MUST mark the "version" (entity-tag) as weak by prefixing its opaque '
+    "etag.format": ('If a service provider provides "version" (entity-tag) for a representation and the generation '
+        'of that entity-tag does not satisfy all of the characteristics of a strong validator (see Section 2.1 of '
+        '[RFC7232]), then the origin server MUST mark the "version" (entity-tag) as weak by prefixing its opaque '
         'value with "W/" (case sensitive).'),
     "etag.changes-on-update": ('An origin server SHOULD change a weak entity-tag whenever it considers prior representations to '
         'be unacceptable as a substitute for the current representation.'),
