@@ -334,8 +334,7 @@ QUOTES: dict[str, str] = {
     "groups.patch-member-batch": ('If the target location specifies a multi-valued attribute, a new value is added to the '
         'attribute. … ')
         + PATCH_OK,
-    "groups.rename": 'If the target location specifies a single-valued attribute, the existing value is replaced. … '
-        + PATCH_OK,
+    "groups.rename": 'If the target location is a single-value attribute, the attributes value is replaced. … ' + PATCH_OK,
     "me.unsupported-501": ('A service provider that does NOT support this feature SHOULD respond with HTTP status code 501 '
         '(Not Implemented).'),
     "me.supported-form": ('A service provider MAY choose to redirect the client using HTTP status code 308 (Permanent '
@@ -427,9 +426,10 @@ QUOTES: dict[str, str] = {
     "patch.readonly-400": MUTABILITY_PATCH,
     "patch.wrong-type-400": MUTABILITY_PATCH,
     "patch.unknown-id-404": STATUS_SHOULD,
-    "patch.value-path-sub-attribute": ('If the target location is a complex multi-valued attribute with a value selection filter '
-        '("valuePath") and a specific sub-attribute (e.g., "addresses[type eq "work"].streetAddress"), '
-        'the matching sub-attribute of all matching records SHALL be replaced.'),
+    "patch.value-path-sub-attribute": ('If the target location is a complex multi-valued attribute with a value selection '
+        'filter ("valuePath") and a specific sub-attribute (e.g., "addresses[type eq "work"].streetAddress"), the '
+        'matching sub-attribute of all matching records is replaced. … ')
+        + PATCH_OK,
     "patch.value-path-no-match-400": ('If the target location is a multi-valued attribute for which a value selection filter '
         '("valuePath") has been supplied and no record match was made, the service provider SHALL '
         'indicate failure by returning HTTP status code 400 and a "scimType" error code of "noTarget".'),
