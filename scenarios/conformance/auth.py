@@ -15,7 +15,7 @@ AREA = "auth"
 
 
 @check(id="auth.missing-credentials-401", quote=QUOTES["auth.missing-credentials-401"], title="A request without credentials answers 401",
-       area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §3.12 Table 8; RFC 7644 §2", checklist=("AUTH-01",),
+       area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §2; RFC 6750 §3.1", checklist=("AUTH-01",),
        fix="Refuse every SCIM resource request that has no Authorization header with 401 Unauthorized "
            "(not 403, 200 or 500).",
        idp_impact="An endpoint that serves data without credentials exposes the whole directory.")
@@ -55,7 +55,7 @@ def unauthorized_body(ctx: CheckContext) -> None:
 
 
 @check(id="auth.write-without-credentials-401", quote=QUOTES["auth.write-without-credentials-401"], title="A write without credentials answers 401 and creates nothing",
-       area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §3.12 Table 8; RFC 7644 §2", checklist=("AUTH-01",),
+       area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §2; RFC 6750 §3.1", checklist=("AUTH-01",),
        fix="Authenticate every method, not only GET: a POST without credentials gets 401 before any write.",
        idp_impact="Anyone who can reach the endpoint can create accounts.")
 def write_without_credentials(ctx: CheckContext) -> None:

@@ -143,15 +143,17 @@ QUOTES: dict[str, str] = {
     "attributes.canonical-values": ('Additionally, when "canonicalValues" is specified, service providers MAY restrict accepted '
         'values to the specified values.'),
     "attributes.ref-resolves": 'The value MUST be the absolute or relative URI of the target resource.',
-    "auth.missing-credentials-401": ('invalid_token  The access token provided is expired, revoked, malformed, or invalid for other '
-        'reasons. The resource SHOULD respond with the HTTP 401 (Unauthorized) status code.'),
+    "auth.missing-credentials-401": ('Because this protocol uses HTTP response status codes as the primary means of reporting the result of a request, '
+        'servers are advised to respond to unauthorized or unauthenticated requests using the 401 response code in '
+        'accordance with Section 3.1 of [RFC7235]. … The resource SHOULD respond with the HTTP 401 (Unauthorized) status code.'),
     "auth.wrong-credentials-401": ('invalid_token  The access token provided is expired, revoked, malformed, or invalid for other '
         'reasons. The resource SHOULD respond with the HTTP 401 (Unauthorized) status code.'),
     "auth.www-authenticate": ('The server generating a 401 response MUST send a WWW-Authenticate header field (Section 4.1) '
         'containing at least one challenge applicable to the target resource.'),
     "auth.401-is-scim-error": ERR_BODY,
-    "auth.write-without-credentials-401": ('invalid_token  The access token provided is expired, revoked, malformed, or invalid for other '
-        'reasons. The resource SHOULD respond with the HTTP 401 (Unauthorized) status code.'),
+    "auth.write-without-credentials-401": ('Because this protocol uses HTTP response status codes as the primary means of reporting the result of a request, '
+        'servers are advised to respond to unauthorized or unauthenticated requests using the 401 response code in '
+        'accordance with Section 3.1 of [RFC7235]. … The resource SHOULD respond with the HTTP 401 (Unauthorized) status code.'),
     "bulk.posts": ('The service provider MUST continue performing as many changes as possible and disregard partial '
         'failures.'),
     "bulk.bulkid-reference": ('The service provider MUST try to resolve circular cross-references between resources in a single'
