@@ -13,7 +13,7 @@ from typing import Any
 from harness.checks import CheckContext, check
 from harness.results import Level
 
-from scenarios.causes import LOOKUP_MISS_NOT_EMPTY, USERNAME_EQ_CASE
+from scenarios.causes import FILTER_REFUSED, LOOKUP_MISS_NOT_EMPTY, USERNAME_EQ_CASE
 from scenarios.conformance._probes import ids_of, listed, seed_users
 from scenarios.conformance.common import expect_error, random_id
 from scenarios.conformance.rfc_text import QUOTES
@@ -72,7 +72,12 @@ def list_shape(ctx: CheckContext) -> None:
 def eq_username(ctx: CheckContext) -> None:
     tag = ctx.unique("q")
     a, b = seed_users(ctx, tag, "a", "b")
-    _expect_hits(ctx, f'userName eq "{a["userName"]}"', {a["id"]}, _names(a, b))
+    flt = f'userName eq "{a["userName"]}"'
+    probe = ctx.expect_answer(ctx.get(ctx.users, params={"filter": flt}))
+    if probe.status is not None and 400 <= probe.status < 600 and probe.status not in (429, 503):
+        ctx.fail(f"filter {flt!r} answered {probe.status}: the userName eq lookup is refused", "200 with the user",
+                 probe.status, probe, cause=FILTER_REFUSED)
+    _expect_hits(ctx, flt, {a["id"]}, _names(a, b))
 
 
 @check(id="query.eq-external-id", quote=QUOTES["query.eq-external-id"], title="externalId eq finds exactly the user",

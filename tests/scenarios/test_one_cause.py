@@ -81,3 +81,13 @@ def test_unknown_ids_not_404_are_one_cause() -> None:
     found = findings(run_rfc_suite(f.on_response(hook, path=r"/(Users|Groups)/[^/]+")))
     unknown_id = {i for i, r in found.items() if r.cause == UNKNOWN_ID_NOT_404}
     assert unknown_id >= {"read.unknown-id-404", "replace.unknown-id-404", "patch.unknown-id-404"}, found
+
+
+def test_a_refused_username_eq_is_the_shared_filter_refused_cause() -> None:
+    from scenarios.causes import FILTER_REFUSED
+    from tests.scenarios import faults_b as b
+
+    refuse = b.answer_if(b.query_has("username eq"), 400, {"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                                                              "status": "400", "scimType": "invalidFilter"})
+    results = run_rfc_suite(refuse)
+    assert results["query.eq-username"].cause == FILTER_REFUSED, results["query.eq-username"].message
