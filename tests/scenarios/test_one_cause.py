@@ -1,7 +1,8 @@
-"""One defect, one cause: each RFC check judges its own behaviour (issue 11, item 4).
+"""One defect, one cause: each check judges its own behaviour (issue 11, item 4).
 
-The whole RFC suite runs in-process against the reference server with one behaviour broken;
-only the checks that judge that behaviour may fail, and they all name one shared cause.
+The suite runs in-process against the reference server with one behaviour broken (the RFC suite,
+or every suite where the IdP checks judge the same behaviour); only the checks that judge that
+behaviour may fail, and they all name one shared cause.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from tests.scenarios.support import inprocess, reference_app
 ERROR_SHAPE_CHECKS = {"errors.body-shape", "auth.401-is-scim-error"}
 
 
-def run_rfc_suite(fault: Fault) -> dict[str, CheckResult]:
+def run_rfc_suite(fault: Fault, suites: tuple[str, ...] = ("rfc",)) -> dict[str, CheckResult]:
     out: dict[str, CheckResult] = {}
     with inprocess(reference_app(fault=fault)) as client:
         discovery, _ = discover(client)
-        for spec in REGISTRY.select(("rfc",)):
+        for spec in REGISTRY.select(suites):
             out[spec.id] = run_check(spec, CheckContext(client, discovery, "sht-cause-"))
     return out
 
@@ -36,7 +37,7 @@ def findings(results: dict[str, CheckResult]) -> dict[str, CheckResult]:
 
 @pytest.fixture(scope="module")
 def numeric_status() -> dict[str, CheckResult]:
-    return run_rfc_suite(fv.numeric_error_status())
+    return run_rfc_suite(fv.numeric_error_status(), suites=("all",))  # the RFC and every IdP suite
 
 
 def test_a_numeric_error_status_fails_the_error_shape_checks_only(numeric_status: dict[str, CheckResult]) -> None:
@@ -52,7 +53,7 @@ def test_behaviour_checks_pass_on_the_right_status_whatever_the_body(numeric_sta
 
 
 def test_a_case_sensitive_username_eq_is_one_cause() -> None:
-    found = findings(run_rfc_suite(fv.case_sensitive_username_eq()))
+    found = findings(run_rfc_suite(fv.case_sensitive_username_eq(), suites=("all",)))
     assert found, "the fault broke nothing: the proof proves nothing"
     assert {r.cause for r in found.values()} == {USERNAME_EQ_CASE}, {i: (r.cause, r.message) for i, r in found.items()}
 
