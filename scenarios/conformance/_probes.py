@@ -12,13 +12,14 @@ from typing import Any
 from harness.checks import CheckContext
 from harness.recorder import Exchange
 from scenarios.causes import FILTER_IGNORED
-from scenarios.conformance.common import ids_of, read_back, resource_path  # shared with the readiness suites
+from scenarios.conformance.common import expect_error, ids_of, read_back, resource_path  # shared with the readiness suites
 
 __all__ = [
     "seed_users",
     "listed",
     "plant_decoy",
     "expect_filter_applied",
+    "expect_filter_refused",
     "ids_of",
     "patch_ok",
     "read_back",
@@ -115,3 +116,17 @@ def member_ids(group: dict[str, Any]) -> set[str]:
 def emails_of(user: dict[str, Any]) -> list[dict[str, Any]]:
     items = user.get("emails") or []
     return [e for e in items if isinstance(e, dict)] if isinstance(items, list) else []
+
+
+def expect_filter_refused(ctx: CheckContext, ex: Exchange, flt: str, decoy_id: str,
+                          scim_type: str = "invalidFilter") -> dict[str, Any]:
+    """An invalid filter is refused with 400. A 2xx list that holds the decoy means the target
+    ignores filters altogether: that is the shared cause filter-ignored, not a parser finding."""
+    ctx.expect_answer(ex)
+    if ex.status is not None and 200 <= ex.status < 300:
+        body = ex.json_or_none()
+        if isinstance(body, dict) and decoy_id in ids_of(body):
+            ctx.fail(f"the filter is ignored: the invalid filter {flt!r} answered {ex.status} with resources that "
+                     "cannot match it (a decoy)", "400 invalidFilter", f"{ex.status} with the decoy", ex,
+                     cause=FILTER_IGNORED)
+    return expect_error(ctx, ex, 400, scim_type=scim_type)

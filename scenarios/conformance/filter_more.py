@@ -11,7 +11,7 @@ from harness.discovery import ENTERPRISE_USER
 from harness.results import Level
 
 from scenarios.causes import FILTER_IGNORED
-from scenarios.conformance._probes import expect_filter_applied, ids_of, listed, plant_decoy, seed_users
+from scenarios.conformance._probes import expect_filter_applied, expect_filter_refused, ids_of, listed, plant_decoy, seed_users
 from scenarios.conformance.common import expect_error, CORE_USER, parse_datetime
 from scenarios.conformance.rfc_text import QUOTES
 
@@ -68,22 +68,26 @@ def datetime_offset(ctx: CheckContext) -> None:
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2.2 Table 3", checklist=("QRY-10",), requires=("filter",),
        fix="Refuse gt/ge/lt/le on boolean and binary attributes with 400 invalidFilter.")
 def gt_on_boolean(ctx: CheckContext) -> None:
-    expect_error(ctx, ctx.get(ctx.users, params={"filter": "active gt true"}), 400, scim_type="invalidFilter")
+    decoy = plant_decoy(ctx, ctx.users)
+    expect_filter_refused(ctx, ctx.get(ctx.users, params={"filter": "active gt true"}), "active gt true", decoy)
 
 
 @check(id="query.unknown-operator-400", quote=QUOTES["query.unknown-operator-400"], title="An unknown operator answers 400 invalidFilter",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2.2, §3.12 Table 9", checklist=("QRY-11",),
        requires=("filter",), fix="Reject filters with unknown operators with 400 and scimType invalidFilter.")
 def unknown_operator(ctx: CheckContext) -> None:
-    expect_error(ctx, ctx.get(ctx.users, params={"filter": 'userName regex "x"'}), 400, scim_type="invalidFilter")
+    decoy = plant_decoy(ctx, ctx.users)
+    flt = 'userName regex "x"'
+    expect_filter_refused(ctx, ctx.get(ctx.users, params={"filter": flt}), flt, decoy)
 
 
 @check(id="query.syntax-error-400", quote=QUOTES["query.syntax-error-400"], title="Unbalanced parentheses and unquoted strings answer 400 invalidFilter",
        area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §3.4.2.2, §3.12 Table 9", checklist=("QRY-11",),
        requires=("filter",), fix="Validate filter syntax; answer 400 invalidFilter with a detail, never 500 or 200.")
 def syntax_error(ctx: CheckContext) -> None:
+    decoy = plant_decoy(ctx, ctx.users)
     for bad in ('(userName eq "x"', 'userName eq "x")', "userName eq bareword", 'userName eq "unterminated'):
-        expect_error(ctx, ctx.get(ctx.users, params={"filter": bad}), 400, scim_type="invalidFilter")
+        expect_filter_refused(ctx, ctx.get(ctx.users, params={"filter": bad}), bad, decoy)
 
 
 @check(id="query.string-escapes", quote=QUOTES["query.string-escapes"], title="Quoted literals with apostrophes and escaped quotes match",

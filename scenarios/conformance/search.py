@@ -13,8 +13,7 @@ from harness.recorder import Exchange
 from harness.results import Level
 
 from scenarios.causes import FILTER_IGNORED
-from scenarios.conformance._probes import expect_filter_applied, ids_of, listed, plant_decoy, seed_users
-from scenarios.conformance.common import expect_error
+from scenarios.conformance._probes import expect_filter_applied, expect_filter_refused, ids_of, listed, plant_decoy, seed_users
 from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "search"
@@ -75,7 +74,9 @@ def same_as_get(ctx: CheckContext) -> None:
 def bad_filter(ctx: CheckContext) -> None:
     probe = _search(ctx, ctx.users, filter='userName eq "x"')
     _supported(ctx, probe)
-    expect_error(ctx, _search(ctx, ctx.users, filter='userName eq "x" and ('), 400, scim_type="invalidFilter")
+    decoy = plant_decoy(ctx, ctx.users)
+    flt = 'userName eq "x" and ('
+    expect_filter_refused(ctx, _search(ctx, ctx.users, filter=flt), flt, decoy)
 
 
 @check(id="search.root", quote=QUOTES["search.root"], title="POST /.search at the root searches, or is refused with 404/501",
