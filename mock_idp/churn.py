@@ -53,6 +53,7 @@ KINDS: dict[str, int] = {
     "group-create": 0,
     "group-delete": 0,
     "group-unassign": 0,
+    "retry": 0,  # an admin retries every failed task (Okta's Tasks, O9); the engine handles it
 }
 
 

@@ -65,6 +65,8 @@ class User:
             "appRoleAssignments": [{"value": r, "displayName": r} for r in self.app_roles],
             # JumpCloud's 24-hex user id (a mapping may send it as externalId; J-knob, default omitted)
             "jumpcloudId": self.object_id.replace("-", "")[:24],
+            # Okta's 20-character user id, 00u + 17 characters (O1: sent as externalId)
+            "oktaId": "00u" + self.object_id.replace("-", "")[:17],
             **self.extension,
         }
 

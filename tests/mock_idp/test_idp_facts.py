@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from harness.http import Auth, Target
 from harness.idp import requests as build
-from harness.idp.profile import load_profile
+from harness.idp.profile import PROFILE_DIR, load_profile
 from harness.idp.requests import Change
 from mock_idp import commands
 from mock_idp.simulate import SimulationConfig, check_connection, simulate
@@ -64,15 +64,21 @@ def test_the_engine_sends_only_what_its_mapping_maps() -> None:
     assert [r for r in entra.requests if r.method == "PATCH" and b"manager" in r.content]
 
 
-def test_okta_is_refused_in_one_line_not_pretended(tmp_path: Path) -> None:
+def test_a_profile_the_engine_cannot_play_is_refused_in_one_line_not_pretended(tmp_path: Path) -> None:
+    text = (PROFILE_DIR / "okta.toml").read_text(encoding="utf-8").replace("simulated = true", "simulated = false")
+    unplayable = tmp_path / "okta-unplayable.toml"
+    unplayable.write_text(text.replace('name = "okta"', 'name = "okta-unplayable"'), encoding="utf-8")
     fake = FakeScim()
-    result = run("okta", fake)
-    assert result.exit_code == 2 and "cannot play okta" in result.reason and fake.requests == []
+    result = run(str(unplayable), fake)
+    assert result.exit_code == 2 and "cannot play okta-unplayable" in result.reason and fake.requests == []
     assert "\n" not in result.reason
-    assert check_connection("okta", TARGET, http=fake.client()).exit_code == 2
-    out = CliRunner().invoke(commands.simulate, ["--idp", "okta", "--target", "http://127.0.0.1:9/", "--token", "t",
-                                                 "--out", str(tmp_path), "-q"])
-    assert out.exit_code == 2 and "cannot play okta" in out.output and "Traceback" not in out.output
+    assert check_connection(str(unplayable), TARGET, http=fake.client()).exit_code == 2
+
+
+def test_both_okta_engines_converge_and_are_listed_by_the_cli(tmp_path: Path) -> None:
+    assert run("okta", FakeScim(), users=30, days=2).exit_code == 0  # the fake has no PUT: AIW runs in test_okta.py
+    out = CliRunner().invoke(commands.simulate, ["--help"])
+    assert "okta-aiw" in out.output and "okta" in out.output
 
 
 def test_the_quarantine_deadline_comes_from_the_profile() -> None:
