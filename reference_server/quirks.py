@@ -281,6 +281,8 @@ CATALOGUE: dict[str, Quirk] = {q.name: q for q in (
     Quirk("rate-limit-429", "Every third request gets 429 Too Many Requests with Retry-After: 1.", before=_rate_limit),
     Quirk("put-creates", "PUT to an unknown id creates the resource (201) instead of 404.",
           behaviour={"put_creates": True}),
+    Quirk("put-ignores-members", "PUT /Groups/{id} keeps the members the group held; the members sent are ignored.",
+          behaviour={"put_ignores_members": True}),
     Quirk("patch-not-implemented", "PATCH answers 501 although the ServiceProviderConfig advertises it.",
           before=_patch_501),
     Quirk("no-pagination", "count and startIndex are ignored: every list returns the first page of maxResults.",

@@ -97,7 +97,8 @@ def test_okta_forms_as_the_facts_say() -> None:
     off = build.set_active(okta, "42", False)
     assert off.json["Operations"] == [{"op": "replace", "value": {"active": False}}] and off.method == "PATCH"
     current = {"id": "42", "userName": "jo", "name": {"givenName": "Jo", "familyName": "Li"}, "active": True}
-    put = build.set_active(okta, "42", False, current)
+    assert build.set_active(okta, "42", False, current).json == off.json  # OIN: the same PATCH after a read
+    put = build.set_active(load_profile("okta-aiw"), "42", False, current)
     assert put.method == "PUT" and put.json["active"] is False and put.json["name"]["familyName"] == "Li"
     push = build.member_patches(okta, "g1", add=["u1"], displays={"u1": "jo"}, display_name="Sales")
     assert [r.json["Operations"] for r in push] == [[{"op": "replace", "value": {"id": "g1", "displayName": "Sales"}},
