@@ -54,6 +54,7 @@ KINDS: dict[str, int] = {
     "group-delete": 0,
     "group-unassign": 0,
     "retry": 0,  # an admin retries every failed task (Okta's Tasks, O9); the engine handles it
+    "import": 0,  # an admin runs an import from the app (Okta, O1, O3): pages /Users and /Groups
 }
 
 

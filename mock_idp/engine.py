@@ -24,6 +24,7 @@ from mock_idp.churn import ChurnEvent, apply_event
 from mock_idp.directory import Directory, Group, User
 from mock_idp.driver import Driver
 from mock_idp.connection import connection_test
+from mock_idp.imports import import_all
 from mock_idp.flows import Flow, FlowResult, WantGroup, WantUser, deactivate_user, delete_user, provision_user, set_manager
 from mock_idp.groupflows import delete_group, sync_group
 from mock_idp.logs import ProvisioningLog, Source
@@ -382,6 +383,8 @@ class Engine:
                 self._wait_until(pending[index].at)
                 if pending[index].kind == "retry":
                     self.retry_tasks()
+                elif pending[index].kind == "import":
+                    self.run_import()
                 else:
                     apply_event(self.directory, pending[index], self.rng)
                 index += 1
@@ -400,9 +403,21 @@ class Engine:
                 break
         self._wait_until(until)
 
+    def run_import(self) -> FlowResult:
+        """An import from the app (Okta: manual or scheduled, O3): pages through /Users and
+        /Groups; a page that repeats or skips what the IdP provisioned fails the import."""
+        self._cycle = self._new_cycle("import")
+        known = {"User": set(self.job.user_links.values()), "Group": set(self.job.group_links.values())}
+        result = self._run(import_all(known, self.profile.manage_groups), Source("import", "Import", "Import"))
+        self._cycle.finished_at = self.clock.now()
+        self._cycle = None
+        return result
+
     def retry_tasks(self) -> int:
         """An admin's "Retry selected" on every failed task: they run again with the next push."""
         for kind, key in self.tasks:
+            if kind == "Import":
+                continue  # an import is run again by the next import event, not by retry
             (self.job.pending_users if kind == "User" else self.job.pending_groups)[key] = None
         return len(self.tasks)
 

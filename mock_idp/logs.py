@@ -53,6 +53,7 @@ _TASK_ACTIONS = {
     ("Group", "update"): "Push group failed: Error while pushing group",
     ("Group", "delete"): "Push group failed: Error while deleting group",
     ("Group", "other"): "Push group failed: Error while looking up group",
+    ("Import", "other"): "Import failed: Error while importing from the app",
 }
 
 

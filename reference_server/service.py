@@ -253,7 +253,7 @@ class ScimService:
                 return self.create(rtype, body, rid=rid), True
             raise NotFound(f"{rtype} {rid!r} not found")
         self.check_if_match(row, if_match)
-        if self.behaviour.put_ignores_members and isinstance(body, dict):
+        if self.behaviour.put_ignores_members and rtype == "Group" and isinstance(body, dict):
             body = {**body, "members": copy.deepcopy(row.data.get("members", []))}  # the held members win
         new = prepare_replace(self.models[rtype], {**copy.deepcopy(row.data), "id": row.id}, body,
                               lenient=self.behaviour.leniency)
