@@ -47,7 +47,7 @@ IDPS: tuple[IdpInfo, ...] = (
 )
 
 #: Simulation profile names (mock_idp) to the IdP they play.
-SIMULATED = {"entra": "entra", "entra-legacy": "entra", "jumpcloud": "jumpcloud", "okta": "okta"}
+SIMULATED = {"entra": "entra", "entra-legacy": "entra", "jumpcloud": "jumpcloud", "okta": "okta", "okta-aiw": "okta"}
 
 
 @dataclass

@@ -247,3 +247,16 @@ def test_failed_tasks_stay_failed_until_the_admin_retries(tmp_path: Path) -> Non
     retried = run_inprocess(FailFirstPatches(make_app(), 3), "okta", users=40, groups=4, days=3, scenario=retry)
     assert retried.exit_code == 1  # the changes failed once: the run says so...
     assert retried.simulation["tasks"] == [] and retried.differences == []  # ...but the retry converged them
+
+
+@pytest.mark.parametrize("idp", ["okta", "okta-aiw"])
+def test_test_connection_cli_sends_the_two_constant_reads(idp: str) -> None:
+    from click.testing import CliRunner
+
+    from mock_idp import commands
+    capture = Capture(make_app())
+    with serve(capture) as base:
+        out = CliRunner().invoke(commands.connection_test_command, ["--idp", idp, "--target", f"{base}/", "--token", TOKEN])
+    assert out.exit_code == 0, out.output
+    assert [(r["method"], r["path"], r["query"]) for r in capture.seen] == [
+        ("GET", "/Users", {"startIndex": "1", "count": "2"}), ("GET", "/Groups", {"startIndex": "1", "count": "100"})]
