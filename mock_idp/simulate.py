@@ -181,9 +181,11 @@ def simulate(
                 reason = why
         if not reason:
             engine.run(events, until)
-            if on_demand:
-                engine.provision_on_demand(on_demand)
-            if recorder.exchanges and all(e.status is None for e in recorder.exchanges):
+            if on_demand and engine.provision_on_demand(on_demand) is None:
+                reason = f"Could not provision on demand: no user {on_demand!r} in the simulated tenant."
+            if reason:
+                pass
+            elif recorder.exchanges and all(e.status is None for e in recorder.exchanges):
                 reason = f"Could not start: the target at {target.base_url} is unreachable ({recorder.exchanges[-1].error})."
             else:
                 users, err1 = read_all(driver, "User")
