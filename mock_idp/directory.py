@@ -42,6 +42,8 @@ class User:
     account_enabled: bool = True
     soft_deleted: bool = False
     assigned: bool = False
+    #: JumpCloud pushes a user whose password expired as inactive (idp-behaviors §2, confirmed J7)
+    password_expired: bool = False
     extension: dict[str, str] = field(default_factory=dict)
     app_roles: list[str] = field(default_factory=list)
 
@@ -62,6 +64,7 @@ class User:
             "manager": self.manager_id,
             "accountEnabled": self.account_enabled,
             "IsSoftDeleted": self.soft_deleted or not self.account_enabled,
+            "passwordExpired": self.password_expired,
             "appRoleAssignments": [{"value": r, "displayName": r} for r in self.app_roles],
             # JumpCloud's 24-hex user id (a mapping may send it as externalId; J-knob, default omitted)
             "jumpcloudId": self.object_id.replace("-", "")[:24],
