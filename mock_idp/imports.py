@@ -34,7 +34,7 @@ def import_all(known: dict[str, set[str]], groups: bool = True) -> Flow:
                                        f"integer startIndex, itemsPerPage and totalResults (HTTP {ex.status})")
             seen.extend(str(i.get("id", "")) for i in items)
             start += len(items)
-            if not items or start > int(body["totalResults"]):  # type: ignore[index]
+            if not items or start > int(body["totalResults"]):
                 break
         repeated = len(seen) - len(set(seen))
         missing = known.get(kind, set()) - set(seen)
