@@ -268,7 +268,8 @@ class Engine:
             return
         source = Source(uid, user.display_name, "User")
         want = self.want_user(user)
-        if d.user_in_scope(user, p.scope_model):
+        if d.user_in_scope(user, p.scope_model) and (
+                not self.mapping.scope or self.mapping.user_in_scope(user.source_attributes())):
             if not want.match:
                 self._log_skip(source, "no value for the matching attribute: never created (E6)")
                 return
