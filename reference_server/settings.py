@@ -49,6 +49,7 @@ class ServerSettings:
     bulk_max_operations: int = 1000
     bulk_max_payload_bytes: int = 1_048_576
     scan_limit: int = 200_000
+    cursor_timeout: int = 600  # seconds a cursor stays valid (RFC 9865 §4 cursorTimeout)
     seats: int | None = None  # overrides the profile's seat pool size (lens)
     clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False, compare=False)

@@ -15,6 +15,8 @@ EXPECTED = {
     "static-etag", "slow-responses", "rate-limit-429", "put-creates", "patch-not-implemented", "no-pagination",
     "delete-returns-200", "deleted-still-listed",
 }
+EXPECTED |= {"cursor-no-next", "cursor-stuck", "cursor-ignores-count", "cursor-error-500",
+             "pagination-config-strings"}  # RFC 9865 (reference_server/quirks_cursor.py)
 
 
 def q(*names, **kw):
