@@ -87,9 +87,13 @@ def run_server(settings: ServerSettings, host: str, port: int, seed_users: int =
 @click.option("--public-url", default=None, help="Base URL to put in meta.location (behind a proxy).")
 @click.option("--list-apps", is_flag=True, help="List the app profiles and exit.")
 @click.option("--list-quirks", is_flag=True, help="List the quirks and exit.")
+@click.option("--tenants", "tenants_dir", default=None, metavar="DIR",
+              help="Serve every tenant of DIR at /t/<tenant>/scim/v2 instead (see scim-harness tenants).")
+@click.option("--admin-token", default=None, envvar="SCIM_ADMIN_TOKEN",
+              help="With --tenants: the admin API's bearer token (env SCIM_ADMIN_TOKEN; generated if none).")
 def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | None, app_name: str,
           quirks: tuple[str, ...], extensions: tuple[str, ...], seed_users: int, public_url: str | None,
-          list_apps: bool, list_quirks: bool) -> None:
+          list_apps: bool, list_quirks: bool, tenants_dir: str | None = None, admin_token: str | None = None) -> None:
     """Run the reference SCIM 2.0 server (strict RFC 7643/7644, SQLite).
 
     \b
@@ -97,6 +101,7 @@ def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | N
       scim-harness serve --db scim.db --port 8080 --token "$SCIM_TOKEN"
       curl -H "Authorization: Bearer $SCIM_TOKEN" http://127.0.0.1:8080/Users
       scim-harness serve --app lambdatest --quirk not-found-on-empty-filter
+      scim-harness serve --tenants tenants --admin-token "$SCIM_ADMIN_TOKEN"
     """
     if list_apps:
         for p in list_profiles().values():
@@ -105,6 +110,12 @@ def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | N
     if list_quirks:
         for q in CATALOGUE.values():
             click.echo(f"{q.name:32} {q.description}")
+        return
+    if tenants_dir is not None:  # the shared sandbox: tenants bring their own app, quirks and tokens
+        from reference_server.tenant_commands import run_tenant_server
+        if not _port_free(host, port):
+            raise InputError(f"port {port} on {host} is in use; pick another with --port")
+        run_tenant_server(tenants_dir, admin_token, host, port, ServerSettings(), echo=click.echo)
         return
     unknown = [q for q in quirks if q not in CATALOGUE]
     if unknown:

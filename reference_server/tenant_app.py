@@ -180,10 +180,10 @@ class TenantServer:
             self.registry.delete(m.group(1))
             return Captured(204, [("cache-control", "no-store")], b"")
         if m and not m.group(2) and method == "GET":
-            tenant = self.registry.get(m.group(1))
-            if tenant is None:
+            found = self.registry.get(m.group(1))
+            if found is None:
                 raise TenantError(f"no tenant {m.group(1)!r}")
-            return _json(200, tenant.to_dict())
+            return _json(200, found.to_dict())
         return _json(404 if not m and path != "/admin/tenants" else 405, {"error": f"no {method} at {path[:100]}"})
 
     @staticmethod
