@@ -161,7 +161,32 @@ def read_recordings(db: str, *, after: int = 0, limit: int = 1000) -> list[dict[
         store.close()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _RecordingsGroup(click.Group):
+    """Also lists the ``recordings`` subcommands other packages declare (entry points
+    ``scim_harness.recordings``, e.g. ``grade``, an oracle that lives in the harness): the server
+    imports no other package."""
+
+    @staticmethod
+    def _plugins() -> dict[str, Any]:
+        from importlib.metadata import entry_points
+        return {ep.name: ep for ep in entry_points(group="scim_harness.recordings")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._plugins()))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        ep = self._plugins().get(name) if command is None else None
+        if ep is None:
+            return command
+        try:
+            loaded = ep.load()
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the group
+            raise click.ClickException(f"the '{name}' command could not be loaded: {exc}") from None
+        return loaded if isinstance(loaded, click.Command) else None
+
+
+@click.group(cls=_RecordingsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def recordings() -> None:
     """Read what clients sent the reference server (credentials are redacted).
 
@@ -170,6 +195,7 @@ def recordings() -> None:
       scim-harness recordings list --db scim.db
       scim-harness recordings show 12 --db scim.db
       scim-harness recordings export --db scim.db --format jsonl > exchanges.jsonl
+      scim-harness recordings grade --db scim.db --client 'Microsoft*'
     """
 
 
