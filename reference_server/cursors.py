@@ -1,10 +1,11 @@
 """Cursor-based pagination (RFC 9865) beside index paging (RFC 7644 §3.4.2.4).
 
 A cursor is opaque to clients (RFC 9865 §2) but not stored here: it carries the 1-based index of
-the page it opens, the time it was issued and the query it belongs to, signed with a key only
+the page it opens, the page size, the time it was issued and the query it belongs to, signed with a key only
 this server instance knows.  So a cursor cannot be forged or moved to another query (or another
 tenant, whose server has another key): it answers 400 ``invalidCursor``; one older than
-``cursorTimeout`` answers 400 ``expiredCursor`` (RFC 9865 §2.1).  Cursors use only the
+``cursorTimeout`` answers 400 ``expiredCursor``, and one sent with another ``count`` than the
+query that got it answers 400 ``invalidCount`` (RFC 9865 §2.1, Table 3).  Cursors use only the
 unreserved characters of RFC 3986 §2.3 (base64url without padding, and ".").
 """
 
@@ -67,12 +68,12 @@ class Cursors:
         mac = hmac.new(self._key, f"{payload}|{scope}".encode("ascii"), hashlib.sha256).digest()
         return _b64(mac[:18])
 
-    def issue(self, start_index: int, scope: str) -> str:
-        payload = _b64(json.dumps([start_index, int(self.clock().timestamp())]).encode("ascii"))
+    def issue(self, start_index: int, scope: str, count: int | None) -> str:
+        payload = _b64(json.dumps([start_index, int(self.clock().timestamp()), count]).encode("ascii"))
         return f"{payload}.{self._sign(payload, scope)}"
 
-    def read(self, cursor: str, scope: str) -> int:
-        """The start index ``cursor`` opens; InvalidCursor / ExpiredCursor when it cannot be used."""
+    def read(self, cursor: str, scope: str, count: int | None) -> int:
+        """The start index ``cursor`` opens; InvalidCursor / ExpiredCursor / InvalidCount when it cannot be used."""
         bad = InvalidCursor("the cursor is not one this server issued for this query; send an empty cursor "
                             "for the first page, then the nextCursor or previousCursor of a previous answer")
         if len(cursor) > _MAX_CURSOR or cursor.count(".") != 1:
@@ -81,7 +82,7 @@ class Cursors:
         if not hmac.compare_digest(mac, self._sign(payload, scope)):
             raise bad
         try:
-            start, issued = json.loads(_unb64(payload))
+            start, issued, first_count = json.loads(_unb64(payload))
         except (ValueError, TypeError):
             raise bad from None
         if not isinstance(start, int) or not isinstance(issued, int) or start < 1:
@@ -89,4 +90,7 @@ class Cursors:
         if self.clock().timestamp() - issued > self.timeout:
             raise ExpiredCursor(f"the cursor has expired: ask for the next page within {self.timeout} seconds "
                                 "(pagination.cursorTimeout)")
+        if first_count != count:
+            raise InvalidCount(f"count must stay as in the query that got this cursor ({first_count}), "
+                               f"not {count} (RFC 9865 §2.1)")
         return start

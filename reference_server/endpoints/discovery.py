@@ -44,7 +44,7 @@ def service_provider_config(settings: Any, profile: Any, base: str) -> dict[str,
         "filter": {"supported": True, "maxResults": settings.max_results},
         "changePassword": {"supported": False},
         "sort": {"supported": True},
-        # RFC 9865 §4: both methods; index stays the default so older clients see no change (§2.5)
+        # RFC 9865 §4: both methods; index stays the default so older clients see no change (§2.4)
         "pagination": {"cursor": True, "index": True, "defaultPaginationMethod": "index",
                        "defaultPageSize": settings.max_results, "maxPageSize": settings.max_results,
                        "cursorTimeout": settings.cursor_timeout},

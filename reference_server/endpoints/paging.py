@@ -3,7 +3,7 @@
 A request that carries ``cursor`` (empty for the first page, RFC 9865 §2) is cursor-paged: the
 answer carries ``nextCursor`` unless it is the last page, ``previousCursor`` unless it is the
 first, and no ``startIndex``.  Any other request is index-paged, the default pagination method
-this server advertises (RFC 9865 §2.3), so clients that predate RFC 9865 see no change (§2.5).
+this server advertises (RFC 9865 §2.4), so clients that predate RFC 9865 see no change (§2.4).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from reference_server.cursors import Cursors, InvalidCount, InvalidCursor, query_scope
+from reference_server.cursors import Cursors, InvalidCursor, query_scope
 from reference_server.endpoints.common import base_url, list_body, project_resource
 from reference_server.endpoints.common import ScimResponse
 from reference_server.service import Query
@@ -31,12 +31,9 @@ def paged_response(request: Request, rtypes: list[str], q: Query, cursor: str | 
                    attributes: str | None, excluded: str | None) -> ScimResponse:
     st = request.app.state
     scope = query_scope(rtypes, q.filter, q.sort_by, q.sort_order)
-    if cursor is not None:
-        if q.count is not None and q.count < 1:
-            raise InvalidCount(f"count must be between 1 and maxPageSize ({st.settings.max_results}) "
-                               "when paging by cursor")
+    if cursor is not None:  # count=0 (a negative count is 0) asks for totalResults only, as with index paging
         cursors: Cursors = st.cursors
-        q.start_index = 1 if cursor == "" else cursors.read(cursor, scope)
+        q.start_index = 1 if cursor == "" else cursors.read(cursor, scope, q.count)
     page = st.service.query(rtypes, q, base_url(request))
     items = [project_resource(m, r, attributes, excluded) for r, m in zip(page.resources, page.model_of)]
     body = list_body(page, items)
@@ -46,7 +43,7 @@ def paged_response(request: Request, rtypes: list[str], q: Query, cursor: str | 
     size = st.settings.max_results if q.count is None else min(q.count, st.settings.max_results)
     following = page.start_index + len(items)
     if items and following <= page.total:
-        body["nextCursor"] = st.cursors.issue(following, scope)
-    if page.start_index > 1:
-        body["previousCursor"] = st.cursors.issue(max(1, page.start_index - size), scope)
+        body["nextCursor"] = st.cursors.issue(following, scope, q.count)
+    if page.start_index > 1:  # never on the first page (RFC 9865 §2, Table 2)
+        body["previousCursor"] = st.cursors.issue(max(1, page.start_index - size), scope, q.count)
     return ScimResponse(body)

@@ -67,8 +67,7 @@ def config_shape(ctx: CheckContext) -> None:
 
 @check(id="cursor.count-limits", title="With a cursor, count=N returns at most N resources",
        area=AREA, level=Level.MUST, rests_on=f"{RFC} §2 (Table 1)",
-       quote="When specified, the service provider MUST NOT return more results than specified, although it "
-             "MAY return fewer results.",
+       quote="When specified, the service provider MUST NOT return more although it MAY return fewer results.",
        fix="Honour count when paging by cursor: never more than count resources per page.")
 def count_limits(ctx: CheckContext) -> None:
     _needs_cursor(ctx)

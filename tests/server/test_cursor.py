@@ -93,8 +93,12 @@ def test_a_cursor_is_bound_to_its_query_and_expires(live, clock):
     assert late.status_code == 400 and late.json()["scimType"] == "expiredCursor"
 
 
-def test_count_zero_with_a_cursor_is_400_invalid_count(live):
-    r = live.get("/Users", params={"cursor": "", "count": "0"})
+def test_count_zero_gives_the_total_only_and_a_changed_count_is_400_invalid_count(live):
+    for count in ("0", "-4"):
+        page = live.get("/Users", params={"cursor": "", "count": count}).json()
+        assert page["Resources"] == [] and page["totalResults"] == 7 and "nextCursor" not in page
+    _, pages = _walk(live, 3)
+    r = live.get("/Users", params={"filter": 'userName sw "cur"', "count": "4", "cursor": pages[0]["nextCursor"]})
     assert r.status_code == 400 and r.json()["scimType"] == "invalidCount"
 
 
