@@ -138,3 +138,28 @@ def test_valid_filters_pass_the_validator(text):
                                   'emails[type eq "work"', 'userName eq "a" "b"', ""])
 def test_invalid_filters_are_named(text):
     assert filter_problem(text) is not None
+
+
+def test_two_tenants_two_idps_at_once_converge_and_never_see_each_other(tmp_path):
+    """The issue's proof, on SQLite: Entra into one tenant and JumpCloud into another at the same
+    time, over one socket; both converge and each recorder holds only its own IdP's traffic."""
+    import threading
+
+    registry = TenantRegistry(tmp_path)
+    server = TenantServer(registry, "admin-token-0123456789", ServerSettings())
+    results: dict[str, int] = {}
+    with serve(server) as url:
+        def run(idp: str, token: str) -> None:
+            target = Target(f"{url}/t/{idp}/scim/v2/", Auth.bearer(token), timeout=30)
+            results[idp] = simulate(SimulationConfig(idp, target, users=25, groups=4, days=2, seed=5)).exit_code
+
+        threads = [threading.Thread(target=run, args=(idp, registry.create(idp)[1])) for idp in ("entra", "jumpcloud")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+    server.close()
+    assert results == {"entra": 0, "jumpcloud": 0}
+    agents = {idp: {r.header("user-agent", response=False).split(" ")[0] for r in load_exchanges(tmp_path / f"{idp}.db")}
+              for idp in ("entra", "jumpcloud")}
+    assert agents == {"entra": {"Microsoft.Entra.Provisioning"}, "jumpcloud": {"JumpCloud"}}
