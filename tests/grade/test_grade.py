@@ -109,6 +109,9 @@ def test_a_broken_client_is_caught_on_every_rule(tmp_path):
     assert outcomes == {r.id: Outcome.FAIL if r.level.value == "MUST" else Outcome.WARN for r in RULES}
     assert result.exit_code == 1 and all(r.exchange_ids for r in result.results)
     assert result.discovery["client"]["resembles"]["profile"] != ""
+    from harness.grade.commands import write_outputs
+    for path in write_outputs(result, tmp_path / "out"):
+        assert TOKEN not in path.read_text(), f"the token leaked into {path.name}"
 
 
 def test_a_client_that_waits_out_retry_after_passes_that_rule(tmp_path):
