@@ -8,6 +8,7 @@ import sys
 
 from click.testing import CliRunner
 
+from reference_server.quirks import CATALOGUE
 from reference_server.commands import recordings, serve
 from reference_server.quirks import CATALOGUE
 from tests.server.helpers import USER, client
