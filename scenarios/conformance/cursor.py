@@ -16,14 +16,13 @@ from harness.recorder import Exchange
 from harness.results import Level
 
 from scenarios.conformance._probes import ids_of, listed
+from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "pagination"
 RFC = "RFC 9865"
 MAX_PAGES = 10  # the walk over 5 users in pages of 2 needs 3; more means the cursor does not move on
 UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]*")  # RFC 3986 §2.3
 
-NEXT_QUOTE = ("Service providers supporting cursor-based pagination MUST include nextCursor in all paged "
-              "query responses except when returning the last page.")
 
 
 def _pagination(ctx: CheckContext) -> dict[str, Any] | None:
@@ -53,7 +52,7 @@ def _page(ctx: CheckContext, tag: str, cursor: str, count: int = 2) -> tuple[dic
 
 @check(id="cursor.config-shape", title="The advertised pagination member says cursor and index as booleans",
        area=AREA, level=Level.MUST, rests_on=f"{RFC} §4",
-       quote="A Boolean value specifying support of cursor-based pagination. REQUIRED.",
+       quote=QUOTES["cursor.config-shape"],
        fix='Advertise "pagination": {"cursor": true|false, "index": true|false, ...} with JSON booleans.',
        idp_impact="A client that reads the ServiceProviderConfig cannot tell whether it may page by cursor.")
 def config_shape(ctx: CheckContext) -> None:
@@ -67,7 +66,7 @@ def config_shape(ctx: CheckContext) -> None:
 
 @check(id="cursor.count-limits", title="With a cursor, count=N returns at most N resources",
        area=AREA, level=Level.MUST, rests_on=f"{RFC} §2 (Table 1)",
-       quote="When specified, the service provider MUST NOT return more although it MAY return fewer results.",
+       quote=QUOTES["cursor.count-limits"],
        fix="Honour count when paging by cursor: never more than count resources per page.")
 def count_limits(ctx: CheckContext) -> None:
     _needs_cursor(ctx)
@@ -78,7 +77,7 @@ def count_limits(ctx: CheckContext) -> None:
 
 
 @check(id="cursor.next-cursor", title="A first cursor page that is not the last carries nextCursor",
-       area=AREA, level=Level.MUST, rests_on=f"{RFC} §2 (Table 2)", quote=NEXT_QUOTE,
+       area=AREA, level=Level.MUST, rests_on=f"{RFC} §2 (Table 2)", quote=QUOTES["cursor.next-cursor"],
        fix="Return nextCursor on every cursor-paged answer but the last, using only RFC 3986 unreserved characters.")
 def next_cursor(ctx: CheckContext) -> None:
     _needs_cursor(ctx)
@@ -95,7 +94,7 @@ def next_cursor(ctx: CheckContext) -> None:
 
 
 @check(id="cursor.walk-all", title="Following nextCursor returns every match exactly once, then stops",
-       area=AREA, level=Level.MUST, rests_on=f"{RFC} §2", quote=NEXT_QUOTE,
+       area=AREA, level=Level.MUST, rests_on=f"{RFC} §2", quote=QUOTES["cursor.walk-all"],
        fix="Make nextCursor open the page after this one, and omit it on the last page.")
 def walk_all(ctx: CheckContext) -> None:
     _needs_cursor(ctx)
@@ -122,9 +121,7 @@ def walk_all(ctx: CheckContext) -> None:
 
 @check(id="cursor.invalid-cursor", title="A cursor the server never issued answers 400 invalidCursor",
        area=AREA, level=Level.SHOULD, rests_on=f"{RFC} §2.1 (Table 3)",
-       quote="If a service provider encounters invalid pagination query parameters (invalid cursor value, count "
-             "value, etc), or other error conditions, the service provider SHOULD return the appropriate HTTP "
-             "response status code and detailed JSON error response as defined in Section 3.12 of [RFC7644].",
+       quote=QUOTES["cursor.invalid-cursor"],
        fix='Answer an unknown cursor with 400 and scimType "invalidCursor" (an expired one with "expiredCursor").')
 def invalid_cursor(ctx: CheckContext) -> None:
     _needs_cursor(ctx)
