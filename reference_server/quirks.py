@@ -300,6 +300,12 @@ CATALOGUE: dict[str, Quirk] = {q.name: q for q in (
 )}
 
 
+# the cursor-pagination quirks live in their own module (it imports Quirk from this one)
+from reference_server.quirks_cursor import CURSOR_QUIRKS  # noqa: E402
+
+CATALOGUE.update({q.name: q for q in CURSOR_QUIRKS})
+
+
 class QuirkSet:
     """The quirks switched on for one server."""
 

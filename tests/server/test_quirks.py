@@ -16,6 +16,8 @@ EXPECTED = {
     "delete-returns-200", "deleted-still-listed", "put-ignores-members",
     "oauth-any-secret", "oauth-tokens-never-expire", "401-without-challenge",
 }
+EXPECTED |= {"cursor-no-next", "cursor-stuck", "cursor-ignores-count", "cursor-error-500",
+             "pagination-config-strings"}  # RFC 9865 (reference_server/quirks_cursor.py)
 
 
 def q(*names, **kw):
