@@ -61,12 +61,13 @@ def _cell(counts: Counter[str]) -> str:
 
 
 def matrix_markdown(runs: dict[str, RunResult]) -> str:
-    """Two tables: flagged checks per area (✓ = nothing flagged), then the IdP verdicts."""
+    """Two tables: flagged checks per area and server (✓ = nothing flagged), then the verdicts."""
     areas = sorted({r.area for run in runs.values() for r in run.results})
-    lines = ["| server | " + " | ".join(areas) + " |", "|---|" + "---|" * len(areas)]
-    for key, run in runs.items():
-        per_area = {a: Counter(r.outcome.value for r in run.results if r.area == a) for a in areas}
-        lines.append(f"| {key} | " + " | ".join(_cell(per_area[a]) for a in areas) + " |")
+    keys = list(runs)
+    lines = ["| area | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+    for area in areas:
+        cells = [_cell(Counter(r.outcome.value for r in runs[k].results if r.area == area)) for k in keys]
+        lines.append(f"| {area} | " + " | ".join(cells) + " |")
     verdicts = {key: idp_verdicts(run) for key, run in runs.items()}
     idps = [v.name for v in next(iter(verdicts.values()))] if verdicts else []
     lines += ["", "| server | causes (FAIL/WARN) | not judged | " + " | ".join(idps) + " |",
