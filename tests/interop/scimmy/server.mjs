@@ -21,15 +21,24 @@ function notFound(id) {
   return new SCIMMY.Types.Error(404, null, `Resource ${id} not found`);
 }
 
+// A user's `groups` is derived from the groups' members (RFC 7643 §4.1.2): the store knows them.
+function withGroups(kind, item) {
+  if (kind !== "User") return item;
+  const groups = [...stores.Group.values()]
+    .filter((g) => (g.members || []).some((m) => m.value === item.id))
+    .map((g) => ({ value: g.id, display: g.displayName, type: "direct" }));
+  return { ...item, groups };
+}
+
 function declare(Resource, kind) {
   const store = stores[kind];
   SCIMMY.Resources.declare(Resource)
     .egress((resource) => {
       if (resource.id) {
         if (!store.has(resource.id)) throw notFound(resource.id);
-        return store.get(resource.id);
+        return withGroups(kind, store.get(resource.id));
       }
-      const all = [...store.values()];
+      const all = [...store.values()].map((item) => withGroups(kind, item));
       return resource.filter ? resource.filter.match(all) : all;
     })
     .ingress((resource, instance) => {
@@ -48,8 +57,9 @@ function declare(Resource, kind) {
       const id = resource.id || crypto.randomUUID();
       const created = before ? before.meta.created : now;
       const stored = { ...JSON.parse(JSON.stringify(instance)), id, meta: { created, lastModified: now } };
+      delete stored.groups;  // derived, never stored
       store.set(id, stored);
-      return stored;
+      return withGroups(kind, stored);
     })
     .degress((resource) => {
       if (!store.delete(resource.id)) throw notFound(resource.id);
@@ -62,7 +72,8 @@ function declare(Resource, kind) {
     });
 }
 
-declare(SCIMMY.Resources.User, "User");
+// The enterprise extension ships with SCIMMY; an application declares it (Entra ID sends it).
+declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false), "User");
 declare(SCIMMY.Resources.Group, "Group");
 
 const app = express();
