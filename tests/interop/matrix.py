@@ -7,14 +7,17 @@
 - :func:`matrix_markdown` renders servers × areas and servers × IdP verdicts, the tables
   docs/interop.md publishes between its ``matrix`` markers.
 
-``python -m tests.interop.matrix`` prints the findings and the matrix for every server;
-``--write`` also rewrites tests/interop/findings.json and the matrix in docs/interop.md
-(then justify every new finding in the document by hand, or fix the check that raised it).
+``python -m tests.interop.matrix [SERVER ...]`` prints the findings and the matrix; ``--write``
+also rewrites tests/interop/findings.json and the matrix in docs/interop.md; ``--draft`` prints,
+for each cause the document does not justify yet, a section with the evidence (rule, what was
+seen) to start from. The judgement (defect of the server, or artefact of the harness, and why)
+is written by a person who read the exchanges; a draft is never pasted as it is.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -94,6 +97,32 @@ def doc_matrix() -> str:
     return text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
 
 
+def justified(key: str) -> set[str]:
+    """Cause ids headed ``#### `cause` ...`` in the server's ``### key`` section of docs/interop.md."""
+    text = DOC.read_text(encoding="utf-8")
+    section = re.split(r"^### ", text, flags=re.M)
+    body = next((s for s in section if s.split("\n", 1)[0].strip().strip("`") == key), "")
+    return set(re.findall(r"^#### `([A-Za-z0-9._:-]+)`", body, re.M))
+
+
+def draft(key: str, run: RunResult, justified: set[str]) -> str:
+    """Markdown sections for the run's causes that ``justified`` lacks (see the module docstring)."""
+    by_cause: dict[str, list[Any]] = {}
+    for r in run.results:
+        if r.outcome in FLAGGED:
+            by_cause.setdefault(r.cause or r.id, []).append(r)
+    out = []
+    for cause, results in sorted(by_cause.items()):
+        if cause in justified:
+            continue
+        first = results[0]
+        checks = ", ".join(f"`{r.id}` ({r.outcome.value.upper()}, {r.level.value})" for r in results)
+        out += [f"#### `{cause}` — {first.title}", "", f"- Checks: {checks}.",
+                f"- Rule: {first.rests_on}" + (f': "{first.quote}"' if first.quote else "") + ".",
+                f"- Seen: {first.message}", "- Judgement: TODO", ""]
+    return "\n".join(out)
+
+
 def main(argv: list[str]) -> int:
     write = "--write" in argv
     chosen = [s for s in SERVERS if not [a for a in argv if not a.startswith("--")] or s.key in argv]
@@ -106,6 +135,10 @@ def main(argv: list[str]) -> int:
               f"{runs[server.key].duration_ms / 1000:.1f}s")
         for row in rows:
             print(f"  {row['outcome']:5} {row['check']:45} cause={row['cause']}")
+    if "--draft" in argv:
+        for key, run in runs.items():
+            print(f"\n### {key}\n\n{draft(key, run, justified(key))}")
+        return 0
     table = matrix_markdown(runs)
     print(table)
     if write:

@@ -10,14 +10,13 @@ Regenerate with ``python -m tests.interop.matrix --write``, then justify by hand
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from harness.results import RunResult
-from tests.interop.matrix import DOC, doc_matrix, findings, matrix_markdown, pinned, run_server
+from tests.interop.matrix import doc_matrix, findings, justified, matrix_markdown, pinned, run_server
 from tests.interop.servers import SERVERS, TOKEN, Server
 
 pytestmark = [pytest.mark.socket, pytest.mark.slow]
@@ -46,14 +45,6 @@ def _server(key: str) -> Server:
     return next(s for s in SERVERS if s.key == key)
 
 
-def _justified(key: str) -> set[str]:
-    """Cause ids headed ``#### `cause` ...`` in the server's ``### key`` section of docs/interop.md."""
-    text = DOC.read_text(encoding="utf-8")
-    section = re.split(r"^### ", text, flags=re.M)
-    body = next((s for s in section if s.split("\n", 1)[0].strip().strip("`") == key), "")
-    return set(re.findall(r"^#### `([A-Za-z0-9._:-]+)`", body, re.M))
-
-
 @pytest.mark.parametrize("key", KEYS)
 def test_the_suite_can_test_the_server(key: str, interop_run: Callable[[Server], RunResult]) -> None:
     run = interop_run(_server(key))
@@ -71,7 +62,7 @@ def test_findings_are_the_pinned_ones(key: str, interop_run: Callable[[Server], 
 @pytest.mark.parametrize("key", KEYS)
 def test_every_pinned_cause_is_justified_in_the_docs(key: str) -> None:
     causes = {f["cause"] for f in pinned().get(key, [])}
-    documented = _justified(key)
+    documented = justified(key)
     assert causes == documented, {"not justified": sorted(causes - documented),
                                   "documented, not pinned": sorted(documented - causes)}
 

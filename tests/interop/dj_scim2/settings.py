@@ -28,6 +28,8 @@ SCIM_SERVICE_PROVIDER = {
     "NETLOC": os.environ.get("INTEROP_NETLOC", "127.0.0.1"),
     "SCHEME": "http",
     "GROUP_MODEL": "tests.interop.dj_scim2.models.Group",
+    # The library's default challenge is Basic; this app takes bearer tokens, so it says so.
+    "WWW_AUTHENTICATE_HEADER": 'Bearer realm="django-scim2"',
     "AUTHENTICATION_SCHEMES": [
         {"type": "oauthbearertoken", "name": "OAuth Bearer Token", "description": "A bearer token"},
     ],
