@@ -12,6 +12,7 @@ through its environment, never its command line.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import socket
@@ -37,14 +38,17 @@ class Server:
     registry: str  # "PyPI" or "npm"
     version: str  # the version pinned in pyproject.toml / package-lock.json
     glue: str  # the folder (or module) holding the application glue
+    module: str  # what proves it installed: the Python module, or the folder under node_modules
     command: Callable[[int, Path], list[str]] | None  # argv for a free port and a scratch dir
 
     def missing(self) -> str | None:
         """Why this server cannot be started on this machine (None when it can)."""
+        if self.registry == "PyPI" and importlib.util.find_spec(self.module) is None:
+            return f"{self.package} is not installed (make test installs the test extras)"
         if self.registry == "npm":
             if shutil.which("node") is None:
                 return "node is not installed"
-            if not (NODE_MODULES / self.package.split()[0]).is_dir():
+            if not (NODE_MODULES / self.module).is_dir():
                 return f"{self.package} is not installed (make test runs npm ci in tests/interop)"
         return None
 
@@ -60,12 +64,13 @@ def _scimmy(port: int, scratch: Path) -> list[str]:
 
 
 SERVERS: tuple[Server, ...] = (
-    Server("scim2-server", "scim2-server", "PyPI", "0.8.3", "tests/scenarios/peer.py", None),
-    Server("scimmy", "scimmy + scimmy-routers", "npm", "1.3.5 / 1.3.2", "tests/interop/scimmy/", _scimmy),
-    Server("django-scim2", "django-scim2", "PyPI", "0.23.0", "tests/interop/dj_scim2/",
+    Server("scim2-server", "scim2-server", "PyPI", "0.8.3", "tests/scenarios/peer.py", "scim2_server", None),
+    Server("scimmy", "scimmy + scimmy-routers", "npm", "1.3.5 / 1.3.2", "tests/interop/scimmy/", "scimmy-routers",
+           _scimmy),
+    Server("django-scim2", "django-scim2", "PyPI", "0.23.0", "tests/interop/dj_scim2/", "django_scim",
            _django("tests.interop.dj_scim2.settings")),
     Server("django-scim2-server", "django-scim2-server", "PyPI", "1.1.0", "tests/interop/dj_scim2_server/",
-           _django("tests.interop.dj_scim2_server.settings")),
+           "django_scim2_server", _django("tests.interop.dj_scim2_server.settings")),
 )
 BY_KEY = {s.key: s for s in SERVERS}
 BASE_PATH = "/scim/v2"  # where each glue mounts the library's SCIM API
