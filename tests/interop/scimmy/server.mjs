@@ -89,4 +89,9 @@ app.use("/scim/v2", new SCIMMYRouters({
 const server = app.listen(port, "127.0.0.1", () => {
   process.stdout.write(`listening ${server.address().port}\n`);
 });
+// Node closes an idle keep-alive connection after 5 s, exactly when httpx (the harness) still
+// reuses it: a request then meets ECONNRESET and a check reads "not judged". Production Node
+// servers raise this timeout; so does the glue (docs/interop.md says why).
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
 process.on("SIGTERM", () => server.close(() => process.exit(0)));
