@@ -29,7 +29,7 @@ from harness.config import RunConfig
 from harness.http import Auth, Target
 from harness.results import Outcome, RunResult
 from harness.runner import run_suite
-from reports.verdict import idp_verdicts
+from harness.verdicts import idp_verdicts
 from tests.interop.servers import SERVERS, TOKEN, Server, serve
 
 HERE = Path(__file__).resolve().parent
