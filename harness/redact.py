@@ -100,6 +100,15 @@ class Redactor:
                 out.append((name, self.text(value)))
         return out
 
+    def add(self, *secrets: str) -> None:
+        """Redact these too from now on (credentials learnt during a run, e.g. OAuth access tokens)."""
+        more = {s for s in secrets if s and len(s) >= 3} - set(self._secrets)
+        more |= {base64.b64encode(s.encode()).decode() for s in more if ":" in s}
+        if more:
+            # One tuple assignment: a thread reading ``_secrets`` sees the old or the new set.
+            self._secrets = tuple(sorted({*self._secrets, *more}, key=len, reverse=True))
+            self._header_cache = {}
+
     def contains_secret(self, value: str) -> bool:
         return any(secret in value for secret in self._secrets)
 

@@ -42,7 +42,10 @@ def redact_header(name: str, value: str) -> str:
     return f"{scheme} {REDACTED}" if rest and name.lower().endswith("authorization") else REDACTED
 
 
-_SECRET_PARAMS = re.compile(r"((?:^|&)(?:access_token|token|api_key|apikey|password)=)[^&]*", re.IGNORECASE)
+_SECRET_PARAMS = re.compile(r"((?:^|&)(?:access_token|token|api_key|apikey|password|client_secret|refresh_token)=)"
+                            r"[^&]*", re.IGNORECASE)
+#: JSON members whose values are credentials: a user's password, the token endpoint's tokens.
+_SECRET_MEMBERS = frozenset({"password", "access_token", "refresh_token", "id_token", "client_secret"})
 
 
 def redact_query(query: str) -> str:
@@ -52,7 +55,7 @@ def redact_query(query: str) -> str:
 
 def _redact_json(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: (REDACTED if k.lower() == "password" else _redact_json(v)) for k, v in value.items()}
+        return {k: (REDACTED if k.lower() in _SECRET_MEMBERS else _redact_json(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [_redact_json(v) for v in value]
     return value
@@ -62,11 +65,13 @@ def bounded_body(raw: bytes, limit: int) -> tuple[str | None, bool]:
     """(text, truncated): UTF-8 text of at most ``limit`` bytes with passwords redacted."""
     if not raw:
         return None, False
-    if b"assword" in raw or b"ASSWORD" in raw:
+    if raw.lstrip()[:1] not in (b"{", b"[") and (b"secret=" in raw or b"_token=" in raw or b"password=" in raw):
+        raw = redact_query(raw.decode("utf-8", errors="replace")).encode("utf-8")  # a form (the token endpoint's)
+    elif b"assword" in raw or b"ASSWORD" in raw or b"_token" in raw:
         try:
             raw = json.dumps(_redact_json(json.loads(raw)), ensure_ascii=False).encode("utf-8")
         except (ValueError, RecursionError):
-            raw = b"[unparsable body containing a password field: not recorded]"
+            raw = b"[unparsable body containing a credential field: not recorded]"
     truncated = len(raw) > limit
     return raw[:limit].decode("utf-8", errors="replace"), truncated
 
