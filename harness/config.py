@@ -26,13 +26,22 @@ from urllib.parse import urlsplit, urlunsplit
 
 from harness.checks import SUITES
 from harness.http import Auth, Target
+from harness.results import Outcome
 
-__all__ = ["RunConfig", "ConfigError", "FAIL_ON", "new_prefix", "check_prefix", "is_loopback", "public_url",
+__all__ = ["RunConfig", "ConfigError", "FAIL_ON", "fails_run", "new_prefix", "check_prefix", "is_loopback", "public_url",
            "TOKEN_ENV", "token_from_env", "CLI_FLAGS", "cleanup_command",
            "require_writable_dir"]
 
 #: ``--fail-on`` levels: ``must`` fails the run on FAIL only, ``should`` on FAIL or WARN.
 FAIL_ON = ("must", "should")
+
+
+def fails_run(outcome: Outcome, fail_on: str = "must") -> bool:
+    """Whether a result fails the run at this ``--fail-on`` level (the one rule: exit codes, pytest).
+
+    FAIL always does, and ERROR too (the verdict is incomplete); WARN only with ``should``.
+    """
+    return outcome in (Outcome.FAIL, Outcome.ERROR) or (outcome is Outcome.WARN and fail_on == "should")
 _PREFIX_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,39}")
 DEFAULT_OUT = Path("scim-harness-out")
 #: Where a bearer token may come from when no --token is given, first match wins. SCIM_TOKEN

@@ -39,10 +39,11 @@ from typing import Any
 from reference_server.errors import InvalidFilter
 from reference_server.parser import And, AttrPath, Compare, Filter, Not, Or, Present, ValuePath, get_ci
 from reference_server.schema import Attribute, ResourceModel
+from reference_server.store import INDEXED_COLUMNS
 
 __all__ = ["INDEXED", "parse_datetime", "check_filter", "matches", "value_matches", "index_hint", "equalities"]
 
-INDEXED = ("userName", "externalId", "id", "displayName")
+INDEXED = tuple(INDEXED_COLUMNS)  # what the store can look up directly
 
 
 # --- evaluation -------------------------------------------------------------------------------------

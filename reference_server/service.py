@@ -35,9 +35,8 @@ ENDPOINTS = {"User": "Users", "Group": "Groups"}
 # in its one canonical spelling, with a plain string literal (no escapes, no control characters).
 # It is answered without the general parser: the node is the parser's own node for a template with
 # the literal swapped in (tests/server/test_speed_paths.py checks both give equal trees).
-_PLAIN_EQ = re.compile(r'(userName|externalId|displayName|id) eq "([^"\\\x00-\x1f\x7f]*)"')
-_EQ_TEMPLATES: dict[str, Any] = {name: parser.parse_filter(f'{name} eq "x"')
-                                 for name in ("userName", "externalId", "displayName", "id")}
+_PLAIN_EQ = re.compile("(" + "|".join(filter_eval.INDEXED) + r') eq "([^"\\\x00-\x1f\x7f]*)"')
+_EQ_TEMPLATES: dict[str, Any] = {name: parser.parse_filter(f'{name} eq "x"') for name in filter_eval.INDEXED}
 
 
 def parse_filter_fast(text: str) -> parser.Filter:
