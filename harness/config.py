@@ -22,11 +22,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from harness.checks import SUITES
 from harness.http import Auth, Target
+from harness.redact import Redactor
 from harness.results import Outcome
+from redaction import URL_CREDENTIALS_REFUSED, has_userinfo, strip_userinfo
 
 __all__ = ["RunConfig", "ConfigError", "FAIL_ON", "fails_run", "new_prefix", "check_prefix", "is_loopback", "public_url",
            "TOKEN_ENV", "token_from_env", "CLI_FLAGS", "cleanup_command",
@@ -88,14 +90,9 @@ def is_loopback(url: str) -> bool:
 
 
 def public_url(url: str, auth: Auth | None = None) -> str:
-    """``url`` safe to print or record: no user-info, and any credential in it redacted."""
-    return _redact_with(_strip_userinfo(url), auth)
-
-
-def _redact_with(text: str, auth: Auth | None) -> str:
-    if auth is None:
-        return text
-    return Target("http://x", auth).redactor().text(text)  # the redactor knows every form of the secret
+    """``url`` safe to print or record: no user-info, no sensitive query value, no credential."""
+    redactor = Target("http://x", auth).redactor() if auth is not None else Redactor()
+    return redactor.url(strip_userinfo(url))  # the redactor knows every form of the secret
 
 
 def _split(values: Iterable[str]) -> tuple[str, ...]:
@@ -245,9 +242,8 @@ def make_target(
         raise ConfigError(f"give credentials: {', '.join(ways[:-1])} or {ways[-1]} (or set {env})")
     if timeout <= 0:
         raise ConfigError("--timeout must be a positive number of seconds")
-    if "@" in urlsplit(url.strip()).netloc:
-        # httpx would send user:pass@ as Basic credentials, and URLs get printed and recorded.
-        raise ConfigError("put credentials in --basic USER:PASS or --token, not in the target URL")
+    if has_userinfo(url):  # before any other complaint about the URL (Target refuses it too)
+        raise ConfigError(URL_CREDENTIALS_REFUSED)
     try:
         auth = Auth.bearer(token) if token else Auth.basic(basic) if basic else Auth.header(header) if header else Auth()
     except ValueError as exc:
@@ -286,8 +282,3 @@ def cleanup_command(target: Target, prefix: str) -> str:
     url = public_url(target.base_url, target.auth).replace("'", "%27")
     return " ".join(part for part in ("scim-harness cleanup", f"--target '{url}'", credentials,
                                       f"--prefix {prefix}") if part)
-
-
-def _strip_userinfo(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc.rsplit("@", 1)[-1], parts.path, parts.query, parts.fragment))

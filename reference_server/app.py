@@ -156,7 +156,8 @@ class ScimApp:
         self.store = SqliteStore(settings.db, synchronous=settings.synchronous,
                                  unique_user_names=self.quirks.unique_user_names)
         self.service = ScimService(self.store, self.profile, self.models, settings, self.quirks.behaviour())
-        self.recorder = Recorder(self.store, settings.record_body_bytes) if settings.record else None
+        secrets = (*settings.tokens, *((settings.basic[1], ":".join(settings.basic)) if settings.basic else ()))
+        self.recorder = Recorder(self.store, settings.record_body_bytes, secrets) if settings.record else None
         self.credentials = Credentials(settings.tokens, settings.basic, basic_only=self.profile.auth == "basic")
 
         @contextlib.asynccontextmanager
