@@ -231,6 +231,8 @@ def make_target(
     ``flags`` are the option names to put in messages (``None`` for a command without a header
     option); the third is ignored when it is ``None``.
     """
+    if has_userinfo(url):  # first: the same refusal from every command, whatever else is wrong
+        raise ConfigError(URL_CREDENTIALS_REFUSED)
     token_flag, basic_flag, header_flag = flags
     given = [name for name, value in ((token_flag, token), (basic_flag, basic), (header_flag, header))
              if value and name]
@@ -242,8 +244,6 @@ def make_target(
         raise ConfigError(f"give credentials: {', '.join(ways[:-1])} or {ways[-1]} (or set {env})")
     if timeout <= 0:
         raise ConfigError("--timeout must be a positive number of seconds")
-    if has_userinfo(url):  # before any other complaint about the URL (Target refuses it too)
-        raise ConfigError(URL_CREDENTIALS_REFUSED)
     try:
         auth = Auth.bearer(token) if token else Auth.basic(basic) if basic else Auth.header(header) if header else Auth()
     except ValueError as exc:

@@ -8,9 +8,10 @@ so the sensitive headers, query parameters and URL parts are listed once (:mod:`
     register_secret(client_secret, access_token)   # learnt at run time: hidden everywhere
     red = Redactor(["s3cret"])                      # a target's own credentials
     red.text(message); red.headers(pairs); red.url(url)
+    path.write_text(scrub(document))                # every writer's last pass
 """
 
-from redaction.redactor import MIN_SECRET_LENGTH, Redactor, register_secret, registered_secrets
+from redaction.redactor import MIN_SECRET_LENGTH, Redactor, ScrubbedStream, register_secret, registered_secrets, scrub
 from redaction.rules import (
     CREDENTIAL_SCHEMES,
     REDACTED,
@@ -31,6 +32,7 @@ __all__ = [
     "MIN_SECRET_LENGTH",
     "REDACTED",
     "Redactor",
+    "ScrubbedStream",
     "SENSITIVE_BODY_KEYS",
     "SENSITIVE_HEADERS",
     "SENSITIVE_QUERY_PARAMS",
@@ -42,5 +44,6 @@ __all__ = [
     "redact_userinfo",
     "register_secret",
     "registered_secrets",
+    "scrub",
     "strip_userinfo",
 ]

@@ -12,11 +12,12 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from redaction.rules import REDACTED, SENSITIVE_HEADERS, mask_credential, redact_query, redact_userinfo
 
-__all__ = ["Redactor", "register_secret", "registered_secrets", "MIN_SECRET_LENGTH"]
+__all__ = ["Redactor", "register_secret", "registered_secrets", "scrub", "ScrubbedStream", "MIN_SECRET_LENGTH"]
 
 #: Shorter values are not treated as secrets: replacing "a" everywhere would wreck every output.
 MIN_SECRET_LENGTH = 3
@@ -159,3 +160,34 @@ class Redactor:
     def with_secrets(self, more: Sequence[str]) -> "Redactor":
         """A new redactor hiding this one's secrets and ``more``."""
         return Redactor((*self._own, *more), self._headers - SENSITIVE_HEADERS)
+
+
+_PROCESS = Redactor()  # no secrets of its own: the registered ones, URL user-info, sensitive query values
+
+
+def scrub(text: str) -> str:
+    """The last pass before text leaves the process (a file, the console): every registered
+    secret, every URL user-info and every sensitive query value replaced.
+
+    Writers call it on the whole document; it catches what no earlier step knew to redact.
+    """
+    return _PROCESS.url(text)
+
+
+class ScrubbedStream:
+    """A text stream whose every write passes :func:`scrub` (a console handler's ``sys.stdout``)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(scrub(text))
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def __getattr__(self, name: str) -> Any:  # encoding, errors, fileno...: the wrapped stream's
+        return getattr(self._stream, name)
