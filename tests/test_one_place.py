@@ -15,7 +15,7 @@ from harness.results import CheckResult, Level, Outcome
 from harness.runner import exit_code_for
 
 
-@pytest.mark.parametrize(("outcome", "fail_on"), itertools.product(list(Outcome), FAIL_ON))
+@pytest.mark.parametrize(("outcome", "fail_on"), list(itertools.product(list(Outcome), FAIL_ON)))
 def test_fail_on_is_one_rule_for_exit_codes(outcome: Outcome, fail_on: str) -> None:
     result = CheckResult(id="x.y", title="t", area="x", level=Level.MUST, outcome=outcome, rests_on="", fix="")
     assert exit_code_for([result], fail_on) == int(fails_run(outcome, fail_on))
