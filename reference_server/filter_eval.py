@@ -239,7 +239,7 @@ def matches(flt: Filter, resource: dict[str, Any], model: ResourceModel) -> bool
 
 
 def index_hint(flt: Filter) -> tuple[str, str] | None:
-    """``(attribute, value)`` for a top-level ``eq`` on userName/externalId/id/displayName that the
+    """``(attribute, value)`` for a top-level ``eq`` on an :data:`INDEXED` attribute that the
     whole filter requires (the filter itself, or a conjunct of an ``and``).  The store may use it to
     fetch candidates; it must still evaluate the whole filter (case rules come from the schema)."""
     if isinstance(flt, Compare) and flt.op == "eq" and isinstance(flt.value, str) and flt.path.sub is None:

@@ -320,7 +320,7 @@ class ScimService:
         else:
             if self.store.count(rtype, include_deleted=include_deleted) > self.settings.scan_limit:
                 raise TooMany(f"this query needs a full scan of more than {self.settings.scan_limit} resources; "
-                              "filter with eq on userName, externalId, id or displayName")
+                              f"filter with eq on {' or '.join(filter_eval.INDEXED)}")
             groups = self.store.all_groups_of() if rtype == "User" else {}
             rendered = [self.render(r, base, groups.get(r.id, []))
                         for r in self.store.scan(rtype, include_deleted=include_deleted)]
