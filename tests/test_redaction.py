@@ -154,3 +154,11 @@ def test_every_writer_makes_the_last_pass(tmp_path: Path) -> None:
     for write, name in ((write_results, "results.json"), (write_junit, "junit.xml"), (write_html, "report.html")):
         data = write(run, tmp_path / name).read_text(encoding="utf-8")
         assert leaked not in data and "pw-x1" not in data and REDACTED in data, name
+
+
+def test_the_server_refuses_credentials_in_its_public_url() -> None:
+    from reference_server.settings import ServerSettings
+
+    with pytest.raises(ValueError, match="must not carry user:password@"):
+        ServerSettings(db=":memory:", tokens=("tok-123",), public_url="https://u:pw-pub-9@sp.example/scim")
+    assert ServerSettings(db=":memory:", public_url="https://sp.example/scim").public_url
