@@ -106,17 +106,23 @@ class Redactor:
         self._refresh()
 
     def text(self, value: str) -> str:
-        """``value`` with every known secret replaced (and any ``scheme://user:pass@``)."""
+        """``value`` with every known secret (in every form it travels in) replaced.
+
+        Runs on every recorded body, so it does only that; URL user-info and query values in
+        bodies are caught by :func:`scrub`, the last pass on every document written.
+        """
+        secrets = self._secrets if self._version == _registry_version else self._refresh()
         # Longest secret first, each replaced everywhere before the next is looked for: the
         # ``in`` test is a C scan, so with one or two secrets this beats any regex.
-        for secret in self._refresh():
+        for secret in secrets:
             if secret in value:
                 value = value.replace(secret, REDACTED)
-        return redact_userinfo(value)
+        return value
 
     def url(self, value: str) -> str:
-        """A URL safe to show: user-info, sensitive query parameters and known secrets hidden."""
-        return redact_query(self.text(value))
+        """A URL (or any text quoting one) safe to show: known secrets, user-info and sensitive
+        query values hidden."""
+        return redact_query(redact_userinfo(self.text(value)))
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         """Each header with a credential value masked (the scheme kept) and secrets redacted.

@@ -73,9 +73,15 @@ _QUERY_PARAM = re.compile(
 )
 
 
+_QUERY_HINTS = tuple(sorted(f"{name}=" for name in SENSITIVE_QUERY_PARAMS))
+
+
 def redact_query(text: str) -> str:
     """Every sensitive parameter's value in a query string (or a whole URL) replaced."""
     if "=" not in text:
+        return text
+    low = text.lower()  # substring tests first: the regex runs only when a name is there (every URL passes here)
+    if not any(hint in low for hint in _QUERY_HINTS):
         return text
     return _QUERY_PARAM.sub(lambda m: m.group(1) + REDACTED, text)
 
@@ -104,6 +110,6 @@ _USERINFO = re.compile(r"://[^/?#@\s\"'<>]*@")  # starts with a literal: a fast 
 
 def redact_userinfo(text: str) -> str:
     """Every ``scheme://user:pass@`` in ``text`` (a URL, or a message quoting one) masked."""
-    if "@" not in text or "://" not in text:
+    if "@" not in text or "://" not in text or _USERINFO.search(text) is None:
         return text
     return _USERINFO.sub("://" + REDACTED + "@", text)
