@@ -16,6 +16,8 @@ from typing import Any, NoReturn, Unpack
 
 from harness.discovery import CORE_GROUP, CORE_USER, Discovery
 from harness.http import HttpVerbs, RequestOptions, TargetClient
+from harness.idp.requests import GROUPS as IDP_GROUPS
+from harness.idp.requests import USERS as IDP_USERS
 from harness.recorder import Exchange
 from harness.results import Outcome, Step
 
@@ -106,11 +108,11 @@ class CheckContext(HttpVerbs):
     # The IdPs never read /ResourceTypes: they address {base}/Users and {base}/Groups.
     @property
     def idp_users(self) -> str:
-        return "/Users"
+        return IDP_USERS
 
     @property
     def idp_groups(self) -> str:
-        return "/Groups"
+        return IDP_GROUPS
 
     def unique(self, label: str = "x") -> str:
         """A name no other run or check uses: ``<prefix><label>-<n>-<random>``."""

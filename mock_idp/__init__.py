@@ -10,7 +10,7 @@ from mock_idp.directory import Directory, make_directory
 from mock_idp.expressions import ExpressionError
 from mock_idp.expressions import parse as parse_expression
 from mock_idp.mapping import MappingError, MappingSet, load_mapping
-from mock_idp.profile import Profile, ProfileError, load_profile, profile_names
+from harness.idp.profile import Profile, ProfileError, load_profile, profile_names
 from mock_idp.simulate import ConnectionResult, SimulationConfig, SimulationResult, check_connection, simulate
 
 __all__ = [

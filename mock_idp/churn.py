@@ -30,7 +30,7 @@ from typing import Any
 
 from mock_idp.directory import DEPARTMENTS, TITLES, Directory, Group, User
 
-__all__ = ["ChurnEvent", "KINDS", "day_model", "load_scenario", "apply_event", "ScenarioError"]
+__all__ = ["ChurnEvent", "KINDS", "COVERED", "day_model", "load_scenario", "apply_event", "ScenarioError"]
 
 #: Every event kind and its weight in the day model (0: scripted only).
 KINDS: dict[str, int] = {
@@ -56,6 +56,17 @@ KINDS: dict[str, int] = {
 }
 
 
+#: Kinds of change every simulation exercises, however small the tenant and short the run
+#: (unless told not to), each with the directory events that bring it about, in order.
+COVERED: dict[str, tuple[str, ...]] = {
+    "disable": ("disable",),
+    "delete": ("soft-delete", "hard-delete"),
+    "member-removal": ("part",),
+    "rename": ("rename",),
+    "manager": ("manager",),
+}
+
+
 class ScenarioError(ValueError):
     """A scenario file that cannot be replayed; the message names the event."""
 
@@ -69,11 +80,13 @@ class ChurnEvent:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def day_model(start: datetime, days: int, users: int, rng: random.Random) -> list[ChurnEvent]:
+def day_model(start: datetime, days: int, users: int, rng: random.Random, cover: bool = False) -> list[ChurnEvent]:
     """Events for ``days`` working days: about 2 % of the headcount changes a weekday.
 
     Events fall between 30 minutes and 8 hours after each day's start (the first cycle of
-    the day has already run); weekends are quiet (a fifth of a weekday).
+    the day has already run); weekends are quiet (a fifth of a weekday). ``cover`` adds, on
+    the first day, one event per kind in :data:`COVERED`, each on a user in the app's scope,
+    so that even a small tenant over one day exercises deprovisioning.
     """
     kinds = [k for k, w in KINDS.items() if w]
     weights = [KINDS[k] for k in kinds]
@@ -86,6 +99,13 @@ def day_model(start: datetime, days: int, users: int, rng: random.Random) -> lis
         for offset in offsets:
             kind = rng.choices(kinds, weights)[0]
             events.append(ChurnEvent(day_start + timedelta(seconds=round(offset)), kind))
+    if cover and users:
+        at = 1800.0
+        for steps in COVERED.values():
+            for step in steps:
+                at += rng.uniform(600, 1800)
+                events.append(ChurnEvent(start + timedelta(seconds=round(at)), step, data={"in_scope": True}))
+        events.sort(key=lambda e: e.at)
     return events
 
 
@@ -138,7 +158,10 @@ def load_scenario(path: str | Path, start: datetime) -> list[ChurnEvent]:
 
 
 # -- applying ----------------------------------------------------------------------------------
-def _pick_user(d: Directory, ref: str | int | None, rng: random.Random, want: str = "active") -> User | None:
+def _pick_user(d: Directory, ref: str | int | None, rng: random.Random, want: str = "active",
+               in_scope: bool = False) -> User | None:
+    """The user ``ref`` names, else a seeded pick among those ``want`` describes (and, with
+    ``in_scope``, in the app's scope under either scope model)."""
     if ref is not None:
         users = list(d.users.values())
         if isinstance(ref, int):
@@ -154,6 +177,10 @@ def _pick_user(d: Directory, ref: str | int | None, rng: random.Random, want: st
         pool = [u for u in d.users.values() if u.assigned and not u.soft_deleted]
     else:
         pool = [u for u in d.users.values() if u.account_enabled and not u.soft_deleted]
+    if in_scope:
+        pool = [u for u in pool if d.user_in_scope(u, "bound-groups")]
+        if want == "grouped":  # a member of an assigned group, to leave it
+            pool = [u for u in pool if any(g.assigned for g in d.groups_of(u.object_id))]
     return rng.choice(pool) if pool else None
 
 
@@ -179,8 +206,9 @@ def apply_event(d: Directory, event: ChurnEvent, rng: random.Random) -> str:
     if kind.startswith("group-"):
         return _group_event(d, event, rng)
     want = {"restore": "soft-deleted", "hard-delete": "soft-deleted", "enable": "disabled",
-            "assign": "unassigned", "unassign": "assigned"}.get(kind, "active")
-    user = _pick_user(d, event.user, rng, want)
+            "assign": "unassigned", "unassign": "assigned", "part": "grouped"}.get(kind, "active")
+    in_scope = bool(data.get("in_scope"))
+    user = _pick_user(d, event.user, rng, want, in_scope)
     if user is None:
         return ""
     uid = user.object_id
@@ -195,7 +223,8 @@ def apply_event(d: Directory, event: ChurnEvent, rng: random.Random) -> str:
     elif kind == "upn-case":
         user.user_principal_name = str(data.get("value") or user.user_principal_name.lower())
     elif kind == "manager":
-        peers = [u for u in d.users.values() if u.object_id != uid and not u.soft_deleted]
+        peers = [u for u in d.users.values() if u.object_id != uid and not u.soft_deleted
+                 and (not in_scope or d.user_in_scope(u, "bound-groups"))]
         user.manager_id = rng.choice(peers).object_id if peers else None
     elif kind in {"join", "part"}:
         group = _pick_group(d, event.group, rng)
@@ -204,7 +233,7 @@ def apply_event(d: Directory, event: ChurnEvent, rng: random.Random) -> str:
         if kind == "join":
             d.add_member(group, uid)
         else:
-            mine = [g for g in d.groups_of(uid) if event.group is None or g is group]
+            mine = [g for g in d.groups_of(uid) if (event.group is None or g is group) and (not in_scope or g.assigned)]
             if not mine:
                 return ""
             group = mine[0] if event.group is not None else rng.choice(mine)

@@ -12,11 +12,11 @@ from pathlib import Path
 import click
 
 from harness.http import Auth, Target
-from mock_idp.profile import profile_names
+from harness.idp.profile import profile_names
 from mock_idp.simulate import SimulationConfig, check_connection
 from mock_idp.simulate import simulate as run_simulation
 
-__all__ = ["simulate", "test_connection"]
+__all__ = ["simulate", "connection_test_command"]
 
 _IDPS = click.Choice(profile_names())
 
@@ -49,13 +49,15 @@ def _target(url: str, token: str | None, basic: str | None, timeout: float) -> T
 @click.option("--scenario", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="A JSON file of timed directory events (a customer story).")
 @click.option("--no-churn", is_flag=True, help="No seeded day model: only the initial cycle and --scenario events.")
+@click.option("--no-cover", is_flag=True,
+              help="Do not add the day-1 changes (disable, delete, member removal, rename, manager) every run exercises.")
 @click.option("--no-groups", is_flag=True, help="Group management off (JumpCloud seed 001).")
 @click.option("--no-test-connection", is_flag=True, help="Skip Test Connection (credentials saved earlier).")
 @click.option("--timeout", default=60.0, show_default=True, type=float, help="Seconds per request.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def simulate(url: str, token: str | None, basic: str | None, idp: str, users: int, groups: int, days: float, seed: int,
              mapping: str | None, scope: str, speed: str, out: Path, scenario: Path | None, no_churn: bool,
-             no_groups: bool, no_test_connection: bool, timeout: float, quiet: bool) -> None:
+             no_cover: bool, no_groups: bool, no_test_connection: bool, timeout: float, quiet: bool) -> None:
     """Replay what an IdP's provisioning engine sends to a SCIM endpoint, on a virtual clock.
 
     Builds a seeded fake tenant, runs the IdP's Test Connection, its initial cycle and then
@@ -72,7 +74,7 @@ def simulate(url: str, token: str | None, basic: str | None, idp: str, users: in
     """
     config = SimulationConfig(
         idp=idp, target=_target(url, token, basic, timeout), users=users, groups=groups, days=days, seed=seed,
-        mapping=mapping, scope=scope, speed=speed, out=out, scenario=scenario, churn=not no_churn,
+        mapping=mapping, scope=scope, speed=speed, out=out, scenario=scenario, churn=not no_churn, cover=not no_cover,
         test_connection=not no_test_connection, manage_groups=False if no_groups else None,
     )
     if quiet:
@@ -113,7 +115,7 @@ def _write_report(run: object, path: Path) -> str:
 @click.option("--token", envvar="SCIM_TOKEN", metavar="T", help="Bearer token (or env SCIM_TOKEN).")
 @click.option("--basic", metavar="USER:PASS", help="HTTP Basic credentials instead of a token.")
 @click.option("--timeout", default=60.0, show_default=True, type=float, help="Seconds per request.")
-def test_connection(idp: str, url: str, token: str | None, basic: str | None, timeout: float) -> None:
+def connection_test_command(idp: str, url: str, token: str | None, basic: str | None, timeout: float) -> None:
     """Run only the IdP's Test Connection against a SCIM endpoint.
 
     Entra ID reads (a userName probe with a random GUID, then a group probe) and needs 200

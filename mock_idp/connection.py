@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
+from harness.idp import requests as build
+from harness.idp.profile import Profile
+from harness.idp.requests import Request
 from harness.recorder import Exchange
-from mock_idp.flows import Change, Request, lookup_request, answered, patch_body, list_resources, patch_ops
-from mock_idp.paths import CORE_GROUP, CORE_USER
-from mock_idp.profile import Profile
+from mock_idp.flows import answered, list_resources
 
 __all__ = ["connection_test"]
 
@@ -28,42 +29,43 @@ def connection_test(profile: Profile, guid: str) -> Generator[Request, Exchange,
     for step in profile.test_connection:
         if step in {"probe-user", "lookup-test-user"}:
             value = guid if step == "probe-user" else email
-            ex = yield lookup_request(profile, "User", "userName", value)
+            ex = yield build.lookup(profile, "User", value)
             if not _probe_ok(profile, ex, notes, "user lookup"):
                 return False, _reason(ex, "the user lookup"), notes
         elif step == "probe-group":
-            ex = yield lookup_request(profile, "Group", "displayName", guid)
+            ex = yield build.lookup(profile, "Group", guid)
             if not _probe_ok(profile, ex, notes, "group lookup"):
                 return False, _reason(ex, "the group lookup"), notes
+        elif step in {"page-users", "page-groups"}:
+            kind = "User" if step == "page-users" else "Group"
+            ex = yield build.page(kind, 1, profile.test_page_users if kind == "User" else profile.test_page_groups)
+            if not _probe_ok(profile, ex, notes, f"{kind.lower()} page"):
+                return False, _reason(ex, f"the {kind.lower()} page"), notes
         elif step == "create-test-user":
-            body = {"schemas": [CORE_USER], "userName": email, "active": True,
-                    "name": {"givenName": "Test", "familyName": "User"}, "displayName": "Test User",
-                    "emails": [{"primary": True, "type": "work", "value": email}]}
-            ex = yield Request("POST", "/Users", json=body)
+            ex = yield build.connection_user(profile, email)
             created = ex.json_or_none()
             if not (answered(ex, 200, 201) and isinstance(created, dict) and created.get("id")):
                 return False, _reason(ex, "creating the test user"), notes
             user_id = str(created["id"])
             notes.append(f"created test user {email}")
         elif step == "create-test-group" and profile.manage_groups:
-            ex = yield Request("POST", "/Groups", json={"schemas": [CORE_GROUP], "displayName": f"Test Group {guid[:8]}"})
+            ex = yield build.connection_group(profile, guid[:8])
             created = ex.json_or_none()
             if not (answered(ex, 200, 201) and isinstance(created, dict) and created.get("id")):
                 return False, _reason(ex, "creating the test group"), notes
             group_id = str(created["id"])
             notes.append("created the test group")
         elif step == "delete-test-group" and group_id:
-            ex = yield Request("DELETE", f"/Groups/{group_id}")
+            ex = yield build.delete("Group", group_id)
             if not answered(ex, 200, 204):
                 return False, _reason(ex, "deleting the test group"), notes
             notes.append("deleted the test group")
         elif step == "delete-test-user" and user_id:
-            ex = yield Request("DELETE", f"/Users/{user_id}")
+            ex = yield build.delete("User", user_id)
             if not answered(ex, 200, 204):
                 if ex.status not in profile.delete_fallback_statuses:
                     return False, _reason(ex, "deleting the test user"), notes
-                change = Change("active", True, False)
-                ex = yield Request("PATCH", f"/Users/{user_id}", json=patch_body(patch_ops(profile, [change])))
+                ex = yield build.set_active(profile, user_id, False)
                 if not answered(ex, 200, 204):
                     return False, _reason(ex, "deactivating the test user"), notes
                 notes.append("the target cannot DELETE users: the test user was deactivated and left behind")

@@ -18,10 +18,11 @@ from typing import Any
 
 from mock_idp.directory import Directory
 from mock_idp.driver import Driver
-from mock_idp.flows import Request, normalize
+from harness.idp import requests as build
+from mock_idp.flows import normalize
 from mock_idp.mapping import MappingSet
-from mock_idp.paths import ENTERPRISE, read
-from mock_idp.profile import Profile
+from harness.idp.paths import ENTERPRISE, read
+from harness.idp.profile import Profile
 
 __all__ = ["Difference", "read_all", "compare"]
 
@@ -43,14 +44,14 @@ class Difference:
 
 
 def read_all(driver: Driver, kind: str) -> tuple[list[dict[str, Any]], str | None]:
-    """Every resource of ``kind`` (Users/Groups) by paging; ``(items, error or None)``."""
+    """Every resource of ``kind`` (User/Group) by paging; ``(items, error or None)``."""
     items: list[dict[str, Any]] = []
     start = 1
     for _ in range(MAX_PAGES):
-        ex = driver.send(Request("GET", f"/{kind}", (("startIndex", str(start)), ("count", str(PAGE)))))
+        ex = driver.send(build.page(kind, start, PAGE))
         body = ex.json_or_none()
         if ex.status != 200 or not isinstance(body, dict):
-            return items, f"reading /{kind} back failed: HTTP {ex.status or ex.error}"
+            return items, f"reading {build.endpoint(kind)} back failed: HTTP {ex.status or ex.error}"
         page = [r for r in body.get("Resources", []) or [] if isinstance(r, dict)]
         items.extend(page)
         total = body.get("totalResults")

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 from harness.clock import Clock
 from harness.http import TargetClient
 from harness.recorder import Exchange
-from mock_idp.flows import Request
-from mock_idp.profile import Profile
+from harness.idp.requests import Request
+from harness.idp.profile import Profile
 
 __all__ = ["Driver", "retry_after_seconds"]
 

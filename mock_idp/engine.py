@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from harness.clock import VirtualClock, isoformat
+from harness.idp.paths import parse_path
 from mock_idp.churn import ChurnEvent, apply_event
 from mock_idp.directory import Directory, Group, User
 from mock_idp.driver import Driver
@@ -25,7 +27,7 @@ from mock_idp.flows import Flow, FlowResult, WantGroup, WantUser, deactivate_use
 from mock_idp.groupflows import delete_group, sync_group
 from mock_idp.logs import ProvisioningLog, Source
 from mock_idp.mapping import MappingSet
-from mock_idp.profile import Profile, load_profile
+from harness.idp.profile import Profile, load_profile
 
 __all__ = ["Engine", "Job", "EscrowEntry", "CycleRecord", "Quarantine"]
 
@@ -115,7 +117,16 @@ class Engine:
         self.job = Job()
         self.progress = progress
         self._cycle: CycleRecord | None = None
+        #: kinds of change the target was sent and accepted (create, disable, delete, rename, ...)
+        self.exercised: Counter[str] = Counter()
         self._refs = mapping.references("User")
+        # The engine sends only what its mapping maps: no manager reference, no manager PATCH.
+        self._manager_path = next((r for r in sorted(self._refs) if parse_path(r).attr == "manager"), None)
+
+    @property
+    def manages_managers(self) -> bool:
+        """True when the mapping maps a manager reference (the engine sends only what it maps)."""
+        return self._manager_path is not None
 
     # -- wants ---------------------------------------------------------------------------
     def want_user(self, user: User) -> WantUser:
@@ -124,9 +135,9 @@ class Engine:
         for ref in self._refs:
             update.pop(ref, None)
         match = tuple((m.target, str(create[m.target])) for m in self.mapping.matching("User") if m.target in create)
-        manager = self.job.user_links.get(user.manager_id or "") if self._refs else None
+        manager = self.job.user_links.get(user.manager_id or "") if self._manager_path else None
         return WantUser(user.object_id, user.display_name, match, create, update, manager, tuple(missing),
-                        self.job.user_links.get(user.object_id), self.profile.trigger == "cycles")
+                        self.job.user_links.get(user.object_id), self.profile.trigger == "cycles", self._manager_path)
 
     def want_group(self, group: Group) -> WantGroup:
         attrs, _ = self.mapping.apply("Group", group.source_attributes(), on_create=True)
@@ -162,7 +173,9 @@ class Engine:
             bucket = "failure" if result.status == "failure" else "skipped" if result.status == "skipped" else result.action
             cycle.counts[bucket] = cycle.counts.get(bucket, 0) + 1
         self.log.record(cycle.cycle_id if cycle else "", at, duration, result, source, ids, next_retry)
-        self._after(result, ids)
+        if result.status in {"success", "warning"} and ids:
+            self.exercised.update(_kinds_of_change(source.kind, result))
+        self._apply_quarantine_rules(result, sent=bool(ids))
         return result
 
     def _escrow(self, key: tuple[str, str], source: Source, result: FlowResult, entry: EscrowEntry | None) -> EscrowEntry:
@@ -180,10 +193,11 @@ class Engine:
             del self.job.escrow[key]  # dropped after 28 days (E5)
         return entry
 
-    def _after(self, result: FlowResult, ids: list[str]) -> None:
-        """Quarantine rules (E5): at once on bad credentials or a probe 404, else thresholds."""
+    def _apply_quarantine_rules(self, result: FlowResult, sent: bool) -> None:
+        """Quarantine rules (E5): a success clears it; bad credentials or a probe 404 enter it
+        at once, else the failure thresholds do; entering it aborts the cycle."""
         job, p = self.job, self.profile
-        if job.quarantine is not None and result.status == "success" and ids:
+        if job.quarantine is not None and result.status == "success" and sent:
             job.quarantine.cleared_at = self.clock.now()  # a success clears it
             job.quarantine = None
             job.failures = job.changes = 0
@@ -197,6 +211,14 @@ class Engine:
             self._enter_quarantine(f"{job.failures} of {job.changes} changes failed")
         if result.quarantine and self.job.quarantine is not None:
             raise _Abort()
+
+    def _disabled_in_quarantine(self, moment: datetime) -> bool:
+        """After ``quarantine_disable_weeks`` in quarantine the job is disabled (E5: 4 weeks)."""
+        q, weeks = self.job.quarantine, self.profile.quarantine_disable_weeks
+        if q is None or not weeks or moment - q.entered_at < timedelta(weeks=weeks):
+            return False
+        q.reason += f" The job was disabled after {weeks:g} weeks in quarantine."
+        return True
 
     def _enter_quarantine(self, reason: str) -> None:
         q = Quarantine(self.clock.now(), reason)
@@ -230,7 +252,7 @@ class Engine:
             result = self._run(provision_user(p, want, self._refs), source)
             if result.target_id and result.status != "failure":
                 job.user_links[uid] = result.target_id
-                if user.manager_id and (result.action == "create" or want.manager is None):
+                if self._manager_path and user.manager_id and (result.action == "create" or want.manager is None):
                     deferred.append(uid)
                 if result.action == "create":
                     for group in d.groups_of(uid):  # an escrowed create that now succeeds needs its groups
@@ -251,7 +273,7 @@ class Engine:
                 continue
             manager = self.job.user_links.get(user.manager_id or "")
             if manager:  # only the reference is needed, not the whole mapped user
-                want = WantUser(uid, user.display_name, (), {}, {}, manager)
+                want = WantUser(uid, user.display_name, (), {}, {}, manager, manager_path=self._manager_path)
                 self._run(set_manager(self.profile, want, self.job.user_links[uid]), Source(uid, user.display_name, "User"))
 
     def process_group(self, gid: str) -> None:
@@ -274,6 +296,7 @@ class Engine:
         if result.target_id and result.status != "failure":
             job.group_links[gid] = result.target_id
             job.group_members[gid] = set(want.add) | (job.group_members.get(gid, set()) - set(want.remove))
+            self.exercised.update(["member-add"] * bool(want.add) + ["member-removal"] * bool(want.remove))
 
     # -- cycles --------------------------------------------------------------------------
     def _new_cycle(self, kind: str) -> CycleRecord:
@@ -338,10 +361,8 @@ class Engine:
                 index += 1
             if next_at > until:
                 break
-            q = self.job.quarantine
-            if q is not None and next_at - q.entered_at >= timedelta(weeks=4):
-                q.reason += " The job was disabled after 4 weeks in quarantine."
-                break  # E5: after 4 weeks in quarantine the job is disabled
+            if self._disabled_in_quarantine(next_at):
+                break
             self._wait_until(next_at)
             last_cycle = self.clock.now()
             if p.trigger == "cycles" or self.directory.dirty_users or self.directory.dirty_groups \
@@ -359,7 +380,8 @@ class Engine:
         if delta > 0:
             self.clock.sleep(delta)
 
-    def test_connection(self) -> tuple[bool, str, list[str]]:
+    def run_connection_test(self) -> tuple[bool, str, list[str]]:
+        """The IdP's Test Connection, logged as its own cycle; ``(passed, reason, notes)``."""
         guid = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         cycle = self._cycle = self._new_cycle("test-connection")
         at, started = self.clock.now(), self.clock.monotonic()
@@ -388,6 +410,25 @@ class Engine:
         self._cycle.finished_at = self.clock.now()
         self._cycle = None
         return result
+
+
+_NAMES = {"displayName", "name.givenName", "name.familyName"}
+
+
+def _kinds_of_change(kind: str, result: FlowResult) -> list[str]:
+    """What one successful change was, in the words of ``churn.COVERED`` (and a few more)."""
+    paths = {c.path for c in result.changes}
+    if kind == "Group":
+        named = {"create": "group-create", "delete": "group-delete"}.get(result.action)
+        return [named] if named else (["group-rename"] if "displayName" in paths else [])
+    if result.action in {"create", "disable", "delete"}:
+        return [result.action]
+    out = ["rename"] if paths & _NAMES else []
+    if any(parse_path(p).attr == "manager" for p in paths):
+        out.append("manager")
+    if result.action == "update" and not out:
+        out.append("update")
+    return out
 
 
 def _empty_flow(result: FlowResult) -> Flow:

@@ -4,56 +4,28 @@ A flow plans what an IdP sends for one intent (provision a user, deactivate it, 
 group, test the connection); it never touches the network or the clock (style.md
 principle 7). The driver sends each yielded :class:`Request` and ``.send()``s back the
 recorded ``Exchange``; the flow returns a :class:`FlowResult` that becomes a log entry.
-Every shape comes from the :class:`~mock_idp.profile.Profile` (idp-behaviors.md §2, §5).
+Every shape comes from the :class:`~harness.idp.profile.Profile` (idp-behaviors.md §2, §5).
 User flows and the shared pieces live here; group flows in ``groupflows.py``, the Test
 Connection in ``connection.py``.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.idp import requests as build
+from harness.idp.paths import read
+from harness.idp.profile import Profile
+from harness.idp.requests import Change, Request
 from harness.recorder import Exchange
-from mock_idp.paths import CORE_USER, ENTERPRISE, nest, parse_path, read
-from mock_idp.profile import Profile
 
 __all__ = [
-    "Request", "FlowResult", "Change", "WantUser", "WantGroup", "Flow",
+    "FlowResult", "WantUser", "WantGroup", "Flow",
     "provision_user", "deactivate_user", "delete_user", "set_manager",
-    "patch_ops", "diff", "normalize", "failed", "find_object", "answered", "patch_body", "lookup_request",
-    "list_resources", "PATCH_OP",
+    "diff", "normalize", "failed", "find_object", "answered", "list_resources",
 ]
-
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-
-
-@dataclass(frozen=True)
-class Request:
-    method: str
-    path: str
-    params: tuple[tuple[str, str], ...] = ()
-    json: Any = None
-
-    def __init__(self, method: str, path: str, params: tuple[tuple[str, str], ...] = (), json: Any = None) -> None:
-        # The generated frozen __init__ calls object.__setattr__ per field; one is made per
-        # request, so the fields go straight into the instance dict (same object, still frozen).
-        fields = self.__dict__
-        fields["method"], fields["path"], fields["params"], fields["json"] = method, path, params, json
-
-
-@dataclass(frozen=True)
-class Change:
-    path: str
-    old: Any
-    new: Any
-
-    def __init__(self, path: str, old: Any, new: Any) -> None:
-        # As Request: a created user yields one Change per mapped attribute (hot).
-        fields = self.__dict__
-        fields["path"], fields["old"], fields["new"] = path, old, new
 
 
 @dataclass
@@ -85,6 +57,7 @@ class WantUser:
     missing: tuple[str, ...] = ()  # required attributes without a value
     linked_id: str | None = None
     fallback_to_link: bool = True
+    manager_path: str | None = None  # the mapping's manager reference target; None: it maps no manager
 
 
 @dataclass(frozen=True)
@@ -142,18 +115,6 @@ def list_resources(ex: Exchange) -> list[dict[str, Any]] | None:
     return [i for i in items if isinstance(i, dict)]
 
 
-def lookup_request(profile: Profile, kind: str, path: str, value: str) -> Request:
-    template = profile.user_probe_filter if kind == "User" else profile.group_probe_filter
-    attr = parse_path(path).attr if kind == "User" else "displayName"
-    flt = template.replace("userName", attr, 1) if kind == "User" else template
-    flt = flt.replace("{value}", value.replace("\\", "\\\\").replace('"', '\\"'))
-    params: list[tuple[str, str]] = []
-    if kind == "Group" and profile.group_probe_excluded_attributes:
-        params.append(("excludedAttributes", profile.group_probe_excluded_attributes))
-    params.append(("filter", flt))
-    return Request("GET", f"/{kind}s", tuple(params))
-
-
 def find_object(profile: Profile, kind: str, match: tuple[tuple[str, str], ...], linked: str | None, result: FlowResult,
           fallback: bool = True) -> Generator[Request, Exchange, tuple[dict[str, Any] | None, Exchange | None]]:
     """Lookup by each matching attribute (first hit wins, E6), then by the linked id.
@@ -161,7 +122,7 @@ def find_object(profile: Profile, kind: str, match: tuple[tuple[str, str], ...],
     Returns ``(resource or None, failing exchange or None)``.
     """
     for path, value in match:
-        ex = yield lookup_request(profile, kind, path, value)
+        ex = yield build.lookup(profile, kind, value, path if kind == "User" else None)
         if ex.status == 200:
             items = list_resources(ex)
             if items is None:
@@ -176,8 +137,7 @@ def find_object(profile: Profile, kind: str, match: tuple[tuple[str, str], ...],
             result.quarantine = f"The target answered 404 to a {kind} lookup instead of an empty list."
         return None, ex
     if linked and fallback:
-        extra = (("excludedAttributes", "members"),) if kind == "Group" else ()
-        ex = yield Request("GET", f"/{kind}s/{linked}", extra)
+        ex = yield build.get_by_id(profile, kind, linked)
         if ex.status == 200 and isinstance(ex.json_or_none(), dict):
             result.steps.append(("matching", "matching", "success", f"found {kind} by its linked id"))
             return ex.json(), None
@@ -207,57 +167,6 @@ def diff(want: dict[str, Any], current: dict[str, Any]) -> list[Change]:
     return changes
 
 
-def _patch_value(profile: Profile, path: str, value: Any) -> Any:
-    if isinstance(value, bool):
-        return profile.patch_bool(value)
-    if path == "roles" and profile.roles_patch_as_json_string:
-        return json.dumps(value)  # E6: legacy sends the roles array as a JSON string
-    if parse_path(path).attr == "manager" and profile.manager_value == "object":
-        return {"value": value}
-    return value
-
-
-def patch_ops(profile: Profile, changes: list[Change]) -> list[dict[str, Any]]:
-    """PATCH operations in the profile's form (E2): pathed ops, or one path-less replace.
-
-    ``active`` and filtered paths always keep their own pathed op.
-    """
-    ops: list[dict[str, Any]] = []
-    merged: dict[str, Any] = {}
-    for c in changes:
-        value = _patch_value(profile, c.path, c.new)
-        pathed = profile.update_form != "pathless" or c.path == "active" or parse_path(c.path).filtered
-        if pathed:
-            # a filtered path the target has no value for is added, not replaced: replace on a
-            # value path matching nothing is noTarget (RFC 7644 §3.5.2.3); legacy adds any absent value (E2)
-            absent = c.old is None
-            name = "add" if absent and (profile.add_when_absent or parse_path(c.path).filtered) else "replace"
-            ops.append({"op": profile.op(name), "path": c.path, "value": value})
-        else:
-            merged[c.path] = value
-    if merged:
-        ops.append({"op": profile.op("replace"), "value": merged})
-    return ops
-
-
-def patch_body(ops: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"schemas": [PATCH_OP], "Operations": ops}
-
-
-def _user_body(profile: Profile, attributes: dict[str, Any], references: set[str]) -> dict[str, Any]:
-    flat = {k: v for k, v in attributes.items() if k not in references}
-    body = nest(flat)
-    extensions = [k for k in body if k.lower().startswith("urn:")]
-    schemas = [CORE_USER] + ([ENTERPRISE] if ENTERPRISE in extensions else [])  # custom URNs stay out (E6)
-    out: dict[str, Any] = {"schemas": schemas}
-    out.update(body)
-    if profile.user_create_meta:
-        out["meta"] = {"resourceType": "User"}
-    if profile.user_create_empty_roles and "roles" not in out:
-        out["roles"] = []
-    return out
-
-
 def answered(ex: Exchange, *statuses: int) -> bool:
     return ex.error is None and ex.status in statuses
 
@@ -279,7 +188,7 @@ def provision_user(profile: Profile, want: WantUser, references: set[str] = froz
             result.status = "skipped"
             result.reason = "not created: the user is disabled or soft-deleted (E6)"
             return result
-        ex = yield Request("POST", "/Users", json=_user_body(profile, want.create, references))
+        ex = yield build.create_user(profile, want.create, references)
         body = ex.json_or_none()
         if answered(ex, 200, 201) and isinstance(body, dict) and body.get("id"):
             result.action, result.target_id = "create", str(body["id"])
@@ -295,18 +204,14 @@ def provision_user(profile: Profile, want: WantUser, references: set[str] = froz
             return failed("create", ex, "create", profile, result)
     result.target_id = str(current.get("id", ""))
     wanted = dict(want.update)
-    if want.manager:
-        wanted[f"{ENTERPRISE}:manager"] = want.manager
+    if want.manager and want.manager_path:
+        wanted[want.manager_path] = want.manager
     changes = diff(wanted, current)
     if not changes:
         result.steps.append(("processing", "processing", "success", "no change: the target already matches"))
         return result
     action = "disable" if [c.path for c in changes] == ["active"] and normalize(changes[0].new) is False else "update"
-    if profile.update_form == "put":
-        merged = {**current, **nest({c.path: c.new for c in changes})}
-        ex = yield Request("PUT", f"/Users/{result.target_id}", json=merged)
-    else:
-        ex = yield Request("PATCH", f"/Users/{result.target_id}", json=patch_body(patch_ops(profile, changes)))
+    ex = yield build.update_user(profile, result.target_id, changes, current)
     if not answered(ex, 200, 204):
         return failed(action, ex, "update", profile, result)
     result.action, result.changes = action, changes
@@ -330,7 +235,7 @@ def deactivate_user(profile: Profile, want: WantUser) -> Flow:
         result.steps.append(("processing", "processing", "success", "already inactive on the target"))
         return result
     change = Change("active", read(current, "active"), False)
-    ex = yield Request("PATCH", f"/Users/{result.target_id}", json=patch_body(patch_ops(profile, [change])))
+    ex = yield build.set_active(profile, result.target_id, False, current)
     if not answered(ex, 200, 204):
         return failed("disable", ex, "deactivate", profile, result)
     result.changes = [change]
@@ -350,13 +255,13 @@ def delete_user(profile: Profile, want: WantUser, target_id: str | None = None) 
             return result
         target_id = str(current.get("id", ""))
     result.target_id = target_id
-    ex = yield Request("DELETE", f"/Users/{target_id}")
+    ex = yield build.delete("User", target_id)
     if answered(ex, 200, 204):
         result.steps.append(("export", "export", "success", f"deleted user {want.display}"))
         return result
     if ex.status in profile.delete_fallback_statuses:
         change = Change("active", True, False)
-        ex2 = yield Request("PATCH", f"/Users/{target_id}", json=patch_body(patch_ops(profile, [change])))
+        ex2 = yield build.set_active(profile, target_id, False)
         if answered(ex2, 200, 204):
             result.action, result.changes = "disable", [change]
             result.status = "warning"
@@ -369,9 +274,7 @@ def delete_user(profile: Profile, want: WantUser, target_id: str | None = None) 
 def set_manager(profile: Profile, want: WantUser, target_id: str) -> Flow:
     """The manager reference, after every user exists (E3 referenceResolution)."""
     result = FlowResult("update", "success", target_id=target_id)
-    path = f"{ENTERPRISE}:manager"
-    value = _patch_value(profile, path, want.manager)
-    ex = yield Request("PATCH", f"/Users/{target_id}", json=patch_body([{"op": profile.op("add"), "path": path, "value": value}]))
+    ex = yield build.set_manager(profile, target_id, str(want.manager), want.manager_path or build.MANAGER)
     if not answered(ex, 200, 204):
         return failed("update", ex, "manager reference", profile, result)
     result.changes = [Change("manager", None, want.manager)]

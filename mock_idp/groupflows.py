@@ -7,36 +7,12 @@ event. Member value and remove forms come from the profile (idp-behaviors.md §6
 
 from __future__ import annotations
 
-from typing import Any
-
-from mock_idp.flows import (
-    Change, Flow, FlowResult, Request, WantGroup, failed, find_object, answered, patch_body, diff, patch_ops,
-)
-from mock_idp.paths import CORE_GROUP, nest
-from mock_idp.profile import Profile
+from harness.idp import requests as build
+from harness.idp.profile import Profile
+from harness.idp.requests import Change
+from mock_idp.flows import Flow, FlowResult, WantGroup, answered, diff, failed, find_object
 
 __all__ = ["sync_group", "delete_group"]
-
-
-# -- group flows -------------------------------------------------------------------------------
-def _member(profile: Profile, target_id: str) -> dict[str, Any]:
-    return {"$ref": None, "value": target_id} if profile.member_ref_null else {"value": target_id}
-
-
-def _member_ops(profile: Profile, add: tuple[str, ...], remove: tuple[str, ...]) -> list[list[dict[str, Any]]]:
-    """Member PATCH bodies in batches (E1: several per PATCH; J2: one per event)."""
-    size = profile.member_batch_size or max(1, len(add) + len(remove))
-    batches: list[list[dict[str, Any]]] = []
-    for i in range(0, len(add), size):
-        chunk = add[i : i + size]
-        batches.append([{"op": profile.op("add"), "path": "members", "value": [_member(profile, m) for m in chunk]}])
-    for i in range(0, len(remove), size):
-        chunk = remove[i : i + size]
-        if profile.member_remove_form == "filter-path":
-            batches.append([{"op": profile.op("remove"), "path": f'members[value eq "{m}"]'} for m in chunk])
-        else:
-            batches.append([{"op": profile.op("remove"), "path": "members", "value": [{"value": m} for m in chunk]}])
-    return batches
 
 
 def sync_group(profile: Profile, want: WantGroup) -> Flow:
@@ -51,14 +27,9 @@ def sync_group(profile: Profile, want: WantGroup) -> Flow:
         if not add and not profile.create_empty_groups:
             result.status, result.reason = "skipped", "empty groups are not created (J2)"
             return result
-        body: dict[str, Any] = {"schemas": [CORE_GROUP, *profile.group_extra_schemas]}
-        body.update(nest(want.attributes))
+        ex = yield build.create_group(profile, want.attributes, add)
         if profile.group_create_with_members:
-            body["members"] = [_member(profile, m) for m in add]
             add = ()
-        if profile.group_create_meta:
-            body["meta"] = {"resourceType": "Group"}
-        ex = yield Request("POST", "/Groups", json=body)
         created = ex.json_or_none()
         if not (answered(ex, 200, 201) and isinstance(created, dict) and created.get("id")):
             return failed("create", ex, "create group", profile, result)
@@ -69,12 +40,12 @@ def sync_group(profile: Profile, want: WantGroup) -> Flow:
         result.target_id = str(current.get("id", ""))
         changes = diff(want.attributes, current)
         if changes:
-            ex = yield Request("PATCH", f"/Groups/{result.target_id}", json=patch_body(patch_ops(profile, changes)))
+            ex = yield build.update_group(profile, result.target_id, changes)
             if not answered(ex, 200, 204):
                 return failed("update", ex, "update group", profile, result)
             result.action, result.changes = "update", changes
-    for ops in _member_ops(profile, add, remove):
-        ex = yield Request("PATCH", f"/Groups/{result.target_id}", json=patch_body(ops))
+    for request in build.member_patches(profile, result.target_id, add, remove):
+        ex = yield request
         if not answered(ex, 200, 204):
             return failed("update" if result.action == "other" else result.action, ex, "group members", profile, result)
     if add or remove:
@@ -93,7 +64,7 @@ def delete_group(profile: Profile, want: WantGroup) -> Flow:
         result.action, result.status, result.reason = "other", "skipped", "not on the target: nothing to delete"
         return result
     result.target_id = str(current.get("id", ""))
-    ex = yield Request("DELETE", f"/Groups/{result.target_id}")
+    ex = yield build.delete("Group", result.target_id)
     if not answered(ex, 200, 204):
         return failed("delete", ex, "delete group", profile, result)
     return result

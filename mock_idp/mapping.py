@@ -17,7 +17,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from mock_idp.expressions import Expression, ExpressionError, parse
-from mock_idp.paths import parse_path
+from harness.idp.paths import parse_path
 
 __all__ = ["Mapping", "MappingSet", "MappingError", "load_mapping", "MAPPING_DIR", "mapping_names"]
 

@@ -25,14 +25,14 @@ from harness.clock import EPOCH, ScaledClock, VirtualClock, isoformat
 from harness.http import Target, TargetClient
 from harness.recorder import Recorder
 from harness.results import CheckResult, Level, Outcome, RunResult
-from mock_idp.churn import ScenarioError, day_model, load_scenario
+from mock_idp.churn import COVERED, ScenarioError, day_model, load_scenario
 from mock_idp.convergence import Difference, compare, read_all
 from mock_idp.directory import make_directory
 from mock_idp.driver import Driver
 from mock_idp.engine import Engine
 from mock_idp.logs import LOG_FILE, ProvisioningLog
 from mock_idp.mapping import MappingError, load_mapping
-from mock_idp.profile import ProfileError, load_profile
+from harness.idp.profile import Profile, ProfileError, load_profile, profile_names
 
 __all__ = ["SimulationConfig", "SimulationResult", "ConnectionResult", "simulate", "check_connection", "parse_speed", "MAX_EXCHANGES"]
 
@@ -71,6 +71,7 @@ class SimulationConfig:
     out: Path | None = None
     scenario: Path | None = None
     churn: bool = True  # the seeded day model (scenario events are added to it)
+    cover: bool = True  # the day model also exercises every kind of change in churn.COVERED
     test_connection: bool = True  # False: credentials were saved earlier (no Test Connection)
     manage_groups: bool | None = None  # None: the profile's default
     request_cost_ms: float = 50.0  # virtual time each request takes
@@ -80,7 +81,7 @@ class SimulationConfig:
         """The run's settings, safe to print (no credentials)."""
         return {"idp": self.idp, "users": self.users, "groups": self.groups, "days": self.days, "seed": self.seed,
                 "mapping": self.mapping, "scope": self.scope, "speed": self.speed,
-                "scenario": str(self.scenario) if self.scenario else None, "churn": self.churn,
+                "scenario": str(self.scenario) if self.scenario else None, "churn": self.churn, "cover": self.cover,
                 "test_connection": self.test_connection, "manage_groups": self.manage_groups,
                 "auth": self.target.auth.describe()}
 
@@ -142,11 +143,13 @@ def simulate(
         if config.manage_groups is not None:
             overrides["manage_groups"] = config.manage_groups
         profile = load_profile(config.idp, **overrides)
+        _can_play(profile)
         mapping = load_mapping(config.mapping or profile.default_mapping)
         clock = parse_speed(config.speed)
         if config.users < 0 or config.groups < 0 or config.days <= 0:
             raise ValueError("--users and --groups must be >= 0 and --days > 0")
-        events = day_model(EPOCH, int(config.days + 0.999), config.users, random.Random(config.seed + 1)) if config.churn else []
+        days = int(config.days + 0.999)
+        events = day_model(EPOCH, days, config.users, random.Random(config.seed + 1), config.cover) if config.churn else []
         if config.scenario is not None:
             events = sorted(events + load_scenario(config.scenario, EPOCH), key=lambda e: e.at)
     except (ProfileError, MappingError, ScenarioError, ValueError) as exc:
@@ -171,7 +174,7 @@ def simulate(
     differences: list[Difference] = []
     try:
         if config.test_connection:
-            ok, why, _ = engine.test_connection()
+            ok, why, _ = engine.run_connection_test()
             if not ok:
                 reason = why
         if not reason:
@@ -181,8 +184,8 @@ def simulate(
             if recorder.exchanges and all(e.status is None for e in recorder.exchanges):
                 reason = f"Could not start: the target at {target.base_url} is unreachable ({recorder.exchanges[-1].error})."
             else:
-                users, err1 = read_all(driver, "Users")
-                groups, err2 = read_all(driver, "Groups") if profile.manage_groups else ([], None)
+                users, err1 = read_all(driver, "User")
+                groups, err2 = read_all(driver, "Group") if profile.manage_groups else ([], None)
                 differences = compare(directory, mapping, profile, set(engine.job.user_links) |
                                       {u for u in directory.hard_deleted_users if u in engine.job.user_links},
                                       users, groups)
@@ -193,6 +196,14 @@ def simulate(
         log.close()
         client.close()
     return _finish(config, profile, engine, clock, started, recorder, differences, reason, log_path, driver.requests)
+
+
+def _can_play(profile: Profile) -> None:
+    """Refuse, in one line, an IdP whose profile the engine cannot play yet (Okta)."""
+    if not profile.simulated:
+        playable = ", ".join(n for n in profile_names() if load_profile(n).simulated)
+        raise ValueError(f"the simulator cannot play {profile.name} yet (its readiness suite can: "
+                         f"scim-harness run --suite {profile.name.split('-')[0]}); simulated IdPs: {playable}")
 
 
 def _cannot_start(config: SimulationConfig, reason: str) -> SimulationResult:
@@ -230,7 +241,8 @@ def _finish(config: SimulationConfig, profile: Any, engine: Engine, clock: Virtu
             id=f"provisioning.quarantine.{n}", title="The provisioning job went into quarantine", area="provisioning",
             level=Level.MUST, outcome=Outcome.FAIL, rests_on="idp-behaviors §5: quarantine (E5)",
             fix="Answer unmatched filters with 200 and an empty ListResponse, and accept the configured token.",
-            message=q.reason, idp_impact="cycles slow to once a day and the admin is emailed; disabled after 4 weeks"))
+            message=q.reason, idp_impact="cycles slow to once a day and the admin is emailed" + (
+                f"; disabled after {profile.quarantine_disable_weeks:g} weeks" if profile.quarantine_disable_weeks else "")))
     if job.failed_ever and not job.escrow and not job.quarantine_history:
         results.append(CheckResult(
             id="provisioning.failed-changes", title=f"{job.failed_ever} change(s) failed during the simulation",
@@ -250,10 +262,12 @@ def _finish(config: SimulationConfig, profile: Any, engine: Engine, clock: Virtu
         reason = "Not converged: " + "; ".join(parts) + "."
     else:
         exit_code = 0
-        reason = f"Converged: the target matches the directory after {len(job.cycles)} cycle(s) and {requests} request(s)."
+        reason = (f"Converged: the target matches the directory after {len(job.cycles)} cycle(s) and {requests} request(s); "
+                  f"changes exercised: {', '.join(sorted(engine.exercised)) or 'none'}.")
         results.append(CheckResult(
             id="simulation.converged", title="The target converged with the directory", area="convergence",
             level=Level.MUST, outcome=Outcome.PASS, rests_on="idp-behaviors: convergence after provisioning", fix=""))
+    results.append(_exercised(config, profile, engine))
     exchanges = recorder.exchanges
     cut = max(0, len(exchanges) - MAX_EXCHANGES)
     dropped = recorder.dropped + cut
@@ -269,6 +283,7 @@ def _finish(config: SimulationConfig, profile: Any, engine: Engine, clock: Virtu
         "differences": [d.to_dict() for d in differences[:MAX_DIFFERENCES]],
         "differences_total": len(differences),
         "log_tail": list(engine.log.tail),
+        "exercised": dict(sorted(engine.exercised.items())),
         "exchanges_dropped": dropped,
     }
     run = RunResult("simulation", config.target.base_url, isoformat(started), isoformat(finished),
@@ -278,6 +293,25 @@ def _finish(config: SimulationConfig, profile: Any, engine: Engine, clock: Virtu
         (config.out / "results.json").write_text(json.dumps(run.to_dict(), ensure_ascii=False, indent=1, default=str),
                                                  encoding="utf-8")
     return SimulationResult(exit_code, reason, run, differences, log_path, requests)
+
+
+def expected_kinds(config: SimulationConfig, profile: Profile, engine: Engine) -> list[str]:
+    """The kinds of change in churn.COVERED this IdP, mapping and tenant can send at all."""
+    possible = {"disable": True, "rename": True, "delete": profile.delete_user_on_hard_delete,
+                "member-removal": profile.manage_groups and config.groups > 0, "manager": engine.manages_managers}
+    return [k for k in COVERED if possible[k]]
+
+
+def _exercised(config: SimulationConfig, profile: Profile, engine: Engine) -> CheckResult:
+    """Which kinds of change the run sent, so that "Converged" says what it covers."""
+    done = sorted(engine.exercised)
+    wanted = expected_kinds(config, profile, engine) if config.churn and config.cover and config.users else []
+    missing = [k for k in wanted if k not in engine.exercised]
+    message = f"exercised: {', '.join(done) or 'none'}" + (f"; not exercised: {', '.join(missing)}" if missing else "")
+    return CheckResult(
+        id="simulation.exercised", title="Every kind of change was exercised", area="convergence", level=Level.SHOULD,
+        outcome=Outcome.WARN if missing else Outcome.PASS, rests_on="idp-behaviors: convergence after provisioning",
+        fix="Run longer or with more users and groups; --no-cover turns the guaranteed changes off.", message=message)
 
 
 @dataclass
@@ -292,7 +326,8 @@ def check_connection(idp: str, target: Target, *, http: httpx.Client | None = No
     """Only the profile's Test Connection (Entra: two reads; JumpCloud: writes, then deletes)."""
     try:
         profile = load_profile(idp)
-    except ProfileError as exc:
+        _can_play(profile)
+    except (ProfileError, ValueError) as exc:
         return ConnectionResult(2, f"Could not start: {exc}", [], [])
     target = replace(target, base_url=_with_query(target.base_url, profile.tenant_url_query))
     clock = VirtualClock(EPOCH)
@@ -301,7 +336,7 @@ def check_connection(idp: str, target: Target, *, http: httpx.Client | None = No
     engine = Engine(profile, load_mapping(profile.default_mapping), make_directory(0, 0, seed), Driver(client, clock, profile),
                     clock, ProvisioningLog(_job_id(profile.name, seed), profile.name), random.Random(seed + 2))
     try:
-        ok, reason, notes = engine.test_connection()
+        ok, reason, notes = engine.run_connection_test()
     finally:
         client.close()
     return ConnectionResult(0 if ok else 2, reason, notes, recorder.exchanges)

@@ -7,7 +7,10 @@
   composition root (harness/cli.py), which may import scenarios to load the checks;
 - scenarios -> harness; mock_idp -> harness; reports -> harness;
 - composition roots (named below) may also wire scenarios and mock_idp, but no package
-  module other than tests imports reference_server: it is reached over HTTP or as a process.
+  module other than tests imports reference_server: it is reached over HTTP or as a process;
+- the IdP facts layer (harness/idp: profiles and pure request builders) imports only the
+  standard library and itself, and is where every IdP request is built: the simulator
+  (mock_idp) and the readiness checks (scenarios/readiness) construct no request themselves.
 """
 
 from __future__ import annotations
@@ -77,6 +80,43 @@ def test_nothing_imports_reference_server() -> None:
         if not str(p.relative_to(ROOT)).startswith("reference_server/")
         and "reference_server" in imported_packages(p)
     ]
+    assert offenders == []
+
+
+IDP_LAYER = ROOT / "harness" / "idp"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module)
+    return out
+
+
+@pytest.mark.parametrize("path", sorted(IDP_LAYER.rglob("*.py")), ids=lambda p: p.name)
+def test_the_idp_layer_is_pure_stdlib(path: Path) -> None:
+    import sys
+
+    outside = {m for m in _imports(path) if not m.startswith("harness.idp")
+               and m.split(".")[0] not in sys.stdlib_module_names and m != "__future__"}
+    assert outside == set(), f"{path.name} imports {sorted(outside)}: harness/idp is data and pure functions"
+
+
+@pytest.mark.parametrize("folder", ["mock_idp", "scenarios/readiness"])
+def test_idp_requests_are_built_only_by_the_builders(folder: str) -> None:
+    """No ``Request(...)`` nor a literal ``"/Users"`` path outside harness/idp/requests.py."""
+    offenders = []
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "Request":
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} Request(...)")
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith(("/Users", "/Groups")):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
     assert offenders == []
 
 

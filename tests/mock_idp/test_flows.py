@@ -7,9 +7,10 @@ from typing import Any
 
 from harness.recorder import Exchange, Recorder
 from mock_idp.connection import connection_test
-from mock_idp.flows import PATCH_OP, Request, WantGroup, WantUser, deactivate_user, provision_user
+from harness.idp.requests import PATCH_OP, Request
+from mock_idp.flows import WantGroup, WantUser, deactivate_user, provision_user
 from mock_idp.groupflows import sync_group
-from mock_idp.profile import load_profile
+from harness.idp.profile import load_profile
 
 _REC = Recorder()
 EMPTY = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0, "Resources": []}
@@ -211,7 +212,7 @@ def test_entra_test_connection_fails_on_404() -> None:
 
 
 def test_legacy_roles_patch_is_a_json_string() -> None:
-    from mock_idp.flows import Change, patch_ops
+    from harness.idp.requests import Change, patch_ops
 
     roles = [{"primary": True, "value": "Admin"}]
     legacy = patch_ops(load_profile("entra-legacy"), [Change("roles", None, roles)])

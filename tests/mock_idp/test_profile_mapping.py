@@ -9,20 +9,29 @@ import pytest
 
 from mock_idp.directory import make_directory
 from mock_idp.mapping import MappingError, load_mapping, mapping_names
-from mock_idp.profile import PROFILE_DIR, ProfileError, load_profile, profile_names
+from harness.idp.profile import PROFILE_DIR, ProfileError, load_profile, profile_names
 
 FOLDERS = "urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders"
 
 
-def test_three_profiles_load_and_differ_only_in_data() -> None:
-    assert profile_names() == ["entra", "entra-legacy", "jumpcloud"]
-    entra, legacy, jc = (load_profile(n) for n in profile_names())
+def test_four_profiles_load_and_differ_only_in_data() -> None:
+    assert profile_names() == ["entra", "entra-legacy", "jumpcloud", "okta"]
+    entra, legacy, jc, okta = (load_profile(n) for n in profile_names())
     assert (entra.op("replace"), legacy.op("replace"), jc.op("replace")) == ("replace", "Replace", "replace")
     assert legacy.patch_bool(False) == "False" and entra.patch_bool(False) is False
     assert entra.update_form == "pathless" and legacy.update_form == "pathed"
     assert entra.tenant_url_query == "aadOptscim062020" and legacy.tenant_url_query == ""
     assert jc.trigger == "events" and entra.cycle_interval_minutes == 40
     assert "create-test-user" in jc.test_connection and "create-test-user" not in entra.test_connection
+    assert okta.test_connection == ("page-users", "page-groups") and okta.deactivate_form == "pathless"
+    assert not okta.simulated and entra.simulated and jc.simulated  # the engine cannot play Okta yet
+
+
+def test_the_quarantine_deadline_is_a_knob_with_its_fact() -> None:
+    entra, jc = load_profile("entra"), load_profile("jumpcloud")
+    assert entra.quarantine_disable_weeks == 4 and entra.is_confirmed("quarantine_disable_weeks")
+    assert "E5" in entra.facts["quarantine_disable_weeks"]
+    assert jc.quarantine_disable_weeks == 0 and not jc.is_confirmed("quarantine_disable_weeks")
 
 
 def test_every_knob_says_confirmed_or_not() -> None:
@@ -31,6 +40,7 @@ def test_every_knob_says_confirmed_or_not() -> None:
         described = profile.describe()
         assert set(described["confirmed"]) | set(described["unconfirmed"]) == set(described["knobs"])
         assert "on_conflict" in profile.unconfirmed  # E14 is third-party: a knob with a default
+        assert all(profile.is_confirmed(k) for k in profile.confirmed)
 
 
 def test_unknown_key_lists_the_valid_keys(tmp_path: Path) -> None:
@@ -48,8 +58,8 @@ def test_bad_choice_and_type_are_refused(tmp_path: Path) -> None:
         load_profile("entra", op_case="Shouting")
     with pytest.raises(ProfileError, match="must be true or false"):
         load_profile("entra", manage_groups="yes")
-    with pytest.raises(ProfileError, match="unknown IdP profile 'okta'"):
-        load_profile("okta")
+    with pytest.raises(ProfileError, match="unknown IdP profile 'onelogin'"):
+        load_profile("onelogin")
 
 
 def test_a_knob_without_a_fact_is_refused(tmp_path: Path) -> None:

@@ -236,8 +236,8 @@ def test_test_connection_command_over_a_socket() -> None:
 
     app = make_app()
     with serve(app) as url:
-        ok = CliRunner().invoke(commands.test_connection, ["--idp", "jumpcloud", "--target", url, "--token", TOKEN])
-        bad_token = CliRunner().invoke(commands.test_connection, ["--idp", "entra", "--target", url, "--token", "nope"])
+        ok = CliRunner().invoke(commands.connection_test_command, ["--idp", "jumpcloud", "--target", url, "--token", TOKEN])
+        bad_token = CliRunner().invoke(commands.connection_test_command, ["--idp", "entra", "--target", url, "--token", "nope"])
     assert ok.exit_code == 0 and "test connection passed" in ok.output, ok.output
     assert "POST" in ok.output and "DELETE" in ok.output
     with TestClient(app, base_url="http://testserver") as http:
@@ -245,5 +245,5 @@ def test_test_connection_command_over_a_socket() -> None:
     assert left["totalResults"] == 0  # JumpCloud's test user was deleted again
     assert bad_token.exit_code == 2 and "rejected the credentials" in bad_token.output and "nope" not in bad_token.output
     with serve(make_app("not-found-on-empty-filter")) as url:
-        refused = CliRunner().invoke(commands.test_connection, ["--idp", "entra", "--target", url, "--token", TOKEN])
+        refused = CliRunner().invoke(commands.connection_test_command, ["--idp", "entra", "--target", url, "--token", TOKEN])
     assert refused.exit_code == 2 and "404" in refused.output

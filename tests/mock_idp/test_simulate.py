@@ -40,7 +40,8 @@ def test_converges_and_writes_the_contract_files(idp: str, tmp_path: Path) -> No
     sim = results["simulation"]
     assert results["kind"] == "simulation" and sim["idp"] == idp and sim["differences"] == []
     assert sim["cycles"][0]["kind"] == "test-connection" and sim["cycles"][1]["kind"] == "initial"
-    assert [r["id"] for r in results["results"]] == ["simulation.converged"]
+    assert [(r["id"], r["outcome"]) for r in results["results"]] == [("simulation.converged", "pass"),
+                                                                     ("simulation.exercised", "pass")]
     assert TOKEN not in (tmp_path / "results.json").read_text()
     assert TOKEN not in (tmp_path / "provisioning.jsonl").read_text()
     actions = {json.loads(line)["provisioningAction"] for line in lines}
@@ -200,7 +201,7 @@ def test_on_demand_provisions_one_user_with_the_legacy_forms() -> None:
     from mock_idp.engine import Engine
     from mock_idp.logs import ProvisioningLog
     from mock_idp.mapping import load_mapping
-    from mock_idp.profile import load_profile
+    from harness.idp.profile import load_profile
 
     fake = FakeScim()
     clock = VirtualClock()
@@ -239,7 +240,7 @@ def test_cli_help_teaches_and_bad_input_is_exit_2(tmp_path: Path) -> None:
     bad = runner.invoke(commands.simulate, ["--idp", "entra", "--target", "http://127.0.0.1:9/", "--token", "t",
                                            "--speed", "fast", "--out", str(tmp_path), "-q"])
     assert bad.exit_code == 2 and "--speed" in bad.output and "Traceback" not in bad.output
-    assert "Example" in runner.invoke(commands.test_connection, ["--help"]).output
+    assert "Example" in runner.invoke(commands.connection_test_command, ["--help"]).output
 
 
 def test_cli_against_an_unreachable_target_says_so(tmp_path: Path) -> None:
@@ -275,7 +276,7 @@ def test_a_user_without_mail_is_skipped_with_no_request() -> None:
     from mock_idp.engine import Engine
     from mock_idp.logs import ProvisioningLog
     from mock_idp.mapping import load_mapping
-    from mock_idp.profile import load_profile
+    from harness.idp.profile import load_profile
 
     fake = FakeScim()
     clock = VirtualClock()

@@ -1,7 +1,10 @@
 """IdP behaviour as data: a frozen :class:`Profile` loaded from ``profiles/<name>.toml``.
 
-Every difference between Entra ID (legacy and ``aadOptscim062020``) and JumpCloud lives in a
-profile knob, never in an ``if idp == ...`` branch (style.md principle 10). Each knob is backed
+The one source of IdP facts: the simulators (``mock_idp``), the readiness checks
+(``scenarios/readiness``), load and replay all read these profiles, and build their requests
+with :mod:`harness.idp.requests`. Every difference between Entra ID (legacy and
+``aadOptscim062020``), JumpCloud and Okta lives in a profile knob, never in an
+``if idp == ...`` branch (style.md principle 10). Each knob is backed
 by a fact in ``shared/briefs/idp-behaviors.md``; the ``[facts]`` table of a profile marks each
 one ``confirmed`` or ``unconfirmed`` with its source, and the loader refuses a profile whose
 knob has no fact entry, so an unconfirmed default can never hide.
@@ -27,11 +30,15 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "on_failure": ("escrow", "next-event"),
     "scope_model": ("assignments", "bound-groups"),
     "manager_value": ("object", "string"),
+    "deactivate_form": ("pathed", "pathless"),
+    "group_rename_form": ("update-form", "pathless-with-id"),
 }
 
 _TEST_STEPS = (
     "probe-user",
     "probe-group",
+    "page-users",
+    "page-groups",
     "lookup-test-user",
     "create-test-user",
     "create-test-group",
@@ -50,6 +57,8 @@ class Profile:
 
     name: str
     description: str
+    #: False: the simulator's engine cannot play this IdP yet (its readiness suite can).
+    simulated: bool
     #: Mapping file (in mock_idp/mappings/) used when the user gives none.
     default_mapping: str
     #: "cycles" (Entra: initial + incremental) or "events" (JumpCloud: real time).
@@ -59,6 +68,8 @@ class Profile:
     event_delay_seconds: float
     #: How often cycles run while the job is in quarantine.
     quarantine_interval_hours: float
+    #: Weeks in quarantine after which the job is disabled (0 = never).
+    quarantine_disable_weeks: float
     #: Query string the admin types onto the Tenant URL (Entra's aadOptscim062020), or "".
     tenant_url_query: str
     #: Test connection steps, in order (see _TEST_STEPS).
@@ -70,6 +81,11 @@ class Profile:
     group_probe_filter: str
     #: ``excludedAttributes`` sent with group lookups ("" for none).
     group_probe_excluded_attributes: str
+    #: Query parameters sent after the filter of every lookup ("startIndex=1", "count=100").
+    lookup_extra_params: tuple[str, ...]
+    #: ``count`` of the "page-users" / "page-groups" test connection steps (0 = not sent).
+    test_page_users: int
+    test_page_groups: int
     #: True: a 404 to a lookup means "not found"; False: it is an error (Entra: quarantine).
     not_found_404_ok: bool
     op_case: str
@@ -80,11 +96,16 @@ class Profile:
     #: Legacy: "Add" instead of "Replace" when the target had no value.
     add_when_absent: bool
     manager_value: str
+    #: Deactivation: a pathed op on ``active`` or a path-less replace ``{"active": false}``.
+    deactivate_form: str
     #: Legacy Entra PATCHes ``roles`` with a JSON *string* as the value (E6).
     roles_patch_as_json_string: bool
     #: Extra top-level members of a user POST (Entra: meta.resourceType, roles []).
     user_create_meta: bool
     user_create_empty_roles: bool
+    #: Okta: ``groups: []`` and a random ``password`` in every user POST.
+    user_create_empty_groups: bool
+    user_create_password: bool
     group_create_meta: bool
     #: Extra schema URIs in a group POST (Entra's ADSCIM Group schema).
     group_extra_schemas: tuple[str, ...]
@@ -95,6 +116,11 @@ class Profile:
     group_create_with_members: bool
     #: Member values carry ``"$ref": null`` (Entra).
     member_ref_null: bool
+    #: Member values carry ``display`` (Okta: the userName).
+    member_display: bool
+    #: Group renames: the user update form, or Okta's path-less replace ``{id, displayName}``
+    #: also sent with every membership PATCH.
+    group_rename_form: str
     member_remove_form: str
     #: Members per PATCH (0 = all at once).
     member_batch_size: int
@@ -146,11 +172,15 @@ class Profile:
     def unconfirmed(self) -> list[str]:
         return sorted(k for k, v in self.facts.items() if not v.startswith("confirmed"))
 
+    def is_confirmed(self, knob: str) -> bool:
+        """True when the fact behind ``knob`` is confirmed (unknown knobs are not)."""
+        return self.facts.get(knob, "").startswith("confirmed")
+
     def knobs(self) -> dict[str, Any]:
         """Every knob and its value (for results.json)."""
         out: dict[str, Any] = {}
         for f in fields(self):
-            if f.name in {"name", "description", "facts"}:
+            if f.name in _META:
                 continue
             value = getattr(self, f.name)
             out[f.name] = list(value) if isinstance(value, tuple) else value
@@ -166,6 +196,7 @@ class Profile:
         }
 
 
+_META = {"name", "description", "simulated", "facts"}
 _KNOBS = [f for f in fields(Profile) if f.name != "facts"]
 _KNOB_NAMES = {f.name for f in _KNOBS}
 
@@ -230,7 +261,7 @@ def _build(data: dict[str, Any], facts: dict[str, Any], where: str) -> Profile:
     stray = sorted(set(facts) - _KNOB_NAMES)
     if stray:
         raise ProfileError(f"{where}: [facts] names unknown knob(s) {', '.join(stray)}")
-    undocumented = sorted(_KNOB_NAMES - {"name", "description"} - set(facts))
+    undocumented = sorted(_KNOB_NAMES - _META - set(facts))
     if undocumented:
         raise ProfileError(f"{where}: knob(s) without a [facts] entry: {', '.join(undocumented)}")
     for key, text in facts.items():
