@@ -213,11 +213,13 @@ class _Writer:
 
 
 def _writers(out: Path) -> list[_Writer]:
-    """results.json (the source of truth), junit.xml and report.html: peers, all event handlers."""
+    """results.json (the source of truth), junit.xml, exchanges.har and report.html: peers, all event handlers."""
     from reports.json_writer import JsonWriter  # the runner knows no formats
     from reports.junit import JunitWriter
+    from harness.har import HAR_FILE, HarWriter
 
-    writers = [_Writer(JsonWriter(out / "results.json")), _Writer(JunitWriter(out / "junit.xml"))]
+    writers = [_Writer(JsonWriter(out / "results.json")), _Writer(JunitWriter(out / "junit.xml")),
+               _Writer(HarWriter(out / HAR_FILE))]
     try:
         from reports.html import HtmlWriter
     except ImportError as exc:  # the HTML renderer is optional here; JSON is the source of truth

@@ -121,7 +121,7 @@ class Summary:
 
 @dataclass
 class RunResult:
-    """A whole run (``kind`` = "conformance", "simulation" or "fuzz")."""
+    """A whole run (``kind`` = "conformance", "simulation", "fuzz" or "replay")."""
 
     kind: str
     target: str  # base URL, credentials never included
@@ -137,6 +137,7 @@ class RunResult:
     discovery: dict[str, Any] = field(default_factory=dict)  # what the target advertised
     options: dict[str, Any] = field(default_factory=dict)  # the run's settings, no secrets
     simulation: dict[str, Any] | None = None  # cycles, log file, differences (mock IdP)
+    replay: dict[str, Any] | None = None  # session, counts, ids learned and remapped (scim-harness replay)
 
     @property
     def summary(self) -> Summary:
@@ -160,6 +161,7 @@ class RunResult:
             "results": [r.to_dict() for r in self.results],
             "exchanges": [e.to_dict() for e in self.exchanges],
             "simulation": self.simulation,
+            **({"replay": self.replay} if self.replay is not None else {}),
         }
 
     @classmethod
@@ -182,4 +184,5 @@ class RunResult:
             discovery=data.get("discovery", {}),
             options=data.get("options", {}),
             simulation=data.get("simulation"),
+            replay=data.get("replay"),
         )

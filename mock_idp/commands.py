@@ -6,11 +6,14 @@ exit 0 / 1 / 2 (style.md principle 1). Declared as entry points in pyproject.tom
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
+from harness.har import HAR_FILE, HarPage, build_har
 from harness.http import Auth, Target
 from harness.idp.profile import profile_names
 from mock_idp.simulate import SimulationConfig, check_connection
@@ -115,7 +118,10 @@ def _write_report(run: object, path: Path) -> str:
 @click.option("--token", envvar="SCIM_TOKEN", metavar="T", help="Bearer token (or env SCIM_TOKEN).")
 @click.option("--basic", metavar="USER:PASS", help="HTTP Basic credentials instead of a token.")
 @click.option("--timeout", default=60.0, show_default=True, type=float, help="Seconds per request.")
-def connection_test_command(idp: str, url: str, token: str | None, basic: str | None, timeout: float) -> None:
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write the exchanges as exchanges.har (HAR 1.2) into this folder.")
+def connection_test_command(idp: str, url: str, token: str | None, basic: str | None, timeout: float,
+                            out: Path | None) -> None:
     """Run only the IdP's Test Connection against a SCIM endpoint.
 
     Entra ID reads (a userName probe with a random GUID, then a group probe) and needs 200
@@ -123,7 +129,7 @@ def connection_test_command(idp: str, url: str, token: str | None, basic: str | 
 
     \b
     Example:
-      scim-harness test-connection --idp jumpcloud --target https://sp.example.com/scim/v2 --token T
+      scim-harness test-connection --idp jumpcloud --target https://sp.example.com/scim/v2 --token T --out tc/
     \b
     Exit codes: 0 passed, 2 failed (with the reason an admin would see).
     """
@@ -133,4 +139,20 @@ def connection_test_command(idp: str, url: str, token: str | None, basic: str | 
     for ex in result.exchanges:
         click.echo(f"  {ex.method} {ex.url} -> {ex.status if ex.status is not None else ex.error}")
     click.echo(result.reason)
+    if out is not None:
+        try:
+            click.echo(f"exchanges.har: {_write_har(idp, result.exchanges, out)}")
+        except OSError as exc:
+            click.echo(f"error: cannot write {out / HAR_FILE}: {exc.strerror or exc}", err=True)
+            raise SystemExit(2) from None
     raise SystemExit(result.exit_code)
+
+
+def _write_har(idp: str, exchanges: list[Any], out: Path) -> Path:
+    """The Test Connection's exchanges as HAR 1.2: one page."""
+    page = HarPage("test-connection", f"{idp} test connection", tuple(e.id for e in exchanges))
+    doc = build_har(exchanges, [page], comment=f"scim-harness test-connection --idp {idp}")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / HAR_FILE
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return path

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from harness.clock import EPOCH, ScaledClock, VirtualClock, isoformat
+from harness.har import HAR_FILE, write_har
 from harness.http import Target, TargetClient
 from harness.recorder import Recorder
 from harness.results import CheckResult, Level, Outcome, RunResult
@@ -292,6 +293,7 @@ def _finish(config: SimulationConfig, profile: Any, engine: Engine, clock: Virtu
     if config.out:
         (config.out / "results.json").write_text(json.dumps(run.to_dict(), ensure_ascii=False, indent=1, default=str),
                                                  encoding="utf-8")
+        write_har(run, config.out / HAR_FILE)  # pages per cycle
     return SimulationResult(exit_code, reason, run, differences, log_path, requests)
 
 

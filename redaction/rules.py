@@ -68,7 +68,7 @@ def mask_credential(value: str) -> str:
 
 _QUERY_PARAM = re.compile(
     r"((?:^|[?&;])(?:" + "|".join(sorted(map(re.escape, SENSITIVE_QUERY_PARAMS), key=len, reverse=True))
-    + r")=)[^&;#]*",
+    + r")=)[^&;#\s\"'<>\\]*",  # a value ends where a URL in a document (JSON, HTML, a log line) ends
     re.IGNORECASE,
 )
 

@@ -13,6 +13,7 @@ import click
 from reference_server.profiles import list_profiles
 from reference_server.quirks import CATALOGUE
 from reference_server.settings import ServerSettings
+from redaction import Redactor, scrub
 
 __all__ = ["serve", "recordings", "run_server", "read_recordings"]
 
@@ -205,19 +206,76 @@ def show_cmd(rec_id: int, db: str) -> None:
     click.echo(json.dumps(recs[0], indent=2, ensure_ascii=False))
 
 
+def _fingerprint(db: str, token: str | None, basic: str | None) -> str:
+    """The recorder's fingerprint of a credential, computed with this database's key."""
+    import base64
+
+    from reference_server.recorder import fingerprint
+    from reference_server.store import SqliteStore
+
+    if token and basic:
+        raise InputError("give --token or --basic, not both")
+    _load(db, limit=1)  # a missing database is a clear error, not an empty file
+    store = SqliteStore(db)
+    try:
+        key = store.recorder_key()
+    finally:
+        store.close()
+    value = f"Bearer {token}" if token else "Basic " + base64.b64encode((basic or "").encode()).decode()
+    return fingerprint(key, value)
+
+
 @recordings.command("export")
 @click.option("--db", default="scim.db", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="jsonl", show_default=True)
-def export_cmd(db: str, fmt: str) -> None:
-    """Every exchange as JSON (an array) or JSON Lines, for replay or inspection.
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "har"]), default="jsonl", show_default=True,
+              help="JSON (an array), JSON Lines (one exchange a line) or HAR 1.2 (devtools, replay).")
+@click.option("--client", default=None, metavar="GLOB",
+              help="Only exchanges whose User-Agent matches, e.g. 'Microsoft*' or '*JumpCloud*'.")
+@click.option("--since", default=None, metavar="TIME", help="Only exchanges at or after TIME (ISO 8601, e.g. 2026-01-05T09:00Z).")
+@click.option("--until", default=None, metavar="TIME", help="Only exchanges before TIME.")
+@click.option("--token", default=None, metavar="T",
+              help="Only exchanges made with this bearer token (matched by fingerprint; never printed).")
+@click.option("--basic", default=None, metavar="USER:PASS", help="Only exchanges made with these Basic credentials.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+def export_cmd(db: str, fmt: str, client: str | None, since: str | None, until: str | None, token: str | None,
+               basic: str | None, out: Path | None) -> None:
+    """Exchanges as JSON, JSON Lines or HAR, for replay or inspection (credentials are redacted).
+
+    Select one IdP's session from a recorder that has seen several clients by User-Agent, time
+    range or the credential it used (the recorder keeps only a keyed fingerprint of each
+    credential, so --token matches without the token ever being stored or printed); replay it
+    with ``scim-harness replay FILE --target URL``.
 
     \b
     Example:
       scim-harness recordings export --db scim.db --format jsonl > exchanges.jsonl
+      scim-harness recordings export --db scim.db --format har --client 'Microsoft*' \\
+          --since 2026-01-05T09:00Z --out entra.har
     """
-    recs = _load(db)
+    from reference_server.export import parse_time, recordings_to_har, select_recordings
+
+    try:
+        start = parse_time(since) if since else None
+        end = parse_time(until) if until else None
+    except ValueError as exc:
+        raise InputError(f"--since/--until: {exc}") from None
+    credential = _fingerprint(db, token, basic) if token or basic else None
+    recs = select_recordings(_load(db), client=client, since=start, until=end, credential=credential)
     if fmt == "json":
-        click.echo(json.dumps(recs, indent=2, ensure_ascii=False))
+        text = json.dumps(recs, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "har":
+        text = json.dumps(recordings_to_har(recs, comment=f"recordings from {Path(db).name}"), indent=1,
+                          ensure_ascii=False) + "\n"
     else:
-        for r in recs:
-            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs)
+    # the redaction layer's last pass: the credentials given to select by, and what scrub hides
+    text = scrub(Redactor([c for c in (token, basic) if c]).text(text))
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+    click.echo(f"{len(recs)} exchange(s) written to {out}", err=True)

@@ -3,8 +3,10 @@
 Credentials are redacted when the exchange is recorded, by the rules the harness uses too
 (``redaction.rules``: credential headers, ``?access_token=``-style query values, ``password`` values in
 JSON bodies, and the server's own tokens and Basic password wherever they appear), and bodies are
-bounded, so nothing secret or unbounded ever reaches the table.  Records are written in small batches
-(at most ``FLUSH_EVERY`` records or ``FLUSH_DELAY`` seconds later, and on shutdown) so recording costs one INSERT per batch, not one
+bounded, so nothing secret or unbounded ever reaches the table. What stays of the Authorization value
+is a keyed fingerprint (``credential``), so ``recordings export --token T`` can select one client's
+exchanges without the token being kept.  Records are written in small batches (at most
+``FLUSH_EVERY`` records or ``FLUSH_DELAY`` seconds later, and on shutdown) so recording costs one INSERT per batch, not one
 commit per request.  Reads (``GET /_recordings``, ``ScimApp.flush``) flush first, so what they
 return is complete and in arrival order.  A clean shutdown (SIGTERM/SIGINT: the ASGI lifespan) writes
 the buffer; a crash or ``kill -9`` may lose the recordings of the last ``FLUSH_DELAY`` seconds, but
@@ -18,8 +20,9 @@ event loop, for a second connection, lock contention with resource writes and a 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
-import re
 from datetime import datetime
 from typing import Any
 
@@ -73,6 +76,22 @@ def _header_lines(headers: Any) -> str:
     return "\n".join(f"{k}: {mask_header(k, v)[:4096]}" for k, v in headers)
 
 
+def fingerprint(key: bytes, authorization: str) -> str:
+    """A keyed hash of an Authorization value: which credential made a request, never the credential.
+
+    The key is random per database, so the fingerprint cannot be checked against guesses without
+    the database, and two databases give unrelated fingerprints for one token.
+    """
+    return hmac.new(key, authorization.strip().encode("utf-8"), hashlib.sha256).hexdigest()[:24]
+
+
+def _authorization(headers: Any) -> str | None:
+    for name, value in headers or ():
+        if (name.lower() if isinstance(name, str) else name.lower().decode("latin-1")) == "authorization":
+            return value if isinstance(value, str) else value.decode("latin-1")
+    return None
+
+
 def _timestamp(at: datetime | str) -> str:
     """The record time as ISO 8601 UTC with a ``Z`` (the edge passes the clock's datetime)."""
     if isinstance(at, str):
@@ -91,6 +110,8 @@ class Recorder:
         self.store = store
         self.body_limit = body_limit
         self.redactor = Redactor(secrets)  # the server's own credentials, wherever a client put them
+        self._key = store.recorder_key()
+        self._fingerprints: dict[str, str] = {}  # a client sends one credential thousands of times
         self._pending: list[tuple[Any, ...]] = []
         self._scheduled: asyncio.AbstractEventLoop | None = None
 
@@ -116,10 +137,18 @@ class Recorder:
         at, method, path, query, status, duration_ms, req_h, req_b, resp_h, resp_b = item
         req_text, t1 = bounded_body(req_b, self.body_limit)
         resp_text, t2 = bounded_body(resp_b, self.body_limit)
+        authorization = _authorization(req_h)
+        credential = None
+        if authorization:
+            credential = self._fingerprints.get(authorization)
+            if credential is None:
+                if len(self._fingerprints) >= 64:
+                    self._fingerprints.clear()
+                credential = self._fingerprints[authorization] = fingerprint(self._key, authorization)
         text = self.redactor.text
         return (_timestamp(at), method, text(path), text(redact_query(query))[:4096] if query else "", status,
                 round(duration_ms, 3), text(_header_lines(req_h)), text(req_text) if req_text else req_text,
-                text(_header_lines(resp_h)), text(resp_text) if resp_text else resp_text, int(t1 or t2))
+                text(_header_lines(resp_h)), text(resp_text) if resp_text else resp_text, int(t1 or t2), credential)
 
     def flush(self) -> None:
         self._scheduled = None

@@ -91,8 +91,10 @@ CREATE TABLE IF NOT EXISTS recordings (
     request_body TEXT,
     response_headers TEXT NOT NULL,
     response_body TEXT,
-    truncated INTEGER NOT NULL DEFAULT 0
+    truncated INTEGER NOT NULL DEFAULT 0,
+    credential TEXT
 );
+CREATE TABLE IF NOT EXISTS recorder_key (key BLOB NOT NULL);
 """
 _UNIQUE = ("CREATE UNIQUE INDEX IF NOT EXISTS ux_user_name ON resources(type, user_name) "
            "WHERE deleted = 0 AND user_name IS NOT NULL")
@@ -103,7 +105,7 @@ _NOT_UNIQUE = ("CREATE INDEX IF NOT EXISTS ix_user_name_dup ON resources(type, u
 INDEXED_COLUMNS = {"userName": "user_name", "externalId": "external_id", "displayName": "display_name", "id": "id"}
 _SELECT = "SELECT seq, id, type, version, data, deleted FROM resources"
 RECORDING_COLUMNS = ("at", "method", "path", "query", "status", "duration_ms", "request_headers", "request_body",
-                     "response_headers", "response_body", "truncated")
+                     "response_headers", "response_body", "truncated", "credential")
 _INSERT_RECORDING = (f"INSERT INTO recordings({', '.join(RECORDING_COLUMNS)}) "
                      f"VALUES ({', '.join('?' * len(RECORDING_COLUMNS))})")
 
@@ -123,6 +125,9 @@ class SqliteStore:
         self.conn.execute("PRAGMA busy_timeout=5000")
         self.conn.execute("PRAGMA cache_size=-65536")
         self.conn.executescript(_SCHEMA)
+        columns = {r[1] for r in self.conn.execute("PRAGMA table_info(recordings)")}
+        if "credential" not in columns:  # a database from before credential fingerprints
+            self.conn.execute("ALTER TABLE recordings ADD COLUMN credential TEXT")
         if unique_user_names:
             self.conn.execute("DROP INDEX IF EXISTS ix_user_name_dup")
             self.conn.execute(_UNIQUE)
@@ -311,6 +316,18 @@ class SqliteStore:
     def recordings(self, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
         cur = self.conn.execute("SELECT * FROM recordings WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
         return [_recording(cur.description, r) for r in cur]
+
+    def recorder_key(self) -> bytes:
+        """This database's random key for credential fingerprints (created on first use)."""
+        row = self.conn.execute("SELECT key FROM recorder_key").fetchone()
+        if row is None:
+            import secrets
+
+            key = secrets.token_bytes(32)
+            with self.transaction():
+                self.conn.execute("INSERT INTO recorder_key(key) VALUES (?)", (key,))
+            return key
+        return bytes(row[0])
 
     def recording(self, rec_id: int) -> dict[str, Any] | None:
         cur = self.conn.execute("SELECT * FROM recordings WHERE id = ?", (rec_id,))

@@ -288,7 +288,8 @@ def build_view(run: RunResult, limits: Limits = Limits()) -> ReportView:
         areas[result.area].checks.append(_check_view(index, result, exchanges, limits, verdicts))
     anchors = {id(c.result): c.anchor for a in areas.values() for c in a.checks}
     totals = Counter(r.outcome.value for r in run.results)
-    kind = {"conformance": "Conformance report", "simulation": "Provisioning simulation", "fuzz": "Fuzz report"}
+    kind = {"conformance": "Conformance report", "simulation": "Provisioning simulation", "fuzz": "Fuzz report",
+            "replay": "Replay of a recorded session"}
     return ReportView(
         run=run,
         title=kind.get(run.kind, "Report"),

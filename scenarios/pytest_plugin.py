@@ -16,8 +16,13 @@ pytest-html active the same evidence is attached as ``extras``.
 When the target cannot be tested (unreachable, credentials refused, not a SCIM endpoint)
 the session stops with exit code 2 and the reason.
 
-Inert without ``--scim-target``: it only adds its options, so it never disturbs other test
-suites (the project's own included).
+With ``--scim-replay SESSION`` the items are the exchanges of a recorded session instead
+(``scim-replay::replay.0001`` …), replayed in order with ids remapped and compared at
+``--scim-compare`` (status, shape, strict); a deselected exchange is still sent when a later
+item needs it, so ``-k`` never breaks the id remapping.
+
+This module is loaded only when ``--scim-target`` is given: the ``pytest11`` entry point is
+``scim_harness_pytest`` (options only, imports nothing), which registers this one.
 """
 
 from __future__ import annotations
@@ -30,9 +35,9 @@ from typing import Any
 
 import pytest
 
-from harness.checks import SUITES, CheckSpec
+from harness.checks import CheckSpec
 from harness.console import counted
-from harness.config import FAIL_ON, ConfigError, RunConfig, fails_run, token_from_env
+from harness.config import ConfigError, RunConfig, fails_run, token_from_env
 from harness.results import CheckResult, Outcome
 from harness.runner import RunSession, load_checks
 
@@ -83,25 +88,6 @@ class _ScimState:
             self._session.close()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("scim-harness", "SCIM conformance checks (scim-harness)")
-    group.addoption("--scim-target", metavar="URL", default=None,
-                    help="SCIM base URL to test; without it this plugin does nothing.")
-    group.addoption("--scim-token", metavar="T", default=None,
-                    help="Bearer token for the target (default: $SCIM_HARNESS_TOKEN or $SCIM_TOKEN, which keeps it out of ps).")
-    group.addoption("--scim-basic", metavar="USER:PASS", default=None, help="HTTP Basic credentials instead.")
-    group.addoption("--scim-header", metavar="'NAME: VALUE'", default=None, help="A credential header instead.")
-    group.addoption("--scim-suite", action="append", default=[], metavar="SUITE",
-                    help=f"Suite(s) to run: {', '.join((*SUITES, 'all'))} (repeatable; default all).")
-    group.addoption("--scim-select", action="append", default=[], metavar="ID_OR_TAG",
-                    help="Only checks matching an id, id prefix*, tag or area (repeatable).")
-    group.addoption("--scim-exclude", action="append", default=[], metavar="ID_OR_TAG", help="Leave these out.")
-    group.addoption("--scim-timeout", type=float, default=10.0, metavar="S", help="Seconds per request (default 10).")
-    group.addoption("--scim-insecure", action="store_true", default=False, help="Do not verify TLS certificates.")
-    group.addoption("--scim-fail-on", choices=FAIL_ON, default="must",
-                    help="must: only FAIL fails an item; should: WARN fails it too.")
-
-
 def pytest_configure(config: pytest.Config) -> None:
     target = config.getoption("scim_target", None)
     if not target:
@@ -118,6 +104,12 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except ConfigError as exc:
         raise pytest.UsageError(f"scim-harness: {exc}") from None
+    session_spec = config.getoption("scim_replay", None)
+    if session_spec:
+        from scenarios.pytest_replay import configure_replay
+
+        configure_replay(config, run_config.target, session_spec)
+        return
     import scenarios  # fill the registry with the suite's checks
 
     for problem in load_checks(scenarios):
@@ -127,6 +119,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if config.getoption("scim_replay", None):
+        from scenarios.pytest_replay import unconfigure_replay
+
+        unconfigure_replay(config)
     state = config.stash.get(_STATE, None)
     if state is not None:
         state.close()
@@ -134,6 +130,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before -k/-m deselection sees the items
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("scim_replay", None):
+        from scenarios.pytest_replay import collect_replay
+
+        items.extend(collect_replay(session, config))
+        return
     state = config.stash.get(_STATE, None)
     if state is None:
         return
@@ -147,6 +148,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> str | None:
+    if config.getoption("scim_replay", None):
+        from scenarios.pytest_replay import report_header
+
+        return report_header(config, items)
     state = config.stash.get(_STATE, None)
     if state is None:
         return None

@@ -38,6 +38,8 @@ ROOTS: dict[str, set[str]] = {
     "reports/demo.py": {"harness", "scenarios", "mock_idp"},
     "reports/commands.py": {"harness", "scenarios", "mock_idp"},
     "scenarios/pytest_plugin.py": {"harness", "reports"},
+    "scenarios/pytest_replay.py": {"harness", "reports"},
+    "harness/replay/commands.py": {"reports"},
     "mock_idp/commands.py": {"harness", "reports"},
     "harness/fuzz/commands.py": {"reports"},
 }

@@ -2,9 +2,10 @@
 
 The reference server runs as ``scim-harness serve`` on a loopback port and accepts every
 credential below. Each command that talks to a target (run, cleanup, fuzz, simulate,
-test-connection, the pytest plugin, demo) runs as a real process, once per way a credential
+test-connection, replay, the pytest plugin, demo) runs as a real process, once per way a credential
 can be given (URL user-info, ``--token``, ``--basic``, ``--header``, ``$SCIM_TOKEN``,
-``$SCIM_HARNESS_TOKEN``), each with its own secret, in a fresh working directory. Then every
+``$SCIM_HARNESS_TOKEN``; for replay also the credentials inside the recorded session), each with
+its own secret, in a fresh working directory. Then every
 byte it wrote — stdout, stderr, every file under its directory — is searched for every secret
 and the encoded forms they travel in. Last, the server's own outputs (its console, its
 database files, ``GET /_recordings``, ``scim-harness recordings export``) are searched the same
@@ -16,6 +17,7 @@ A URL with user-info must be refused the same way by every command: one message,
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 import signal
@@ -40,7 +42,7 @@ CLI = str(BIN / "scim-harness")
 USER = "scim"
 #: One distinct secret per input; every one is searched for in every output.
 SECRET = {name: f"leak{name}-{secrets.token_hex(8)}"
-          for name in ("url", "token", "basic", "header", "xheader", "env1", "env2")}
+          for name in ("url", "token", "basic", "header", "xheader", "env1", "env2", "session", "query")}
 #: ``xheader`` is a credential in a header of the user's choosing, which the server does not accept
 #: (the command is refused with 401, after it has sent and recorded the header).
 INPUTS = ("url", "token", "basic", "header", "xheader", "env1", "env2")
@@ -68,8 +70,12 @@ def files_under(root: Path) -> Iterator[Path]:
             yield path
 
 
+INPUT_FILE = "session.har"  # what replay is given, not what it writes
+
+
 def leaks_in(root: Path) -> dict[str, list[str]]:
-    return {str(p.relative_to(root)): found for p in files_under(root) if (found := hits(p.read_bytes()))}
+    return {str(p.relative_to(root)): found for p in files_under(root)
+            if p.name != INPUT_FILE and (found := hits(p.read_bytes()))}
 
 
 @dataclass
@@ -155,6 +161,10 @@ def argv(command: str, target: str, creds: list[str], out: Path) -> list[str]:
     if command == "simulate":
         return [CLI, "simulate", "--idp", "entra", "--target", target, *creds, "--users", "2", "--groups", "1",
                 "--days", "0.01", "--no-churn", "--quiet", "--out", str(out)]
+    if command == "replay":
+        session = out.parent / INPUT_FILE
+        session.write_text(json.dumps(SESSION), encoding="utf-8")
+        return [CLI, "replay", str(session), "--target", target, *creds, "--out", str(out)]
     if command == "test-connection":
         return [CLI, "test-connection", "--idp", "entra", "--target", target, *creds]
     assert command == "pytest"
@@ -163,9 +173,26 @@ def argv(command: str, target: str, creds: list[str], out: Path) -> list[str]:
             "--html", str(out / "pytest-report.html")]
 
 
+#: A recorded session (HAR) for replay, carrying the recording client's own credentials: in its
+#: Authorization header and in an ``access_token`` query parameter. Neither may be sent or shown.
+SESSION = {"log": {"version": "1.2", "creator": {"name": "a proxy", "version": "1"}, "entries": [{
+    "startedDateTime": "2026-01-05T09:00:00.000Z", "time": 3,
+    "request": {"method": "GET", "url": ("http://sp.example/scim/Users?filter=userName%20eq%20%22nobody%40x.example%22"
+                                         f"&access_token={SECRET['query']}"),
+                "httpVersion": "HTTP/1.1", "cookies": [], "queryString": [], "headersSize": -1, "bodySize": 0,
+                "headers": [{"name": "Authorization", "value": f"Bearer {SECRET['session']}"},
+                            {"name": "Accept", "value": "application/scim+json"}]},
+    "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "cookies": [], "redirectURL": "",
+                 "headersSize": -1, "bodySize": -1,
+                 "headers": [{"name": "Content-Type", "value": "application/scim+json"}],
+                 "content": {"size": 90, "mimeType": "application/scim+json", "text": json.dumps(
+                     {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0,
+                      "Resources": []})}},
+    "cache": {}, "timings": {"send": 0, "wait": 3, "receive": 0}}]}}
+
 #: The ways each command accepts a credential (simulate and test-connection have no --header).
 WAYS = {
-    "run": INPUTS, "cleanup": INPUTS, "fuzz": INPUTS, "pytest": INPUTS,
+    "run": INPUTS, "cleanup": INPUTS, "fuzz": INPUTS, "pytest": INPUTS, "replay": INPUTS,
     "simulate": ("url", "token", "basic", "env1", "env2"),
     "test-connection": ("url", "token", "basic", "env1", "env2"),
 }
@@ -193,7 +220,7 @@ def test_no_secret_in_anything_a_command_writes(server: Server, tmp_path: Path, 
     else:
         # the credential was used: the command reached the target and wrote its outputs
         assert proc.returncode in (0, 1), streams.decode(errors="replace")[-2000:]
-        if command in ("run", "fuzz", "simulate"):
+        if command in ("run", "fuzz", "simulate", "replay"):
             assert (out / "results.json").exists() and (out / "report.html").exists()
         if command == "pytest":
             assert (out / "junit.xml").exists()

@@ -65,6 +65,9 @@ def test_harness_and_server_hide_the_same_query_parameters(param: str) -> None:
         def add_recordings(self, rows: list[tuple[object, ...]]) -> None:
             self.rows.extend(rows)
 
+        def recorder_key(self) -> bytes:
+            return b"k" * 32
+
     store = Store()
     recorder = ServerRecorder(store, 1000)  # type: ignore[arg-type]
     recorder.record(at="2026-01-01T00:00:00Z", method="GET", path="/Users", query=query, status=200, duration_ms=1.0,
@@ -81,6 +84,9 @@ def test_the_server_hides_its_own_credentials_wherever_a_client_puts_them() -> N
     class Store:
         def add_recordings(self, new: list[tuple[object, ...]]) -> None:
             rows.extend(new)
+
+        def recorder_key(self) -> bytes:
+            return b"k" * 32
 
     recorder = ServerRecorder(Store(), 1000, (token,))  # type: ignore[arg-type]
     recorder.record(at="2026-01-01T00:00:00Z", method="POST", path=f"/Users/{token}", query="", status=400,

@@ -21,6 +21,7 @@ from harness.config import (DEFAULT_OUT, TOKEN_ENV, ConfigError, check_prefix, c
                             require_writable_dir)
 from harness.console import counted, plain
 from harness.fuzz.runner import FuzzConfig, Progress, fuzz_target
+from harness.har import HAR_FILE, write_har
 from harness.results import Outcome, RunResult
 
 #: Beside ``run``'s default folder, never in it: both write results.json and report.html.
@@ -147,6 +148,7 @@ def fuzz(target: str, token: str | None, basic: str | None, header: str | None, 
         if emit_openapi is not None and document:
             click.echo(f"{'openapi:':<14}{write_json(document, emit_openapi)}")
         click.echo(f"{'results.json:':<14}{write_json(result.to_dict(), out / 'results.json')}")
+        click.echo(f"{HAR_FILE + ':':<14}{write_har(result, out / HAR_FILE)}")
         for label, path in _write_reports(result, out):
             click.echo(f"{label + ':':<14}{path}")
     except OSError as exc:

@@ -108,6 +108,9 @@ def test_the_command_writes_results_and_openapi_and_never_the_token(tmp_path: Pa
     assert "fuzz.server-error:GET /Users" in failed, failed
     assert "curl " in run.output and "$SCIM_TOKEN" in run.output
     schemathesis.openapi.from_dict(json.loads(spec.read_text())).validate()
+    from tests.replay.har_spec import validate as validate_har
+
+    assert len(validate_har(json.loads((out / "exchanges.har").read_text()))) == len(data["exchanges"])
     for written in [*out.rglob("*"), spec]:
         assert TOKEN not in written.read_text(), written
     assert TOKEN not in run.output
