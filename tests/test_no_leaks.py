@@ -2,7 +2,7 @@
 
 The reference server runs as ``scim-harness serve`` on a loopback port and accepts every
 credential below. Each command that talks to a target (run, cleanup, fuzz, simulate,
-test-connection, replay, the pytest plugin, demo) runs as a real process, once per way a credential
+test-connection, replay, the pytest plugin for checks and for replay, demo) runs as a real process, once per way a credential
 can be given (URL user-info, ``--token``, ``--basic``, ``--header``, ``$SCIM_TOKEN``,
 ``$SCIM_HARNESS_TOKEN``; for replay also the credentials inside the recorded session), each with
 its own secret, in a fresh working directory. Then every
@@ -132,7 +132,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def credentials(command: str, way: str, url: str) -> tuple[str, list[str], dict[str, str]]:
     """(target URL, credential arguments, extra environment) for one way of giving a secret."""
-    plugin = command == "pytest"
+    plugin = command.startswith("pytest")
     flag = {"token": "--scim-token", "basic": "--scim-basic", "header": "--scim-header"} if plugin else {
         "token": "--token", "basic": "--basic", "header": "--header"}
     if way == "url":  # user-info with an otherwise valid token: only the URL is wrong
@@ -167,9 +167,15 @@ def argv(command: str, target: str, creds: list[str], out: Path) -> list[str]:
         return [CLI, "replay", str(session), "--target", target, *creds, "--out", str(out)]
     if command == "test-connection":
         return [CLI, "test-connection", "--idp", "entra", "--target", target, *creds]
-    assert command == "pytest"
+    assert command.startswith("pytest")
+    if command == "pytest-replay":
+        session = out.parent / INPUT_FILE
+        session.write_text(json.dumps(SESSION), encoding="utf-8")
+        what = ["--scim-replay", str(session)]
+    else:
+        what = ["--scim-select", CHECK]
     return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(out.parent), "-q",
-            "--scim-target", target, *creds, "--scim-select", CHECK, f"--junitxml={out / 'junit.xml'}",
+            "--scim-target", target, *creds, *what, f"--junitxml={out / 'junit.xml'}",
             "--html", str(out / "pytest-report.html")]
 
 
@@ -192,7 +198,7 @@ SESSION = {"log": {"version": "1.2", "creator": {"name": "a proxy", "version": "
 
 #: The ways each command accepts a credential (simulate and test-connection have no --header).
 WAYS = {
-    "run": INPUTS, "cleanup": INPUTS, "fuzz": INPUTS, "pytest": INPUTS, "replay": INPUTS,
+    "run": INPUTS, "cleanup": INPUTS, "fuzz": INPUTS, "pytest": INPUTS, "replay": INPUTS, "pytest-replay": INPUTS,
     "simulate": ("url", "token", "basic", "env1", "env2"),
     "test-connection": ("url", "token", "basic", "env1", "env2"),
 }
@@ -222,7 +228,7 @@ def test_no_secret_in_anything_a_command_writes(server: Server, tmp_path: Path, 
         assert proc.returncode in (0, 1), streams.decode(errors="replace")[-2000:]
         if command in ("run", "fuzz", "simulate", "replay"):
             assert (out / "results.json").exists() and (out / "report.html").exists()
-        if command == "pytest":
+        if command.startswith("pytest"):
             assert (out / "junit.xml").exists()
 
 
