@@ -32,6 +32,7 @@ from harness.context import (  # re-exported: checks import everything from here
     BULK_RESPONSE_URN,
     ERROR_URN,
     LIST_URN,
+    OMIT,
     PATCH_URN,
     SEARCH_URN,
     CheckContext,
@@ -52,6 +53,7 @@ __all__ = [
     "Skipped",
     "CouldNotJudge",
     "run_check",
+    "OMIT",
     "ERROR_URN",
     "LIST_URN",
     "PATCH_URN",
@@ -209,10 +211,12 @@ def run_check(spec: CheckSpec, ctx: CheckContext, redact: Callable[[str], str] =
             outcome = Outcome.FAIL if spec.level is Level.MUST else Outcome.WARN
             message, expected, seen = exc.message, exc.expected, exc.seen
             failure_cause = exc.cause or spec.cause or spec.id
+            ctx.failed_on = exc.exchange
         except Skipped as exc:
             outcome, message = Outcome.SKIP, exc.reason
         except CouldNotJudge as exc:
-            outcome, message = Outcome.ERROR, exc.message
+            outcome, message, failure_cause = Outcome.ERROR, exc.message, exc.cause
+            ctx.failed_on = exc.exchange
         except Exception as exc:  # noqa: BLE001 - a bug in a check is an ERROR, never a crash
             outcome, message = Outcome.ERROR, f"harness error in check: {type(exc).__name__}: {exc}"
         finally:

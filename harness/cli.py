@@ -143,8 +143,9 @@ def _sigterm_as_interrupt() -> Iterator[None]:
               help="must: exit 1 on a broken MUST; should: also on a broken SHOULD (WARN).")
 @click.option("--workers", type=click.IntRange(1, 32), default=1, show_default=True,
               help="Checks run in parallel (each creates only its own objects).")
-@click.option("--run-timeout", type=click.FloatRange(min=0.1), default=None, metavar="S",
-              help="Stop starting checks after S seconds; the rest are reported as ERROR.")
+@click.option("--run-timeout", type=click.FloatRange(min=0.1), default=1800.0, show_default=True, metavar="S",
+              help="Stop starting checks after S seconds, so a slow target cannot hold a run for hours; "
+                   "the rest are reported as ERROR.")
 @click.option("--prefix", default=None, metavar="P",
               help="Name prefix of every object the run creates (default: sh-<random>-).")
 def run(target: str, token: str | None, basic: str | None, header: str | None, timeout: float, insecure: bool,

@@ -17,8 +17,10 @@ import sys
 from collections import Counter
 from typing import Any, TextIO
 
+from harness.causes import cause_title
 from harness.events import CheckFinished, CheckStarted, DiscoveryFinished, Event, Notice, RunFinished, RunStarted
 from harness.results import CheckResult, Outcome, RunResult
+from harness.verdicts import group_by_cause, idp_verdicts
 
 __all__ = ["ConsoleHandler", "plain", "summary_rows", "counted", "counts_line"]
 
@@ -150,25 +152,25 @@ class ConsoleHandler:
         if run.results:
             self._print("")
             self._table(run.results)
-            findings = [r for r in run.results if r.outcome in (Outcome.FAIL, Outcome.WARN, Outcome.ERROR)]
-            if findings:
+            groups = group_by_cause(run.results)
+            unjudged = [r for r in run.results if r.outcome is Outcome.ERROR]
+            if groups or unjudged:
                 self._print("")
-                self._print("Findings:")
+                self._print(f"Findings ({counted(len(groups), 'cause')}):" if groups else "Findings:")
                 errors: Counter[str] = Counter()
-                for r in findings:
-                    if r.outcome is Outcome.ERROR:
-                        errors[plain(r.message, 300)] += 1
-                        if errors[plain(r.message, 300)] > SAME_ERROR_SHOWN:
-                            continue
-                    self._print(f"  {self._label(r.outcome)} {r.id} [{r.level.value}, {plain(r.rests_on, 80)}]")
-                    self._print(f"        {plain(r.message, 300)}")
-                    if r.expected or r.seen:
-                        self._print(f"        expected: {plain(r.expected, 200)}")
-                        self._print(f"        seen:     {plain(r.seen, 200)}")
-                    if r.idp_impact and r.outcome is not Outcome.ERROR:
-                        self._print(f"        impact:   {plain(r.idp_impact, 200)}")
-                    if r.outcome is not Outcome.ERROR:
-                        self._print(f"        fix:      {plain(r.fix, 300)}")
+                for group in groups:
+                    if len(group.results) > 1:  # one defect, one finding: the checks it trips under it
+                        self._print(f"  {self._label(group.outcome)} {plain(group.line, 200)}")
+                        for r in group.results:
+                            self._print(f"        - {r.id} [{r.level.value}, {plain(r.rests_on, 80)}]: "
+                                        f"{plain(r.message, 200)}")
+                        self._details(group.results[0], indent="        ", message=False)
+                    else:
+                        self._finding(group.results[0])
+                for r in unjudged:
+                    errors[plain(r.message, 300)] += 1
+                    if errors[plain(r.message, 300)] <= SAME_ERROR_SHOWN:
+                        self._finding(r)
                 for message, n in errors.items():
                     if n > SAME_ERROR_SHOWN:
                         self._print(f"  {self._label(Outcome.ERROR)} ... and {n - SAME_ERROR_SHOWN} more checks "
@@ -178,11 +180,49 @@ class ConsoleHandler:
         if not run.results and run.exit_code == 2:  # could not test: the reason was printed with the discovery line
             self._print(f"{self._paint('COULD NOT TEST', '31')} (exit {run.exit_code}): nothing was judged")
             return
+        self._verdicts(run)
         if run.message:
             self._print(plain(run.message, 400))
         verdict = {0: self._paint("OK", "32"), 1: self._paint("FINDINGS", "31"), 2: self._paint("COULD NOT TEST", "31")}
         self._print(f"{verdict.get(run.exit_code, str(run.exit_code))}: {counts_line(s)} "
                     f"in {run.duration_ms / 1000:.1f}s (exit {run.exit_code})")
+
+    def _finding(self, r: CheckResult) -> None:
+        self._print(f"  {self._label(r.outcome)} {r.id} [{r.level.value}, {plain(r.rests_on, 80)}]")
+        self._details(r, indent="        ")
+
+    def _details(self, r: CheckResult, indent: str, message: bool = True) -> None:
+        if message:
+            self._print(f"{indent}{plain(r.message, 300)}")
+        if message and (r.expected or r.seen):
+            self._print(f"{indent}expected: {plain(r.expected, 200)}")
+            self._print(f"{indent}seen:     {plain(r.seen, 200)}")
+        if r.idp_impact and r.outcome is not Outcome.ERROR:
+            self._print(f"{indent}impact:   {plain(r.idp_impact, 200)}")
+        if r.outcome is not Outcome.ERROR:
+            self._print(f"{indent}fix:      {plain(r.fix, 300)}")
+
+    def _verdicts(self, run: RunResult) -> None:
+        """Per IdP: ready, or its blockers (one per cause), as the report's banners say."""
+        verdicts = idp_verdicts(run)
+        if not verdicts:
+            return
+        colour = {"ready": "32", "warnings": "33", "blocked": "31", "not-tested": "90"}
+        self._print("IdP verdicts (a blocker is a cause that breaks what the IdP needs):")
+        for v in verdicts:
+            extra = f" ({plain(v.note, 160)})" if v.state == "not-tested" and v.note else ""
+            if v.not_judged and v.state != "not-tested":
+                extra += f"; {counted(len(v.not_judged), 'check')} not judged"
+                explained = Counter(cause_title(r.cause) for r in v.not_judged if r.cause)
+                if explained:
+                    why, n = explained.most_common(1)[0]
+                    extra += f" ({n} because {plain(why, 120)})"
+            self._print(f"  {self._paint(plain(v.headline, 80), colour.get(v.state, '0'))}{extra}")
+            for group in v.blocker_causes[:8]:
+                self._print(f"      - {plain(group.line, 200)}")
+            if len(v.blocker_causes) > 8:
+                self._print(f"      - and {len(v.blocker_causes) - 8} more (see the report)")
+        self._print("")
 
     def _table(self, results: list[CheckResult]) -> None:
         rows = summary_rows(results)

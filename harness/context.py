@@ -14,7 +14,8 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, NoReturn, Unpack
 
-from harness.discovery import CORE_GROUP, CORE_USER, Discovery
+from harness.discovery import Discovery
+from harness.fixtures import OMIT, FixtureGate, group_body, user_body
 from harness.http import HttpVerbs, RequestOptions, TargetClient
 from harness.idp.requests import GROUPS as IDP_GROUPS
 from harness.idp.requests import USERS as IDP_USERS
@@ -26,6 +27,7 @@ __all__ = [
     "CheckFailed",
     "Skipped",
     "CouldNotJudge",
+    "OMIT",
     "ERROR_URN",
     "LIST_URN",
     "PATCH_URN",
@@ -62,9 +64,10 @@ class Skipped(Exception):
 
 
 class CouldNotJudge(Exception):
-    def __init__(self, message: str, exchange: Exchange | None = None):
+    def __init__(self, message: str, exchange: Exchange | None = None, cause: str = ""):
         super().__init__(message)
         self.message, self.exchange = message, exchange
+        self.cause = cause  # the run finding that explains it (e.g. the fixture user was refused)
 
 
 # -- the context a check runs in ------------------------------------------------------------
@@ -79,6 +82,21 @@ def _show(value: Any) -> str:
     return text if len(text) <= SEEN_LIMIT else text[:SEEN_LIMIT] + "…"
 
 
+def _contains(expected: Any, seen: Any) -> bool:
+    """Is ``expected`` still in ``seen``? (SCIM comparison: see :meth:`CheckContext.expect_kept`.)"""
+    if isinstance(expected, dict):
+        if not isinstance(seen, dict):
+            return False
+        lowered = {str(k).lower(): v for k, v in seen.items()}
+        return all(_contains(v, lowered.get(str(k).lower())) for k, v in expected.items()
+                   if v is not None and str(k).lower() not in ("$ref", "display"))
+    if isinstance(expected, list):
+        return isinstance(seen, list) and all(any(_contains(e, s) for s in seen) for e in expected)
+    if isinstance(expected, str) and isinstance(seen, str):
+        return expected.lower() == seen.lower()
+    return bool(expected == seen)
+
+
 class CheckContext(HttpVerbs):
     """What a check sees: the target client, discovery, unique names, created objects.
 
@@ -86,10 +104,13 @@ class CheckContext(HttpVerbs):
     :meth:`created`) are deleted by :meth:`cleanup`, which the runner always calls.
     """
 
-    def __init__(self, client: TargetClient, discovery: Discovery, prefix: str) -> None:
+    def __init__(self, client: TargetClient, discovery: Discovery, prefix: str,
+                 fixtures: FixtureGate | None = None) -> None:
         self.client = client
         self.discovery = discovery
         self.prefix = prefix
+        self.fixtures = fixtures or FixtureGate()
+        self.failed_on: Exchange | None = None  # the exchange a FAIL/ERROR was judged on (run_check sets it)
         self.exchange_ids: list[str] = []
         self.steps: list[Step] = []
         self.notes: list[str] = []
@@ -135,40 +156,43 @@ class CheckContext(HttpVerbs):
 
     # -- building and creating objects -----------------------------------------------------
     def user_body(self, **attrs: Any) -> dict[str, Any]:
-        """A minimal valid User (userName, name, work email, active) with overrides."""
+        """A User the target's own /Schemas accepts (userName, name, work email, active, and
+        whatever it marks required; harness/fixtures.py), with overrides: ``None`` sends JSON
+        null, :data:`OMIT` leaves the attribute out."""
         user_name = attrs.pop("userName", None) or self.unique_email("u")
-        body: dict[str, Any] = {
-            "schemas": [CORE_USER],
-            "userName": user_name,
-            "name": {"givenName": "Test", "familyName": "User"},
-            "displayName": "Test User",
-            "emails": [{"value": user_name if "@" in user_name else f"{user_name}@example.com", "type": "work", "primary": True}],
-            "active": True,
-        }
-        body.update(attrs)
-        return body
+        return user_body(self.discovery, user_name, attrs)
 
     def group_body(self, **attrs: Any) -> dict[str, Any]:
-        body: dict[str, Any] = {"schemas": [CORE_GROUP], "displayName": self.unique("g")}
-        body.update(attrs)
-        return body
+        """A Group the target's own /Schemas accepts, with overrides (as :meth:`user_body`)."""
+        display = attrs.pop("displayName", None) or self.unique("g")
+        return group_body(self.discovery, display, attrs)
 
     def create_user(self, **attrs: Any) -> dict[str, Any]:
         """POST a user (precondition): ERROR, not FAIL, if the target cannot create it."""
-        return self._create(self.users, self.user_body(**attrs), "user")
+        return self._create(self.users, self.user_body(**attrs), "user", plain=not attrs)
 
     def create_group(self, **attrs: Any) -> dict[str, Any]:
-        return self._create(self.groups, self.group_body(**attrs), "group")
+        return self._create(self.groups, self.group_body(**attrs), "group", plain=not attrs)
 
-    def _create(self, endpoint: str, body: dict[str, Any], what: str) -> dict[str, Any]:
+    def _create(self, endpoint: str, body: dict[str, Any], what: str, plain: bool = False) -> dict[str, Any]:
+        from harness.run_findings import FIXTURE_GROUP_REFUSED, FIXTURE_USER_REFUSED  # late: it imports verdicts
+
+        why = FIXTURE_USER_REFUSED if what == "user" else FIXTURE_GROUP_REFUSED
+        refused = self.fixtures.refusal(what)
+        if refused is not None:
+            # One refusal of the schema-built fixture explains every check that needs one.
+            raise CouldNotJudge(f"not judged: the target refused the test {what} built from its /Schemas "
+                                f"(POST answered {refused.status}; see run.fixture-{what})", refused, why)
         ex = self.post(endpoint, body)
         if ex.error:
             raise CouldNotJudge(f"could not create the {what} this check needs: {ex.error}", ex)
         created = ex.json_or_none()
         if ex.status not in (200, 201) or not isinstance(created, dict) or not created.get("id"):
+            if plain:
+                self.fixtures.saw(what, ex)
             raise CouldNotJudge(
                 f"could not create the {what} this check needs: {ex.method} {endpoint} answered {ex.status}",
-                ex,
+                ex, why if plain and self.fixtures.refusal(what) is ex else "",
             )
         self.created(f"{endpoint}/{created['id']}")
         return created
@@ -286,6 +310,36 @@ class CheckContext(HttpVerbs):
         if scim_type is not None:
             self.expect(body.get("scimType") == scim_type, f'scimType "{scim_type}"', body.get("scimType"), ex,
                         message=f"expected scimType {scim_type}, saw {_show(body.get('scimType'))}")
+        return body
+
+    def expect_kept(self, path: str, kept: dict[str, Any], *, changed: tuple[str, ...] | list[str] = (),
+                    cause: str = "") -> dict[str, Any]:
+        """Verify a write by reading back everything it should have kept.
+
+        GET ``path`` and FAIL unless every attribute of ``kept`` (the resource as it was before
+        the write, or the body that created it) is still there with its value, except the
+        top-level attributes named in ``changed`` (the ones the write meant to change). This
+        covers other attributes, extension attributes (``urn:…`` keys) and other members of a
+        group. Compared as SCIM does: attribute names case-insensitively, strings
+        case-insensitively, a multi-valued attribute as a set (order is not significant), and
+        a complex value may gain sub-attributes (``display``, ``$ref``). ``meta``, ``id`` and
+        attributes never returned (``password``) are not compared. Returns the resource read.
+
+        Example::
+
+            user = ctx.create_user()
+            ctx.patch_op(path, {"op": "replace", "path": "displayName", "value": "New"})
+            ctx.expect_kept(path, user, changed=["displayName"])
+        """
+        ex = self.get(path)
+        body = self.expect_resource(ex, 200)
+        skip = {"meta", "id", "password", *(c.lower() for c in changed)}
+        for key, value in kept.items():
+            if key.lower() in skip or value is None or value == [] or value == {}:
+                continue
+            seen = next((v for k, v in body.items() if k.lower() == key.lower()), None)
+            self.expect(_contains(value, seen), f"{key} kept as {_show(value)}", seen, ex, cause=cause,
+                        message=f"the write lost or changed {key}: it was {_show(value)}, now {_show(seen)}")
         return body
 
     # -- structure ------------------------------------------------------------------------

@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from harness.endpoints import DEFAULT_ENDPOINTS, ResolvedEndpoint, resolve_endpoint
+
 if TYPE_CHECKING:  # only for the annotation: discovery needs no HTTP machinery at import time
     from harness.http import TargetClient
 
-__all__ = ["discover", "Discovery", "ATTRIBUTE_DEFAULTS", "CORE_USER", "CORE_GROUP", "ENTERPRISE_USER"]
+__all__ = ["discover", "Discovery", "ATTRIBUTE_DEFAULTS", "CORE_USER", "CORE_GROUP", "ENTERPRISE_USER",
+           "resolve_endpoint", "ResolvedEndpoint"]
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -38,6 +41,10 @@ class Discovery:
     resource_types: list[dict[str, Any]] = field(default_factory=list)
     schemas: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # what could not be read, and why
+    base_url: str = ""  # the target's base URL: endpoints resolve against it (harness/endpoints.py)
+    #: resource type name (lower case) -> the path used instead of an advertised endpoint that
+    #: is refused (another origin) or does not answer while ``{base}/Users`` does
+    fallbacks: dict[str, str] = field(default_factory=dict)
 
     # -- capabilities ------------------------------------------------------------------
     def supports(self, feature: str) -> bool | None:
@@ -68,12 +75,21 @@ class Discovery:
                 return rt
         return None
 
-    def endpoint(self, name: str, default: str | None = None) -> str:
-        """The endpoint path of a resource type, e.g. ``"/Users"``."""
+    def resolved(self, name: str) -> ResolvedEndpoint | None:
+        """The advertised endpoint of resource type ``name``, resolved against the base URL."""
         rt = self.resource_type(name)
-        if rt and isinstance(ep := rt.get("endpoint"), str):
-            return ep if ep.startswith("/") else "/" + ep
-        return default or ("/Users" if name == "User" else "/Groups" if name == "Group" else f"/{name}s")
+        return resolve_endpoint(self.base_url, rt.get("endpoint")) if rt and "endpoint" in rt else None
+
+    def endpoint(self, name: str, default: str | None = None) -> str:
+        """Where to send requests for resource type ``name``: ``"/Users"`` (relative to the
+        base) or a same-origin absolute URL (harness/endpoints.py resolves it)."""
+        fallback = self.fallbacks.get(name.lower())
+        if fallback:
+            return fallback
+        resolved = self.resolved(name)
+        if resolved is not None and resolved.usable:
+            return resolved.path
+        return default or DEFAULT_ENDPOINTS.get(name.lower(), f"/{name}s")
 
     def extensions(self, name: str) -> list[dict[str, Any]]:
         rt = self.resource_type(name) or {}
@@ -131,6 +147,7 @@ class Discovery:
                 {
                     "name": rt.get("name"),
                     "endpoint": rt.get("endpoint"),
+                    "resolved": self.endpoint(str(rt.get("name", ""))),
                     "schema": rt.get("schema"),
                     "extensions": [e.get("schema") for e in rt.get("schemaExtensions") or [] if isinstance(e, dict)],
                 }
@@ -146,7 +163,7 @@ def discover(client: TargetClient) -> tuple[Discovery, list[str]]:
     """Read the three discovery endpoints (RFC 7644 §4). Returns the discovery and the ids
     of the exchanges it used. Problems (unreachable, non-JSON, wrong shape) are listed in
     ``Discovery.problems``; they never raise."""
-    found = Discovery()
+    found = Discovery(base_url=client.target.base_url)
     ids: list[str] = []
 
     def read(path: str) -> Any:

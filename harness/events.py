@@ -40,6 +40,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from harness.clock import Clock, isoformat
 from harness.discovery import Discovery
+from harness.recorder import Exchange
 from harness.results import CheckResult, RunResult
 
 __all__ = [
@@ -100,6 +101,9 @@ class CheckFinished(Event):
     index: int
     total: int
     result: CheckResult
+    #: the check's exchanges (redacted), so a live view can tell an answer the check expected
+    #: (a 501 from /Me when /Me is not supported) from one that went wrong
+    exchanges: tuple[Exchange, ...] = ()
 
 
 @dataclass(frozen=True)

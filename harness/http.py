@@ -6,8 +6,10 @@
 - Timeouts per request, a read bound on bodies, no redirects followed, no retries.
 - Transport errors never raise: they become an :class:`Exchange` with ``error`` set, so a
   hostile target can never crash a run.
-- URLs to another origin than the target's (e.g. a ``meta.location`` pointing elsewhere) are
-  refused before any credential is sent.
+- A path is relative to the base (``/Users``) unless it already holds the base path
+  (``/scim/v2/Users``: an absolute path, used as is) or is a URL of the target's origin
+  (harness/endpoints.py). URLs to another origin than the target's (e.g. a ``meta.location``
+  pointing elsewhere) are refused before any credential is sent.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 import httpx
 
 from harness.clock import Clock, SystemClock
+from harness.endpoints import holds_base_path
 from harness.recorder import Exchange, Recorder
 from harness.redact import Redactor
 from redaction import URL_CREDENTIALS_REFUSED, has_userinfo
@@ -274,7 +277,9 @@ class TargetClient(HttpVerbs):
         else:
             base = target._parts
             scheme, netloc = base.scheme, base.netloc
-            url_path = target.base_path + ("/" + path.lstrip("/") if path else "")
+            # "/Users" is relative to the base (RFC 7643 §6); "/scim/v2/Users" already holds it.
+            url_path = path if holds_base_path(target.base_path, path) else (
+                target.base_path + ("/" + path.lstrip("/") if path else ""))
             pieces = [target.base_query]
         pieces.extend([encode_query(params), query or ""])
         full_query = "&".join(p for p in pieces if p)

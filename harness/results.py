@@ -15,6 +15,7 @@ from harness.recorder import Exchange
 
 __all__ = [
     "SCHEMA_VERSION",
+    "READABLE_VERSIONS",
     "Outcome",
     "Level",
     "CheckResult",
@@ -23,7 +24,10 @@ __all__ = [
     "Summary",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Versions :meth:`RunResult.from_dict` reads: version 1 lacks ``verdicts`` and ``causes``, which
+#: are derived from ``results`` and recomputed on reading (docs/results-schema.md).
+READABLE_VERSIONS = (1, 2)
 
 
 class Outcome(str, enum.Enum):
@@ -69,7 +73,7 @@ class CheckResult:
     steps: list[Step] = field(default_factory=list)
     duration_ms: float = 0.0
     checklist: list[str] = field(default_factory=list)  # rfc-checklist ids, e.g. ["QRY-02"]
-    cause: str = ""  # FAIL/WARN: the root cause (harness.causes id); checks sharing one are one finding
+    cause: str = ""  # FAIL/WARN/ERROR: the root cause (harness.causes id); checks sharing one are one finding
     quote: str = ""  # the RFC sentence whose keyword (MUST/SHOULD/MAY) sets the level
 
     def to_dict(self) -> dict[str, Any]:
@@ -144,6 +148,8 @@ class RunResult:
         return Summary.of(self.results)
 
     def to_dict(self) -> dict[str, Any]:
+        from harness.verdicts import causes_dict, verdicts_dict  # verdicts read this model: imported late
+
         return {
             "schema_version": SCHEMA_VERSION,
             "kind": self.kind,
@@ -158,6 +164,8 @@ class RunResult:
             "options": self.options,
             "discovery": self.discovery,
             "summary": asdict(self.summary),
+            "verdicts": verdicts_dict(self),
+            "causes": causes_dict(self),
             "results": [r.to_dict() for r in self.results],
             "exchanges": [e.to_dict() for e in self.exchanges],
             "simulation": self.simulation,
@@ -167,8 +175,9 @@ class RunResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RunResult":
         version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise ValueError(f"results.json schema_version {version!r} is not supported (expected {SCHEMA_VERSION})")
+        if version not in READABLE_VERSIONS:
+            raise ValueError(f"results.json schema_version {version!r} is not supported (this version reads "
+                             f"{', '.join(map(str, READABLE_VERSIONS))})")
         return cls(
             kind=data["kind"],
             target=data["target"],

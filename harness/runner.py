@@ -4,7 +4,9 @@ Contract:
 
 - the registry is filled by whoever calls (the CLI imports ``scenarios``); the harness never
   imports the checks itself (tests/test_architecture.py);
-- a probe (``GET /Users?count=1``) and discovery come first (RFC 7644 §4). The run *cannot
+- a probe (``GET {base}/Users?count=1``, where the IdPs look) and discovery come first (RFC 7644
+  §4); ResourceType endpoints are resolved against the base (harness/endpoints.py) and an
+  advertised endpoint that does not answer while ``{base}/Users`` does is not used. The run *cannot
   test* (exit 2, RunResult.message says why in one line) when the target is unreachable,
   refuses the credentials (401/403 on the probe), or does not look like a SCIM endpoint at
   all (neither discovery nor the probe gave a usable answer);
@@ -16,6 +18,8 @@ Contract:
   check that did not finish is ERROR. Ctrl-C does the same. After an interrupt, abandoned
   checks, or a check that could not delete what it created, the run sweeps its prefix
   (:func:`harness.cleanup.cleanup`);
+- what no single check owns (the probe's answer, endpoints, a refused fixture, latency) becomes
+  a run finding (harness/run_findings.py), listed before the checks' results;
 - exit code: 0 when nothing failed at the chosen level, 1 when a check FAILed (or WARNed
   with ``fail_on="should"``) or could not be judged (ERROR: the verdict is incomplete), 2 when
   the run could not test or was interrupted.
@@ -27,20 +31,16 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import threading
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import ModuleType
-from urllib.parse import urlsplit, urlunsplit
-from typing import Any
 
 import httpx
 
-from harness.checks import REGISTRY, SUITES, CheckContext, CheckSpec, Registry, run_check
+from harness.checks import REGISTRY, SUITES, CheckSpec, Registry
 from harness.clock import Clock, SystemClock
 from harness.config import RunConfig, cleanup_command, fails_run
-from harness.discovery import Discovery, discover
 from harness.events import (
     CheckFinished,
     CheckStarted,
@@ -51,134 +51,10 @@ from harness.events import (
     RunFinished,
     RunStarted,
 )
-from harness.http import TargetClient
-from harness.recorder import Exchange, Recorder
 from harness.results import CheckResult, Outcome, RunResult
+from harness.session import STOPPED, RunSession, base_url_hint
 
 __all__ = ["run_suite", "RunSession", "exit_code_for", "not_run_result", "load_checks", "STOPPED"]
-
-#: The error of a request the runner refused to send because the run was stopping.
-STOPPED = "not sent: the run is stopping (run timeout or interrupt)"
-
-
-class _StoppableClient(TargetClient):
-    """A TargetClient that, once ``stop`` is set, sends only DELETEs (cleanup) and records
-    every other request as not sent, so that checks in flight wind down quickly."""
-
-    def __init__(self, *args: Any, stop: threading.Event, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.stop = stop
-        self.refused: set[str] = set()
-        self._refused_lock = threading.Lock()
-
-    def request(self, method: str, path: str, **kw: Any) -> Exchange:
-        if self.stop.is_set() and method.upper() != "DELETE":
-            try:
-                url = self.url_for(path, kw.get("params"), kw.get("query"))
-            except ValueError:
-                url = path
-            ex = self._record(method.upper(), url, [], None, None, [], b"", 0.0, STOPPED)
-            with self._refused_lock:
-                self.refused.add(ex.id)
-            return ex
-        return super().request(method, path, **kw)
-
-
-#: Endpoint names (RFC 7644 §3.2) that people paste onto the end of a base URL by mistake.
-_ENDPOINTS = ("users", "groups", "serviceproviderconfig", "serviceproviderconfigs", "resourcetypes", "schemas",
-              "bulk", "me", ".search")
-
-
-def base_url_hint(url: str) -> str:
-    """``"; try --target https://host/scim/v2/"`` when ``url`` ends in an endpoint such as /Users."""
-    parts = urlsplit(url)
-    path = parts.path.rstrip("/")
-    head, _, last = path.rpartition("/")
-    if last.lower() not in _ENDPOINTS:
-        return ""
-    return f"; try --target {urlunsplit((parts.scheme, parts.netloc, head + '/', parts.query, ''))}"
-
-
-@dataclass
-class RunSession:
-    """One target, one recorder, one discovery: what the runner and the pytest plugin share.
-
-    ``open()`` probes and discovers, returning why the run cannot test (or ``None``);
-    ``run(spec)`` runs one check in a fresh context. Thread-safe after ``open()``.
-    """
-
-    config: RunConfig
-    http: httpx.Client | None = None
-    clock: Clock = field(default_factory=SystemClock)
-    stop: threading.Event = field(default_factory=threading.Event)
-
-    def __post_init__(self) -> None:
-        target = self.config.target
-        self._own_http = self.http is None
-        self.http = self.http or httpx.Client(verify=not target.insecure, follow_redirects=False, trust_env=False)
-        # Never follow a redirect, whatever client was injected (Starlette's TestClient does by
-        # default): a redirect would carry the credentials to wherever the target points.
-        self.http.follow_redirects = False
-        self.recorder = Recorder(target.redactor(), self.clock)
-        self.client = _StoppableClient(target, recorder=self.recorder, http=self.http, clock=self.clock, stop=self.stop)
-        self.discovery = Discovery()
-        self.discovery_ids: list[str] = []
-        self.leftovers = 0  # checks that could not remove what they created
-
-    @property
-    def redact(self) -> Any:
-        return self.recorder.redactor.text
-
-    def housekeeping_client(self) -> TargetClient:
-        """A client on the same connection pool and transcript that ignores ``stop`` (cleanup)."""
-        return TargetClient(self.config.target, recorder=self.recorder, http=self.http, clock=self.clock)
-
-    def open(self) -> str | None:
-        """Probe and discover; the one-line reason the run cannot test, or ``None``."""
-        url = self.config.url
-        probe = self.client.get("/Users", params={"count": 1})
-        self.discovery_ids.append(probe.id)
-        if probe.error:
-            hint = "; for a lab certificate add --insecure" if "CERTIFICATE_VERIFY_FAILED" in probe.error else ""
-            return f"cannot reach the target {url}: {probe.error}{hint}"
-        if probe.status is not None and 300 <= probe.status < 400:
-            where = probe.header("Location") or "nowhere"
-            return (f"the target redirects GET /Users ({probe.status} to {where[:200]}) and redirects are never "
-                    f"followed with credentials; use the final SCIM base URL (https?)")
-        if probe.status in (401, 403):
-            return (
-                f"the target refused the credentials ({self.config.target.auth.describe()}): GET /Users answered "
-                f"{probe.status}; check the credentials and that they may read and write users"
-            )
-        self.discovery, ids = discover(self.client)
-        self.discovery_ids.extend(ids)
-        discovered = self.discovery.spc is not None or bool(self.discovery.resource_types)
-        probe_ok = probe.status == 200 and isinstance(probe.json_or_none(), dict)
-        if not discovered and not probe_ok:
-            seen = "; ".join([*self.discovery.problems[:3], f"GET /Users answered {probe.status}"])
-            return (
-                f"{url} does not look like a SCIM 2.0 endpoint ({seen}); the base URL should be where /Users "
-                f"and /ServiceProviderConfig live, e.g. https://host/scim/v2" + base_url_hint(url)
-            )
-        return None
-
-    def run(self, spec: CheckSpec) -> CheckResult:
-        """Run one check in a fresh context; it cleans up what it created, whatever happens."""
-        ctx = CheckContext(self.client, self.discovery, self.config.prefix)
-        result = run_check(spec, ctx, self.redact)
-        if any(note.startswith("could not remove") for note in ctx.notes):
-            self.leftovers += 1  # the run sweeps its prefix at the end
-        refused = set(result.exchange_ids) & self.client.refused
-        if refused and result.outcome is not Outcome.PASS:
-            # A verdict reached on requests the runner refused to send is about us, not the target.
-            result.outcome = Outcome.ERROR
-            result.message = f"stopped while running ({result.message})" if result.message else "stopped while running"
-        return result
-
-    def close(self) -> None:
-        if self._own_http and self.http is not None:
-            self.http.close()
-
 
 def load_checks(package: ModuleType, skip: tuple[str, ...] = ("pytest_plugin",)) -> list[str]:
     """Import every module of ``package`` (e.g. ``scenarios``) so its checks register.
@@ -262,6 +138,8 @@ def run_suite(
     finally:
         session.close()
     results = [r for r in progress.results if r is not None] if problem else _complete(specs, progress, bus)
+    if not problem:
+        results = session.findings() + results
     message = problem or _stop_message(config, progress, results)
     if problem or progress.stop_reason == "interrupt":
         code = 2
@@ -332,7 +210,8 @@ def _execute(specs: list[CheckSpec], session: RunSession, bus: EventBus, progres
                 index = running.pop(future)
                 result = future.result()  # run_check never raises for anything a check does
                 progress.results[index] = result
-                bus.emit(CheckFinished(at=bus.now(), index=index, total=total, result=result))
+                bus.emit(CheckFinished(at=bus.now(), index=index, total=total, result=result,
+                                       exchanges=session.exchanges_of(result)))
 
     try:
         while True:

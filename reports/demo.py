@@ -37,6 +37,8 @@ import webbrowser
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -50,7 +52,7 @@ from reports.json_writer import write_results
 from reports.junit import write_junit
 from reports.live import LiveFeed, LiveServer
 from reports.live_sources import CycleWatcher, watching_client
-from reports.verdict import idp_verdicts
+from harness.verdicts import idp_verdicts
 
 __all__ = ["DemoConfig", "DemoOutcome", "DemoError", "run_demo", "ReferenceServer", "should_open_browser"]
 
@@ -222,7 +224,21 @@ class _LiveChecks:
             self.feed.publish("phase", text=f"conformance suite: check {event.index + 1} of {event.total}")
         elif isinstance(event, CheckFinished):
             r = event.result
-            self.feed.publish("check", id=r.id, title=r.title, outcome=r.outcome.value)
+            self.feed.publish("check", id=r.id, title=r.title, outcome=r.outcome.value,
+                              expected=expected_answers(event) if r.outcome.value in ("pass", "skip") else [])
+
+
+def expected_answers(event: Any) -> list[dict[str, Any]]:
+    """The error answers of a check that passed or found itself not applicable on them (``/Me`` →
+    501 where /Me is not supported): the live page shows them as expected, not among the
+    4xx/5xx that went wrong."""
+    out = []
+    for ex in event.exchanges:
+        if ex.status is not None and ex.status >= 400:
+            parts = urlsplit(ex.url)
+            out.append({"method": ex.method, "path": (parts.path + ("?" + parts.query if parts.query else ""))[:300],
+                        "status": ex.status})
+    return out[:50]
 
 
 def run_conformance(base: str, token: str, feed: LiveFeed, workers: int = 4) -> RunResult:

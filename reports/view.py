@@ -17,7 +17,7 @@ from harness.results import CheckResult, Outcome, RunResult, Step
 from harness.curl import curl_command
 from reports.coerce import clean_run
 from reports.timeline import Timeline, build_timeline
-from reports.verdict import BLOCKER_RULE, IdpVerdict, idp_verdicts
+from harness.verdicts import BLOCKER_RULE, CauseGroup, IdpVerdict, group_by_cause, idp_verdicts
 
 __all__ = ["ReportView", "CheckView", "ExchangeView", "AreaSummary", "build_view", "Limits", "LEVELS", "pretty_body"]
 
@@ -222,6 +222,7 @@ class ReportView:
     exchanges_total: int
     limits: Limits
     anchors: dict[int, str] = field(default_factory=dict)  # id(result) -> its element id
+    shared_causes: list[CauseGroup] = field(default_factory=list)  # causes behind more than one check
 
     def anchor_of(self, result: CheckResult) -> str:
         return self.anchors.get(id(result), "checks")
@@ -302,4 +303,5 @@ def build_view(run: RunResult, limits: Limits = Limits()) -> ReportView:
         exchanges_total=len(run.exchanges),
         limits=limits,
         anchors=anchors,
+        shared_causes=[g for g in group_by_cause(run.results) if len(g.results) > 1],
     )

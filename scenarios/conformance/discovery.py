@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.checks import CheckContext, check
+from harness.discovery import resolve_endpoint
 from harness.results import Level
 
 from scenarios.conformance.common import (
@@ -193,7 +194,7 @@ def endpoints_live(ctx: CheckContext) -> None:
     for rt in rts.get("Resources") or []:
         if not isinstance(rt, dict) or not isinstance(rt.get("endpoint"), str):
             continue
-        endpoint = rt["endpoint"] if rt["endpoint"].startswith("/") else "/" + rt["endpoint"]
+        endpoint = resolve_endpoint(ctx.client.target.base_url, rt["endpoint"]).path or rt["endpoint"]
         ex = ctx.get(endpoint, params={"count": 1})
         ctx.expect_status(ex, 200, message=f"GET {endpoint} (ResourceType {rt.get('name')}) answered {ex.status}")
         ctx.expect_list_response(ex)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.checks import CheckContext, check
+from harness.checks import OMIT, CheckContext, check
 from harness.results import Level
 
 from scenarios.conformance.common import CORE_USER, ENTERPRISE_USER, fetch, post_and_track
@@ -103,7 +103,7 @@ def required_extension(ctx: CheckContext) -> None:
     required = [e["schema"] for e in ctx.discovery.extensions("User") if e.get("required") is True]
     if not required:
         ctx.skip("no User extension is declared required")
-    ex = post_and_track(ctx, ctx.users, ctx.user_body())
+    ex = post_and_track(ctx, ctx.users, ctx.user_body(**{urn: OMIT for urn in required}))
     ctx.expect_scim_error(ex, 400)
 
 

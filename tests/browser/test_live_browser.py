@@ -45,3 +45,24 @@ def test_live_page_follows_the_demo() -> None:
         assert not [m for m in watch.console if "Content Security Policy" in m], watch.console
         assert all(r.startswith(server.url) for r in watch.requests), watch.requests
         page.close()
+
+
+def test_an_error_a_check_expected_is_not_counted_as_gone_wrong() -> None:
+    """A correct /Me -> 501 (the server does not support /Me, and the check wants exactly that)
+    must not show as a red 5xx in front of a prospect; a 500 nobody asked for still does."""
+    require_browser()
+    feed = LiveFeed(VirtualClock())
+    with LiveServer(feed) as server, browser() as context:
+        page = open_page(context, server.url, allow=(server.url,)).page
+        feed.publish("exchange", source="suite", method="GET", path="/Me", status=501, error="", ms=None)
+        feed.publish("exchange", source="suite", method="GET", path="/Users/abc", status=500, error="", ms=None)
+        feed.publish("exchange", source="suite", method="GET", path="/Users/nope", status=404, error="", ms=None)
+        feed.publish("check", id="me.not-supported", title="/Me", outcome="pass",
+                     expected=[{"method": "GET", "path": "/Me", "status": 501}])
+        feed.publish("check", id="x.broken", title="broken", outcome="fail", expected=[])
+        page.wait_for_function("() => Number(document.documentElement.dataset.seq || 0) >= 5", timeout=10000)
+        assert page.inner_text("#n-5xx") == "1", "only the 500 nobody expected"
+        assert page.inner_text("#n-4xx") == "1"
+        assert page.inner_text("#n-exp") == "1"
+        assert "501 expected" in page.inner_text("#traffic tr.expected")
+        page.close()

@@ -41,7 +41,15 @@ class FakeScim:
     """The state and the ASGI app (``.app``)."""
 
     def __init__(self, token: str = "test-token", filters: bool = True, ignore_filters: bool = False,
-                 delay: float = 0.0) -> None:
+                 delay: float = 0.0, endpoints: str = "relative", required: tuple[str, ...] = (),
+                 count_error: bool = False) -> None:
+        # endpoints: how /ResourceTypes writes them: "relative" ("/Users"), "absolute-url"
+        # ("http://host/base/Users"), "absolute-path" ("/base/Users"), "wrong" ("/OldUsers", which
+        # does not answer), "other-origin" ("https://elsewhere.example/Users")
+        self.endpoints = endpoints
+        # required: User attributes (dotted paths) /Schemas marks required and POST enforces
+        self.required = required
+        self.count_error = count_error  # GET /Users?count=1 answers 500 (a paging bug)
         self.token = token
         self.filters = filters
         self.ignore_filters = ignore_filters  # a broken target: answers a filter with everything
@@ -97,14 +105,29 @@ class FakeScim:
             "authenticationSchemes": [{"type": "oauthbearertoken", "name": "Bearer", "description": "token"}],
         })
 
+    def _endpoint(self, request: Request, name: str) -> str:
+        root = request.scope.get("root_path", "").rstrip("/")  # the Mount's path, e.g. /scim/v2
+        return {"absolute-url": f"{request.url.scheme}://{request.url.netloc}{root}/{name}", "absolute-path": f"{root}/{name}", "wrong": f"/Old{name}",
+                "other-origin": f"https://elsewhere.example/{name}"}.get(self.endpoints, f"/{name}")
+
     async def resource_types(self, request: Request) -> Response:
         types = [{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"], "id": n, "name": n,
-                  "endpoint": f"/{n}s", "schema": s} for n, s in (("User", USER), ("Group", GROUP))]
+                  "endpoint": self._endpoint(request, f"{n}s"), "schema": s} for n, s in (("User", USER), ("Group", GROUP))]
         return self._denied(request) or scim({"schemas": [LIST], "totalResults": 2, "Resources": types})
 
     async def schemas(self, request: Request) -> Response:
+        user_attrs: list[dict[str, Any]] = [{"name": "userName", "type": "string", "required": True}]
+        if self.required:  # a fuller User schema, with the required attributes marked
+            subs = [{"name": n, "type": "string", "required": f"name.{n}" in self.required}
+                    for n in ("formatted", "givenName", "familyName")]
+            user_attrs += [{"name": "name", "type": "complex", "subAttributes": subs, "required": "name" in self.required},
+                           {"name": "displayName", "type": "string"}, {"name": "active", "type": "boolean"},
+                           {"name": "emails", "type": "complex", "multiValued": True, "subAttributes": [
+                               {"name": "value", "type": "string"}, {"name": "type", "type": "string"},
+                               {"name": "primary", "type": "boolean"}]},
+                           {"name": "title", "type": "string", "required": "title" in self.required}]
         return self._denied(request) or scim({"schemas": [LIST], "totalResults": 2, "Resources": [
-            {"id": USER, "name": "User", "attributes": [{"name": "userName", "type": "string", "required": True}]},
+            {"id": USER, "name": "User", "attributes": user_attrs},
             {"id": GROUP, "name": "Group", "attributes": [{"name": "displayName", "type": "string"}]},
         ]})
 
@@ -117,6 +140,12 @@ class FakeScim:
             body = await self._body(request)
             if body is None:
                 return error(400, "the body is not a JSON object", "invalidSyntax")
+            for path in self.required if kind == "Users" else ():
+                value: Any = body
+                for part in path.split("."):
+                    value = value.get(part) if isinstance(value, dict) else None
+                if value in (None, ""):
+                    return error(400, f"{path} is required", "invalidValue")
             return scim(self.seed(kind, **{k: v for k, v in body.items() if k not in {"id", "meta", "schemas"}}), 201)
         items = list(self.store[kind].values())
         text = request.query_params.get("filter")
@@ -127,8 +156,13 @@ class FakeScim:
             attr, op, value = match.group(1), match.group(2).lower(), match.group(3).lower()
             items = [r for r in items if isinstance(r.get(attr), str)
                      and (r[attr].lower() == value if op == "eq" else r[attr].lower().startswith(value))]
-        start = max(1, int(request.query_params.get("startIndex", 1)))
-        count = int(request.query_params.get("count", 100))
+        if self.count_error and kind == "Users" and request.query_params.get("count") == "1":
+            return Response("Internal Server Error", 500)
+        try:
+            start = max(1, int(request.query_params.get("startIndex", 1)))
+            count = int(request.query_params.get("count", 100))
+        except ValueError:  # an exception would reset the connection: answer like a server should
+            return error(400, "startIndex and count are integers", "invalidValue")
         page = items[start - 1: start - 1 + count]
         return scim({"schemas": [LIST], "totalResults": len(items), "startIndex": start, "itemsPerPage": len(page),
                      "Resources": page})

@@ -40,6 +40,8 @@ def test_run_against_the_reference_server(reference_url: str, tmp_path: Path) ->
                                     "--workers", "4", "--prefix", "sh-e2e001-"])
     data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert res.exit_code == data["exit_code"] and res.exit_code in (0, 1), res.output
+    assert data["options"]["run_timeout_s"] == 1800, "a slow target cannot hold a run for hours"
+    assert "IdP verdicts" in res.output and "Entra ID: ready" in res.output
     assert [r["id"] for r in data["results"]] == [s.id for s in REGISTRY.select(("all",))]
     errors = [f"{r['id']}: {r['message']}" for r in data["results"] if r["outcome"] == "error"]
     assert errors == [], "the harness could judge every check against a healthy server"

@@ -49,10 +49,23 @@ def test_json_round_trip(tmp_path: Path) -> None:
     writer.handle_event(RunFinished(at="t", result=run))
     assert writer.written == tmp_path / "out" / "results.json" and writer.error is None
     data = json.loads(writer.written.read_text(encoding="utf-8"))
-    assert data["schema_version"] == 1 and data["summary"]["failed"] == 1
+    assert data["schema_version"] == 2 and data["summary"]["failed"] == 1
+    assert [c["checks"] for c in data["causes"]] == [["c.fail"], ["c.warn"]]
+    assert {v["idp"] for v in data["verdicts"]} >= {"entra", "jumpcloud"}
     loaded = load_results(writer.written)
     assert [r.outcome for r in loaded.results] == [r.outcome for r in run.results]
     assert loaded.exchanges[0].response_body == run.exchanges[0].response_body
+
+
+def test_a_version_1_results_file_still_reads(tmp_path: Path) -> None:
+    """Version 1 had no verdicts or causes: they are derived, so `report` recomputes them."""
+    data = a_run(all_outcomes()).to_dict()
+    del data["verdicts"], data["causes"]
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({**data, "schema_version": 1}), encoding="utf-8")
+    loaded = load_results(path)
+    assert [r.id for r in loaded.results] == [r.id for r in a_run(all_outcomes()).results]
+    assert loaded.to_dict()["schema_version"] == 2 and loaded.to_dict()["causes"]
 
 
 @pytest.mark.parametrize(

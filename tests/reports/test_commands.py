@@ -37,7 +37,7 @@ def test_bad_input_is_exit_2_with_a_reason(tmp_path: Path) -> None:
     cases = {
         "not json": ("{nope", "is not JSON"),
         "a list": ("[1, 2]", "does not hold a results object"),
-        "old schema": (json.dumps({**failing_run().to_dict(), "schema_version": 99}), "schema_version 99"),
+        "unknown schema": (json.dumps({**failing_run().to_dict(), "schema_version": 99}), "schema_version 99"),
         "missing field": (json.dumps({"schema_version": 1, "kind": "conformance"}), "missing field"),
     }
     for name, (text, expected) in cases.items():
@@ -55,3 +55,14 @@ def test_help_teaches_with_an_example() -> None:
     for command in ("report", "demo"):
         result = CliRunner().invoke(main, [command, "--help"])
         assert result.exit_code == 0 and "Example" in result.output, result.output
+
+
+def test_report_reads_a_version_1_results_file(tmp_path: Path) -> None:
+    """Version 1 had no verdicts or causes; they are derived, so the report recomputes them."""
+    data = failing_run().to_dict()
+    del data["verdicts"], data["causes"]
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({**data, "schema_version": 1}), encoding="utf-8")
+    result = CliRunner().invoke(main, ["report", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Entra ID: 2 blockers" in (tmp_path / "report.html").read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from harness.results import RunResult
 from reports.html import csp_hash, render_html, write_html
-from reports.verdict import idp_verdicts
+from harness.verdicts import idp_verdicts
 from tests.reports.fixtures import TOKEN, failing_run, hostile_run, passing_run, simulation_run
 
 

@@ -116,3 +116,19 @@ def test_watching_client_publishes_each_answer_redacted(clock: VirtualClock) -> 
     (event,) = feed.after(0)
     assert event["source"] == "idp" and event["method"] == "GET" and event["status"] == 404
     assert TOKEN not in event["path"] and event["path"].startswith("/Users?filter=")
+
+
+def test_the_demo_tells_the_page_which_error_answers_a_passing_check_expected() -> None:
+    from harness.events import CheckFinished
+    from harness.recorder import Recorder
+    from harness.results import CheckResult, Level, Outcome
+    from reports.demo import expected_answers
+
+    rec = Recorder()
+    me = rec.record(method="GET", url="http://t/scim/v2/Me", request_headers=[], request_body=None, status=501,
+                    response_headers=[], response_body=b"", elapsed_ms=1.0, error=None)
+    ok = rec.record(method="GET", url="http://t/scim/v2/Users?count=1", request_headers=[], request_body=None,
+                    status=200, response_headers=[], response_body=b"", elapsed_ms=1.0, error=None)
+    result = CheckResult(id="me", title="me", area="a", level=Level.MUST, outcome=Outcome.PASS, rests_on="r", fix="f")
+    event = CheckFinished(at="t", index=0, total=1, result=result, exchanges=(me, ok))
+    assert expected_answers(event) == [{"method": "GET", "path": "/scim/v2/Me", "status": 501}]
