@@ -19,6 +19,8 @@ import pytest
 SUITES = ("rfc", "entra", "jumpcloud", "okta")
 FAIL_ON = ("must", "should")
 COMPARE = ("status", "shape", "strict")
+#: Kept equal to the keys of harness.oauth.CLIENT_AUTH by tests/harness/test_oauth_client.py.
+CLIENT_AUTH = ("basic", "post")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -29,6 +31,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Bearer token for the target (default: $SCIM_HARNESS_TOKEN or $SCIM_TOKEN, which keeps it out of ps).")
     group.addoption("--scim-basic", metavar="USER:PASS", default=None, help="HTTP Basic credentials instead.")
     group.addoption("--scim-header", metavar="'NAME: VALUE'", default=None, help="A credential header instead.")
+    group.addoption("--scim-oauth-token-url", metavar="URL", default=None,
+                    help="OAuth 2.0 token endpoint: fetch a bearer token with the client-credentials grant.")
+    group.addoption("--scim-client-id", metavar="ID", default=None, help="OAuth client id.")
+    group.addoption("--scim-client-secret", metavar="S", default=None,
+                    help="OAuth client secret (default: $SCIM_HARNESS_CLIENT_SECRET or $SCIM_CLIENT_SECRET).")
+    group.addoption("--scim-oauth-scope", metavar="X", default=None, help="Scope to request with the token.")
+    group.addoption("--scim-audience", metavar="A", default=None, help="'audience' form parameter of the token request.")
+    group.addoption("--scim-client-auth", choices=CLIENT_AUTH, default="basic",
+                    help="Client authentication at the token endpoint: basic (default) or post.")
+    group.addoption("--scim-oauth-expiry-wait", type=float, default=5.0, metavar="S",
+                    help="How long the expired-token check may wait for expires_in (default 5).")
     group.addoption("--scim-suite", action="append", default=[], metavar="SUITE",
                     help=f"Suite(s) to run: {', '.join((*SUITES, 'all'))} (repeatable; default all).")
     group.addoption("--scim-select", action="append", default=[], metavar="ID_OR_TAG",

@@ -38,6 +38,7 @@ class CleanupResult:
     methods: dict[str, str] = field(default_factory=dict)  # resource type -> "filter" | "paging"
     problems: list[str] = field(default_factory=list)  # listings that did not work
     dry_run: bool = False
+    no_token: bool = False  # OAuth: no access token could be had, so nothing was tried
 
     @property
     def complete(self) -> bool:
@@ -47,7 +48,7 @@ class CleanupResult:
     @property
     def exit_code(self) -> int:
         """0 all removed; 1 some left (or a listing failed); 2 nothing could be listed."""
-        if self.problems and len(self.problems) >= len(NAME_ATTRIBUTES) and not self.found:
+        if self.no_token or (self.problems and len(self.problems) >= len(NAME_ATTRIBUTES) and not self.found):
             return 2
         return 0 if self.complete else 1
 
@@ -137,6 +138,11 @@ def cleanup(
     client = TargetClient(target, http=http, clock=clock) if isinstance(target, Target) else target
     result = CleanupResult(prefix=prefix, dry_run=dry_run)
     try:
+        no_token = client.token_problem()
+        if no_token:
+            result.problems.append(f"could not get an access token: {no_token}")
+            result.no_token = True
+            return result
         if discovery is None:
             discovery, _ = discover(client)
         # Groups first: deleting a group never touches its members, and it frees them.

@@ -19,6 +19,7 @@ from typing import Any, NoReturn, TextIO, cast
 
 import click
 
+from harness.auth_options import oauth_expiry_option, oauth_options, oauth_settings
 from harness.checks import REGISTRY, SUITES
 from harness.cleanup import cleanup as cleanup_prefix
 from harness.config import (DEFAULT_OUT, FAIL_ON, TOKEN_ENV, ConfigError, RunConfig, check_prefix, make_target,
@@ -96,6 +97,7 @@ def _auth_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Seconds to wait for each response."),
         click.option("--insecure", is_flag=True, help="Do not verify the target's TLS certificate (lab use only)."),
     ]
+    func = oauth_options(func)  # listed after --header in --help
     for option in reversed(options):
         func = option(func)
     return func
@@ -103,8 +105,9 @@ def _auth_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _token(token: str | None, basic: str | None, header: str | None) -> str | None:
     """The token, unless it only came from $SCIM_HARNESS_TOKEN/$SCIM_TOKEN while --basic/--header was given."""
-    source = click.get_current_context().get_parameter_source("token")
-    if (basic or header) and source is click.core.ParameterSource.ENVIRONMENT:
+    ctx = click.get_current_context()
+    source = ctx.get_parameter_source("token")
+    if (basic or header or oauth_settings(ctx)) and source is click.core.ParameterSource.ENVIRONMENT:
         return None
     return token
 
@@ -132,6 +135,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 @main.command()
 @_auth_options
+@oauth_expiry_option
 @click.option("--suite", "suites", multiple=True, type=click.Choice([*SUITES, "all"]), default=("all",),
               show_default=True, help="Which suite(s): the RFC checks or what an IdP relies on (repeatable).")
 @click.option("--select", multiple=True, metavar="ID_OR_TAG",
@@ -156,6 +160,8 @@ def run(target: str, token: str | None, basic: str | None, header: str | None, t
     \b
     Example:
       scim-harness run --target https://app.example.com/scim/v2 --token "$TOKEN" --suite entra --workers 4
+      SCIM_CLIENT_SECRET=... scim-harness run --target https://app.example.com/scim/v2 \\
+        --oauth-token-url https://app.example.com/oauth2/token --client-id entra --suite entra
 
     \b
     Exit codes:
@@ -170,7 +176,8 @@ def run(target: str, token: str | None, basic: str | None, header: str | None, t
         config = RunConfig.from_options(target=target, token=_token(token, basic, header), basic=basic,
                                          header=header, suites=suites,
                                          select=select, exclude=exclude, out=out, fail_on=fail_on, workers=workers,
-                                         timeout=timeout, run_timeout=run_timeout, insecure=insecure, prefix=prefix)
+                                         timeout=timeout, run_timeout=run_timeout, insecure=insecure, prefix=prefix,
+                                         oauth=oauth_settings())
     except ConfigError as exc:
         _usage(str(exc))
     _load_registry()
@@ -249,7 +256,7 @@ def cleanup_command(target: str, token: str | None, basic: str | None, header: s
     try:
         check_prefix(prefix)
         the_target = make_target(target, token=_token(token, basic, header), basic=basic, header=header,
-                                 timeout=timeout, insecure=insecure)
+                                 timeout=timeout, insecure=insecure, oauth=oauth_settings())
     except ConfigError as exc:
         _usage(str(exc))
     result = cleanup_prefix(the_target, prefix, dry_run=dry_run)

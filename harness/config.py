@@ -18,6 +18,7 @@ import ipaddress
 import os
 import re
 import secrets
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 
 from harness.checks import SUITES
 from harness.http import Auth, Target
+from harness.oauth import OAuthSettings
 from harness.redact import Redactor
 from harness.results import Outcome
 from redaction import URL_CREDENTIALS_REFUSED, has_userinfo, strip_userinfo
@@ -44,6 +46,8 @@ def fails_run(outcome: Outcome, fail_on: str = "must") -> bool:
     FAIL always does, and ERROR too (the verdict is incomplete); WARN only with ``should``.
     """
     return outcome in (Outcome.FAIL, Outcome.ERROR) or (outcome is Outcome.WARN and fail_on == "should")
+
+
 _PREFIX_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,39}")
 DEFAULT_OUT = Path("scim-harness-out")
 #: Where a bearer token may come from when no --token is given, first match wins. SCIM_TOKEN
@@ -156,6 +160,10 @@ class RunConfig:
                 "the target uses plain http:// on a non-loopback host: the credentials travel unencrypted "
                 "(RFC 7644 §7.1 requires TLS); use https:// outside a lab"
             )
+        oauth = self.target.auth.oauth
+        if oauth is not None and urlsplit(oauth.token_url).scheme == "http" and not is_loopback(oauth.token_url):
+            return ("the token endpoint uses plain http:// on a non-loopback host: the client secret travels "
+                    "unencrypted (RFC 6749 §2.3.1 requires TLS); use https:// outside a lab")
         return None
 
     def to_options(self) -> dict[str, Any]:
@@ -194,6 +202,7 @@ class RunConfig:
         prefix: str | None = None,
         max_read: int | None = None,
         flags: tuple[str, str, str | None] = CLI_FLAGS,
+        oauth: OAuthSettings | None = None,
     ) -> "RunConfig":
         """Build a config from CLI-shaped values; :class:`ConfigError` says what is wrong.
 
@@ -202,7 +211,7 @@ class RunConfig:
         """
         return cls(
             target=make_target(target, token=token, basic=basic, header=header, timeout=timeout,
-                               insecure=insecure, max_read=max_read, flags=flags),
+                               insecure=insecure, max_read=max_read, flags=flags, oauth=oauth),
             suites=_split(suites) or ("all",),
             select=_split(select),
             exclude=_split(exclude),
@@ -225,8 +234,9 @@ def make_target(
     max_read: int | None = None,
     require_auth: bool = True,
     flags: tuple[str, str, str | None] = CLI_FLAGS,
+    oauth: OAuthSettings | None = None,
 ) -> Target:
-    """A :class:`Target` from CLI values: exactly one of token, basic, header.
+    """A :class:`Target` from CLI values: exactly one of token, basic, header, OAuth client credentials.
 
     ``flags`` are the option names to put in messages (``None`` for a command without a header
     option); the third is ignored when it is ``None``.
@@ -234,18 +244,21 @@ def make_target(
     if has_userinfo(url):  # first: the same refusal from every command, whatever else is wrong
         raise ConfigError(URL_CREDENTIALS_REFUSED)
     token_flag, basic_flag, header_flag = flags
-    given = [name for name, value in ((token_flag, token), (basic_flag, basic), (header_flag, header))
-             if value and name]
+    prefix = token_flag[: -len("token")] if token_flag.endswith("token") else "--"  # --scim-token -> --scim-
+    given = [name for name, value in ((token_flag, token), (basic_flag, basic), (header_flag, header),
+                                      (f"{prefix}oauth-token-url", oauth)) if value and name]
     if len(given) > 1:
         raise ConfigError(f"give one way to authenticate, not {' and '.join(given)}")
     if not given and require_auth:
         ways = [f"{token_flag} T", f"{basic_flag} USER:PASS"] + ([f"{header_flag} 'Name: value'"] if header_flag else [])
         env = " or ".join(f"${name}" for name in TOKEN_ENV)
-        raise ConfigError(f"give credentials: {', '.join(ways[:-1])} or {ways[-1]} (or set {env})")
+        raise ConfigError(f"give credentials: {', '.join(ways[:-1])} or {ways[-1]} (or set {env}), or OAuth client "
+                          f"credentials: {prefix}oauth-token-url URL {prefix}client-id ID {prefix}client-secret S")
     if timeout <= 0:
         raise ConfigError("--timeout must be a positive number of seconds")
     try:
-        auth = Auth.bearer(token) if token else Auth.basic(basic) if basic else Auth.header(header) if header else Auth()
+        auth = (Auth.client_credentials(oauth) if oauth else Auth.bearer(token) if token else Auth.basic(basic)
+                if basic else Auth.header(header) if header else Auth())
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     if auth.kind == "header" and (not auth.header_name or not auth.header_value):
@@ -277,8 +290,21 @@ def cleanup_command(target: Target, prefix: str) -> str:
     Complete (target and credentials option), never with a secret in it: a bearer token is
     ``"$SCIM_TOKEN"``, Basic and header credentials are placeholders.
     """
+    oauth = target.auth.oauth
     credentials = {"bearer": '--token "$SCIM_TOKEN"', "basic": "--basic USER:PASS",
-                   "header": "--header 'NAME: VALUE'"}.get(target.auth.kind, "")
+                   "header": "--header 'NAME: VALUE'",
+                   "oauth": _oauth_command_options(oauth) if oauth else "",
+                   }.get(target.auth.kind, "")
     url = public_url(target.base_url, target.auth).replace("'", "%27")
     return " ".join(part for part in ("scim-harness cleanup", f"--target '{url}'", credentials,
                                       f"--prefix {prefix}") if part)
+
+
+def _oauth_command_options(oauth: OAuthSettings) -> str:
+    """The OAuth options of a pasteable command; the secret stays in ``$SCIM_CLIENT_SECRET``."""
+    parts = [f"--oauth-token-url {shlex.quote(public_url(oauth.token_url))}",
+             f"--client-id {shlex.quote(oauth.client_id)}", '--client-secret "$SCIM_CLIENT_SECRET"']
+    parts += [f"--oauth-scope {shlex.quote(oauth.scope)}"] if oauth.scope else []
+    parts += [f"--audience {shlex.quote(oauth.audience)}"] if oauth.audience else []
+    parts += ["--client-auth post"] if oauth.client_auth == "post" else []
+    return " ".join(parts)

@@ -21,7 +21,7 @@ import shlex
 from harness.recorder import Exchange
 from harness.redact import REDACTED, SENSITIVE_HEADERS
 
-__all__ = ["curl_command", "TOKEN_VARIABLE"]
+__all__ = ["curl_command", "TOKEN_VARIABLE", "OAUTH_TOKEN_RECIPE", "uses_oauth"]
 
 #: The environment variable the command reads the credential from.
 TOKEN_VARIABLE = "SCIM_TOKEN"
@@ -30,6 +30,20 @@ TOKEN_VARIABLE = "SCIM_TOKEN"
 # command short and correct (a stale Content-Length would break it).
 _DROPPED = frozenset({"host", "content-length", "connection", "accept-encoding", "user-agent", "transfer-encoding"})
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an RFC 9110 token
+
+
+#: How to fill ``$SCIM_TOKEN`` when the run used OAuth 2.0 client credentials (the secret stays
+#: in the environment; the token endpoint answers JSON whose ``access_token`` is the bearer).
+OAUTH_TOKEN_RECIPE = (
+    f'export {TOKEN_VARIABLE}="$(curl -sS -u "$SCIM_CLIENT_ID:$SCIM_CLIENT_SECRET" '
+    '-d grant_type=client_credentials "$SCIM_TOKEN_URL" '
+    "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\""
+)
+
+
+def uses_oauth(options: object) -> bool:
+    """Whether a run's recorded options say it authenticated with OAuth client credentials."""
+    return isinstance(options, dict) and str(options.get("auth", "")).startswith("OAuth")
 
 
 def _credential_header(name: str, value: str) -> str:

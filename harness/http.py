@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import json as jsonlib
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict, Unpack
 from functools import cached_property
@@ -27,6 +27,7 @@ import httpx
 
 from harness.clock import Clock, SystemClock
 from harness.endpoints import holds_base_path
+from harness.oauth import OAuthSettings, TokenError, TokenSource
 from harness.recorder import Exchange, Recorder
 from harness.redact import Redactor
 from redaction import URL_CREDENTIALS_REFUSED, has_userinfo
@@ -42,9 +43,12 @@ __all__ = [
     "encode_query",
     "SCIM_JSON",
     "USER_AGENT",
+    "NO_TOKEN",
 ]
 
 SCIM_JSON = "application/scim+json"
+#: How the error of a request that was never sent for want of an OAuth access token begins.
+NO_TOKEN = "no access token: "
 USER_AGENT = "scim-harness/0.1"
 #: Responses larger than this are not read further (bytes); the exchange says so.
 DEFAULT_MAX_READ = 4 * 1024 * 1024
@@ -58,12 +62,20 @@ QueryParams = Mapping[str, Any] | Sequence[tuple[str, Any]]
 class Auth:
     """How to authenticate. Secrets never appear in ``repr``."""
 
-    kind: str = "none"  # none | bearer | basic | header
+    kind: str = "none"  # none | bearer | basic | header | oauth
     token: str = field(default="", repr=False)
     username: str = ""
     password: str = field(default="", repr=False)
     header_name: str = ""
     header_value: str = field(default="", repr=False)
+    oauth: OAuthSettings | None = None
+    #: The token cache of an ``oauth`` auth, shared by every client built from it.
+    source: TokenSource | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def client_credentials(cls, settings: OAuthSettings) -> "Auth":
+        """OAuth 2.0 client credentials: each request carries a bearer token fetched with ``settings``."""
+        return cls(kind="oauth", oauth=settings, source=TokenSource(settings))
 
     @classmethod
     def bearer(cls, token: str) -> "Auth":
@@ -93,7 +105,7 @@ class Auth:
             return [("Authorization", "Basic " + base64.b64encode(raw).decode())]
         if self.kind == "header":
             return [(self.header_name, self.header_value)]
-        return []
+        return []  # oauth: the client asks ``source`` for a token per request
 
     def secrets(self) -> tuple[str, ...]:
         if self.kind == "bearer":
@@ -104,6 +116,8 @@ class Auth:
             # "Authorization: Bearer X" or "Token X": the credential alone is secret too.
             scheme, _, credential = self.header_value.partition(" ")
             return (self.header_value, credential.strip()) if credential.strip() else (self.header_value,)
+        if self.oauth is not None and self.source is not None:
+            return (*self.oauth.secrets(), *self.source.issued())
         return ()
 
     def extra_header_names(self) -> tuple[str, ...]:
@@ -115,6 +129,7 @@ class Auth:
             "bearer": "bearer token",
             "basic": f"HTTP Basic as {self.username}",
             "header": f"header {self.header_name}",
+            "oauth": self.oauth.describe() if self.oauth else "OAuth 2.0 client credentials",
         }.get(self.kind, "no authentication")
 
 
@@ -250,6 +265,8 @@ class TargetClient(HttpVerbs):
             ("Accept", SCIM_JSON),
             *headers,
         ]
+        if target.auth.source is not None:
+            target.auth.source.watch(self.recorder.redactor)
 
     # -- context management -------------------------------------------------------------
     def close(self) -> None:
@@ -285,6 +302,19 @@ class TargetClient(HttpVerbs):
         full_query = "&".join(p for p in pieces if p)
         return urlunsplit((scheme, netloc, url_path or "/", full_query, ""))
 
+    # -- credentials ---------------------------------------------------------------------
+    def token_problem(self) -> str | None:
+        """Fetch an OAuth access token now (a no-op for static credentials); the one line that
+        says why none could be had, or ``None``. Commands call it before they start."""
+        source = self.target.auth.source
+        if source is None:
+            return None
+        try:
+            source.bearer(self)
+        except TokenError as exc:
+            return str(exc)
+        return None
+
     # -- sending -------------------------------------------------------------------------
     def request(
         self,
@@ -308,19 +338,61 @@ class TargetClient(HttpVerbs):
             body = _ENCODER.encode(json).encode("utf-8")
         elif content is not None:
             body = content.encode("utf-8") if isinstance(content, str) else content
+        overridden = {name.lower() for name, _ in extra}
+        source = self.target.auth.source if authenticate and "authorization" not in overridden else None
         all_headers: list[tuple[str, str]] = list(self.default_headers)
         if authenticate:
             all_headers.extend(self.target.auth.headers())
         if body is not None and content_type:
             all_headers.append(("Content-Type", content_type))
-        overridden = {name.lower() for name, _ in extra}
         all_headers = [h for h in all_headers if h[0].lower() not in overridden] + extra
         try:
             url = self.url_for(path, params, query)
         except ValueError as exc:
             return self._record(method, path, all_headers, body, None, [], b"", 0.0, str(exc))
-        limit = self.target.max_read
         wait = timeout if timeout is not None else self.target.timeout
+        if source is None:
+            return self._record(method, url, all_headers, body, *self._transfer(method, url, all_headers, body, wait))
+        try:
+            token = source.bearer(self)
+        except TokenError as exc:
+            return self._record(method, url, all_headers, body, None, [], b"", 0.0, f"{NO_TOKEN}{exc}")
+        sent = [*all_headers, ("Authorization", f"Bearer {token}")]
+        ex = self._record(method, url, sent, body, *self._transfer(method, url, sent, body, wait))
+        if ex.status != 401:
+            return ex
+        # RFC 6750 §3.1: the token may have been revoked or expired early; one fresh token, one
+        # retry, and then the 401 stands.
+        try:
+            fresh = source.renew(self, token)
+        except TokenError:
+            return ex
+        sent = [*all_headers, ("Authorization", f"Bearer {fresh}")]
+        return self._record(method, url, sent, body, *self._transfer(method, url, sent, body, wait))
+
+    def send_absolute(self, method: str, url: str, headers: Sequence[tuple[str, str]], body: bytes | None, *,
+                      max_read: int | None = None,
+                      reveal: Callable[[bytes], Sequence[str]] | None = None) -> Exchange:
+        """Send exactly ``headers`` (no credentials added) to an absolute ``url`` on any origin.
+
+        For the OAuth token endpoint, which usually lives elsewhere. ``reveal`` names the secrets
+        in the response body (issued tokens); they are redacted before the exchange is recorded.
+        """
+        all_headers = [("User-Agent", self.default_headers[0][1]), *headers]
+        transfer = self._transfer(method, url, all_headers, body, self.target.timeout, max_read)
+        if reveal is not None and transfer[0] is not None:
+            found = list(reveal(transfer[2]))
+            if found:
+                if self.target.auth.source is not None:
+                    self.target.auth.source.reveal(found)
+                self.recorder.redactor.add(*found)
+        return self._record(method, url, all_headers, body, *transfer)
+
+    def _transfer(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None, wait: float,
+                  max_read: int | None = None,
+                  ) -> tuple[int | None, list[tuple[str, str]], bytes, float, str | None, bool]:
+        """One request on the wire: (status, headers, body, ms, error, too_large); never raises."""
+        limit = max_read or self.target.max_read
         started = time.perf_counter()
         status: int | None = None
         response_headers: list[tuple[str, str]] = []
@@ -332,7 +404,7 @@ class TargetClient(HttpVerbs):
                 method,
                 url,
                 content=body,
-                headers=all_headers,
+                headers=headers,
                 timeout=httpx.Timeout(wait),
                 follow_redirects=False,  # even on injected clients (TestClient follows by default)
             ) as response:
@@ -361,7 +433,7 @@ class TargetClient(HttpVerbs):
             status = None
         else:
             raw = _decode_content(raw, response_headers, limit)
-        return self._record(method, url, all_headers, body, status, response_headers, raw, elapsed, error, too_large)
+        return status, response_headers, raw, elapsed, error, too_large
 
     def _record(
         self,

@@ -114,6 +114,9 @@ class RunSession:
     def open(self) -> str | None:
         """Probe and discover; the one-line reason the run cannot test, or ``None``."""
         url = self.config.url
+        no_token = self.client.token_problem()  # OAuth: a token first; a no-op for static credentials
+        if no_token:
+            return f"could not get an access token: {no_token}"
         probe = self.client.get(IDP_USERS, params={"count": 1})
         self.probe = probe
         self.discovery_ids.append(probe.id)

@@ -13,8 +13,10 @@ from typing import Any
 
 import click
 
+from harness.auth_options import oauth_options, oauth_settings
+from harness.config import ConfigError, make_target
 from harness.har import HAR_FILE, HarPage, build_har
-from harness.http import Auth, Target
+from harness.http import Target
 from harness.idp.profile import profile_names
 from mock_idp.simulate import SimulationConfig, check_connection
 from mock_idp.simulate import simulate as run_simulation
@@ -25,12 +27,14 @@ _IDPS = click.Choice(profile_names())
 
 
 def _target(url: str, token: str | None, basic: str | None, timeout: float) -> Target:
-    if bool(token) == bool(basic):
-        raise click.UsageError("give exactly one of --token T or --basic USER:PASS")
+    """One way to authenticate: --token, --basic or the OAuth client-credentials options."""
+    ctx = click.get_current_context()
+    oauth = oauth_settings(ctx)
+    if (basic or oauth) and ctx.get_parameter_source("token") is click.core.ParameterSource.ENVIRONMENT:
+        token = None  # an exported SCIM_TOKEN does not compete with explicit credentials
     try:
-        auth = Auth.bearer(token) if token else Auth.basic(basic or "")
-        return Target(url, auth, timeout=timeout)
-    except ValueError as exc:
+        return make_target(url, token=token, basic=basic, timeout=timeout, oauth=oauth, flags=("--token", "--basic", None))
+    except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
 
 
@@ -39,6 +43,7 @@ def _target(url: str, token: str | None, basic: str | None, timeout: float) -> T
 @click.option("--target", "url", required=True, metavar="URL", help="The SCIM base URL (Entra's Tenant URL).")
 @click.option("--token", envvar="SCIM_TOKEN", metavar="T", help="Bearer token (or env SCIM_TOKEN).")
 @click.option("--basic", metavar="USER:PASS", help="HTTP Basic credentials instead of a token.")
+@oauth_options
 @click.option("--users", default=50, show_default=True, type=click.IntRange(0, 100_000), help="People in the fake tenant.")
 @click.option("--groups", default=5, show_default=True, type=click.IntRange(0, 10_000), help="Groups in the fake tenant.")
 @click.option("--days", default=1.0, show_default=True, type=click.FloatRange(0.01, 60), help="Virtual days of directory life.")
@@ -117,6 +122,7 @@ def _write_report(run: object, path: Path) -> str:
 @click.option("--target", "url", required=True, metavar="URL", help="The SCIM base URL (Entra's Tenant URL).")
 @click.option("--token", envvar="SCIM_TOKEN", metavar="T", help="Bearer token (or env SCIM_TOKEN).")
 @click.option("--basic", metavar="USER:PASS", help="HTTP Basic credentials instead of a token.")
+@oauth_options
 @click.option("--timeout", default=60.0, show_default=True, type=float, help="Seconds per request.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also write the exchanges as exchanges.har (HAR 1.2) into this folder.")

@@ -385,7 +385,13 @@ class Engine:
         guid = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         cycle = self._cycle = self._new_cycle("test-connection")
         at, started = self.clock.now(), self.clock.monotonic()
-        (ok, reason, notes), ids = self.driver.run(connection_test(self.profile, guid))
+        # OAuth: the IdP gets its token first; no token, no credentials (a no-op for a static one).
+        no_token = self.driver.client.token_problem()
+        if no_token:
+            ok, reason, notes = False, f"Test connection failed: could not get an access token: {no_token}.", list[str]()
+            ids = [ex.id for ex in self.driver.client.recorder.exchanges[-1:]]
+        else:
+            (ok, reason, notes), ids = self.driver.run(connection_test(self.profile, guid))
         cycle.finished_at = self.clock.now()
         cycle.counts["failure" if not ok else "other"] += 1
         result = FlowResult("other", "success" if ok else "failure", reason=None if ok else reason)

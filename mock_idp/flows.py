@@ -15,6 +15,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.http import NO_TOKEN
 from harness.idp import requests as build
 from harness.idp.paths import read
 from harness.idp.profile import Profile
@@ -86,7 +87,9 @@ _CODES = {
 
 def failed(action: str, ex: Exchange, what: str, profile: Profile, result: FlowResult | None = None) -> FlowResult:
     """A failed change, with the SP's own words (bounded) as Entra echoes them (E13)."""
-    if ex.error is not None:
+    if ex.error is not None and ex.error.startswith(NO_TOKEN):  # the token endpoint failed: a credentials failure
+        code, detail = _CODES[401], ex.error
+    elif ex.error is not None:
         code, detail = "HttpRequestException", ex.error
     else:
         code = _CODES.get(ex.status or 0, f"SystemForCrossDomainIdentityManagementHttp{ex.status}")
@@ -101,6 +104,8 @@ def failed(action: str, ex: Exchange, what: str, profile: Profile, result: FlowR
     out.escrow = profile.on_failure == "escrow"
     if ex.status in {401, 403} and profile.quarantine_on_auth_failure:
         out.quarantine = "The target rejected the credentials (HTTP %s)." % ex.status
+    elif code == _CODES[401] and profile.quarantine_on_auth_failure:
+        out.quarantine = f"The credentials could not be used: {ex.error}."[:300]
     out.steps.append((what, "export", "failure", out.reason))
     return out
 

@@ -155,6 +155,9 @@ def simulate(
             events = sorted(events + load_scenario(config.scenario, EPOCH), key=lambda e: e.at)
     except (ProfileError, MappingError, ScenarioError, ValueError) as exc:
         return _cannot_start(config, f"Could not start: {exc}")
+    refused = profile.refuses(config.target.auth.kind)
+    if refused:
+        return _cannot_start(config, f"Could not start: {refused}.")
     target = replace(config.target, base_url=_with_query(config.target.base_url, profile.tenant_url_query))
     recorder = _RecentRecorder(target.redactor(), clock)
     client = TargetClient(target, recorder=recorder, http=http, clock=clock, user_agent=profile.user_agent)
@@ -331,6 +334,9 @@ def check_connection(idp: str, target: Target, *, http: httpx.Client | None = No
         _can_play(profile)
     except (ProfileError, ValueError) as exc:
         return ConnectionResult(2, f"Could not start: {exc}", [], [])
+    refused = profile.refuses(target.auth.kind)
+    if refused:
+        return ConnectionResult(2, f"Could not start: {refused}.", [], [])
     target = replace(target, base_url=_with_query(target.base_url, profile.tenant_url_query))
     clock = VirtualClock(EPOCH)
     recorder = Recorder(target.redactor(), clock)

@@ -41,8 +41,9 @@ SENSITIVE_QUERY_PARAMS = frozenset({
     "client_secret",
 })
 
-#: JSON keys whose values are secrets in a body (a user's ``password``, RFC 7643 §4.1.1), lower case.
-SENSITIVE_BODY_KEYS = frozenset({"password"})
+#: JSON members whose values are secrets in a body, lower case: a user's ``password`` (RFC 7643
+#: §4.1.1) and what a token endpoint exchanges (RFC 6749 §4.4, §5.1).
+SENSITIVE_BODY_KEYS = frozenset({"password", "access_token", "refresh_token", "id_token", "client_secret"})
 
 #: Authorization schemes kept in front of a masked value, so a record still says how the client
 #: authenticated (``Bearer [REDACTED]``).

@@ -21,6 +21,7 @@ from reference_server.endpoints.common import ScimResponse
 from reference_server.endpoints.resources import resource_endpoints
 from reference_server.errors import MethodNotAllowed, NotFound, ScimError
 from reference_server.middleware import Credentials, ScimEdge
+from reference_server.oauth import TokenIssuer
 from reference_server.profiles import get_profile
 from reference_server.quirks import Captured, QuirkSet
 from reference_server.recorder import Recorder
@@ -156,9 +157,16 @@ class ScimApp:
         self.store = SqliteStore(settings.db, synchronous=settings.synchronous,
                                  unique_user_names=self.quirks.unique_user_names)
         self.service = ScimService(self.store, self.profile, self.models, settings, self.quirks.behaviour())
-        secrets = (*settings.tokens, *((settings.basic[1], ":".join(settings.basic)) if settings.basic else ()))
+        # the recorder hides the server's own credentials wherever a client puts them
+        secrets = (*settings.tokens, *((settings.basic[1], ":".join(settings.basic)) if settings.basic else ()),
+                   *(secret for _, secret in settings.oauth_clients))
         self.recorder = Recorder(self.store, settings.record_body_bytes, secrets) if settings.record else None
-        self.credentials = Credentials(settings.tokens, settings.basic, basic_only=self.profile.auth == "basic")
+        if self.profile.auth == "basic" and settings.oauth_clients:
+            raise ValueError(f"the {self.profile.name!r} app uses HTTP Basic only: no OAuth clients")
+        self.issuer = TokenIssuer(settings.oauth_clients, settings.token_ttl, settings.clock,
+                                  self.quirks.oauth_policy())
+        self.credentials = Credentials(settings.tokens, settings.basic, basic_only=self.profile.auth == "basic",
+                                       issuer=self.issuer)
 
         @contextlib.asynccontextmanager
         async def lifespan(app: Any) -> AsyncIterator[None]:

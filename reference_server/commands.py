@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
+from reference_server.oauth import TOKEN_PATH, parse_clients
 from reference_server.profiles import list_profiles
 from reference_server.quirks import CATALOGUE
 from reference_server.settings import ServerSettings
@@ -63,9 +65,14 @@ def run_server(settings: ServerSettings, host: str, port: int, seed_users: int =
     else:
         if generated:
             echo(f"token (generated for this run): {generated}")
-        else:
+        elif settings.tokens:
             echo(f"token: the one you gave ({_hint(settings.tokens[0])})")
-        echo(f'try:  curl -H "Authorization: Bearer $SCIM_TOKEN" {url}/Users   (with SCIM_TOKEN set to the token)')
+        if settings.tokens:
+            echo(f'try:  curl -H "Authorization: Bearer $SCIM_TOKEN" {url}/Users   (with SCIM_TOKEN set to the token)')
+    if settings.oauth_clients:
+        ids = ", ".join(dict.fromkeys(c for c, _ in settings.oauth_clients))
+        echo(f"OAuth token endpoint: {url}{TOKEN_PATH}  clients: {ids}  token lifetime: {settings.token_ttl}s")
+        echo(f"try:  curl -u 'CLIENT_ID:SECRET' -d grant_type=client_credentials {url}{TOKEN_PATH}")
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
@@ -80,6 +87,11 @@ def run_server(settings: ServerSettings, host: str, port: int, seed_users: int =
 @click.option("--token", "tokens", multiple=True, envvar="SCIM_TOKEN",
               help="Accepted bearer token (repeatable; env SCIM_TOKEN). Generated when none is given.")
 @click.option("--basic", default=None, metavar="USER:PASS", help="Also accept HTTP Basic with these credentials.")
+@click.option("--oauth-client", "oauth_clients", multiple=True, metavar="ID:SECRET",
+              help="Serve POST /oauth2/token (OAuth 2.0 client credentials) for this client (repeatable; the same "
+                   "ID twice = two valid secrets while one is rotated). No token is generated when given.")
+@click.option("--token-ttl", default=3600, show_default=True, type=click.IntRange(1, 366 * 86400), metavar="SECONDS",
+              help="Lifetime of the access tokens the token endpoint issues (expires_in).")
 @click.option("--app", "app_name", default="default", show_default=True, help="App profile (see --list-apps).")
 @click.option("--quirk", "quirks", multiple=True, help="Switch on a named defect (repeatable; see --list-quirks).")
 @click.option("--extension", "extensions", multiple=True, type=click.Path(exists=True, dir_okay=False),
@@ -88,9 +100,9 @@ def run_server(settings: ServerSettings, host: str, port: int, seed_users: int =
 @click.option("--public-url", default=None, help="Base URL to put in meta.location (behind a proxy).")
 @click.option("--list-apps", is_flag=True, help="List the app profiles and exit.")
 @click.option("--list-quirks", is_flag=True, help="List the quirks and exit.")
-def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | None, app_name: str,
-          quirks: tuple[str, ...], extensions: tuple[str, ...], seed_users: int, public_url: str | None,
-          list_apps: bool, list_quirks: bool) -> None:
+def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | None, oauth_clients: tuple[str, ...],
+          token_ttl: int, app_name: str, quirks: tuple[str, ...], extensions: tuple[str, ...], seed_users: int,
+          public_url: str | None, list_apps: bool, list_quirks: bool) -> None:
     """Run the reference SCIM 2.0 server (strict RFC 7643/7644, SQLite).
 
     \b
@@ -98,6 +110,7 @@ def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | N
       scim-harness serve --db scim.db --port 8080 --token "$SCIM_TOKEN"
       curl -H "Authorization: Bearer $SCIM_TOKEN" http://127.0.0.1:8080/Users
       scim-harness serve --app lambdatest --quirk not-found-on-empty-filter
+      scim-harness serve --oauth-client entra:"$CLIENT_SECRET" --token-ttl 3600
     """
     if list_apps:
         for p in list_profiles().values():
@@ -125,14 +138,21 @@ def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | N
         creds = ("scim", generated)
         click.echo(f"the {app_name} app uses HTTP Basic; generated password for user 'scim': {generated}")
         generated = None
-    elif not tokens and profile.auth != "basic":
+    try:
+        clients = parse_clients(oauth_clients)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--oauth-client") from None
+    if clients and click.get_current_context().get_parameter_source("tokens") is ParameterSource.ENVIRONMENT:
+        tokens = ()  # OAuth only, unless --token is given on the command line too
+    if not tokens and profile.auth != "basic" and not clients:
         generated = secrets.token_urlsafe(24)
         tokens = (generated,)
     if not _port_free(host, port):
         raise InputError(f"cannot listen on {host}:{port}: the port is in use or the address is not this machine's")
     try:
         settings = ServerSettings(db=db, tokens=tokens, basic=creds, app=app_name, quirks=quirks,
-                                  extensions=extensions, public_url=public_url)
+                                  extensions=extensions, public_url=public_url, oauth_clients=clients,
+                                  token_ttl=token_ttl)
         run_server(settings, host, port, seed_users, echo=click.echo, generated=generated)
     except (ValueError, KeyError, OSError) as exc:
         raise InputError(str(exc)) from None

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from reference_server.errors import InvalidVersion, PayloadTooLarge, ScimError, Unauthorized
+from reference_server.oauth import TOKEN_PATH, TokenIssuer
 from reference_server.quirks import Captured, Ctx, QuirkSet
 from reference_server.recorder import Recorder
 
@@ -35,14 +36,21 @@ def error_response(exc: ScimError, headers: list[tuple[str, str]] | None = None)
                                  *(headers or [])], body)
 
 
+class InvalidToken(Unauthorized):
+    """A bearer token was presented and refused: RFC 6750 §3.1 ``error="invalid_token"``."""
+
+
 class Credentials:
     """Accepted credentials; never printed (repr hides them)."""
 
-    def __init__(self, tokens: tuple[str, ...], basic: tuple[str, str] | None, basic_only: bool) -> None:
+    def __init__(self, tokens: tuple[str, ...], basic: tuple[str, str] | None, basic_only: bool,
+                 issuer: TokenIssuer | None = None) -> None:
         self._tokens: list[bytes] = [] if basic_only else [t.encode("utf-8") for t in tokens]
         self._basic = (f"{basic[0]}:{basic[1]}").encode("utf-8") if basic else None
+        self.issuer = issuer if issuer is not None and issuer.enabled and not basic_only else None
+        self.send_challenge = issuer is None or issuer.policy.challenge
         self.challenge = ", ".join(
-            ([] if basic_only or not tokens else ['Bearer realm="scim"'])
+            ([] if basic_only or not (tokens or self.issuer) else ['Bearer realm="scim"'])
             + (['Basic realm="scim", charset="UTF-8"'] if basic else [])) or 'Bearer realm="scim"'
 
     def __repr__(self) -> str:
@@ -50,7 +58,10 @@ class Credentials:
 
     @property
     def enabled(self) -> bool:
-        return bool(self._tokens or self._basic)
+        return bool(self._tokens or self._basic or self.issuer)
+
+    def bearer_presented(self, header: str | None) -> bool:
+        return header is not None and header.strip().partition(" ")[0].lower() == "bearer"
 
     def check(self, header: str | None) -> bool:
         if not header:
@@ -61,6 +72,8 @@ class Credentials:
         if scheme.lower() == "bearer":
             for token in self._tokens:  # no early exit: constant time over the list
                 ok |= hmac.compare_digest(presented, token)
+            if not ok and self.issuer is not None:
+                ok = self.issuer.valid(presented)
         elif scheme.lower() == "basic" and self._basic is not None:
             try:
                 decoded = base64.b64decode(presented, validate=True)
@@ -113,6 +126,12 @@ class ScimEdge:
             ctx = Ctx(scope, scope["method"], path, body, self.models, self.sleep, self.quirks.state)
             if self.quirks and (early := await self.quirks.before(ctx)) is not None:
                 return early, body
+            if path == TOKEN_PATH and self.credentials.issuer is not None:
+                status, headers, answer = self.credentials.issuer.answer(scope["method"], scope["headers"], body)
+                token_response = Captured(status, [*headers, ("content-length", str(len(answer)))], answer)
+                if self.quirks.has_after:
+                    self.quirks.after(ctx, token_response)
+                return token_response, body
             self._authenticate(scope, path)
             self._check_content_type(scope, body)
         except ScimError as exc:
@@ -123,7 +142,11 @@ class ScimEdge:
         return response, body
 
     def _error(self, exc: ScimError) -> Captured:
-        extra = [("www-authenticate", self.credentials.challenge)] if exc.status == 401 else []
+        challenge = self.credentials.challenge
+        if isinstance(exc, InvalidToken):  # RFC 6750 §3.1: say why the token was refused
+            challenge = challenge.replace('Bearer realm="scim"', 'Bearer realm="scim", error="invalid_token", '
+                                          'error_description="the access token is invalid or has expired"')
+        extra = [("www-authenticate", challenge)] if exc.status == 401 and self.credentials.send_challenge else []
         return error_response(exc, extra)
 
     @staticmethod
@@ -170,6 +193,8 @@ class ScimEdge:
             return  # discovery is public (RFC 7643 §5: authenticationSchemes must be discoverable)
         header = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), None)
         if not self.credentials.check(header):
+            if self.credentials.bearer_presented(header):
+                raise InvalidToken("the bearer token is invalid or has expired")
             raise Unauthorized("missing or invalid credentials" if header else "authentication required")
 
     @staticmethod

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from reference_server.errors import ERROR_URN
+from reference_server.oauth import OAuthPolicy
 from reference_server.service import Behaviour
 from reference_server.validate import Leniency
 
@@ -108,6 +109,7 @@ class Quirk:
     behaviour: dict[str, Any] = field(default_factory=dict)
     leniency: dict[str, Any] = field(default_factory=dict)
     unique_user_names: bool = True
+    oauth: dict[str, Any] = field(default_factory=dict)  # OAuthPolicy switches of the token endpoint
 
 
 def error(status: int, detail: str, headers: list[tuple[str, str]] | None = None) -> Captured:
@@ -288,6 +290,11 @@ CATALOGUE: dict[str, Quirk] = {q.name: q for q in (
     Quirk("delete-returns-200", "DELETE answers 200 instead of 204.", after=_delete_200),
     Quirk("deleted-still-listed", "Deleted users still appear in list and filter results.",
           behaviour={"list_deleted": True}),
+    Quirk("oauth-any-secret", "The token endpoint issues a token to a known client id whatever secret it presents.",
+          oauth={"check_secret": False}),
+    Quirk("oauth-tokens-never-expire", "Issued access tokens are accepted after expires_in has passed.",
+          oauth={"expire": False}),
+    Quirk("401-without-challenge", "401 answers carry no WWW-Authenticate header.", oauth={"challenge": False}),
 )}
 
 
@@ -315,6 +322,12 @@ class QuirkSet:
             leniency.update(q.leniency)
             flags.update(q.behaviour)
         return Behaviour(leniency=replace(Leniency(), **leniency), **flags)
+
+    def oauth_policy(self) -> OAuthPolicy:
+        flags: dict[str, Any] = {}
+        for q in self.quirks:
+            flags.update(q.oauth)
+        return OAuthPolicy(**flags)
 
     @property
     def has_after(self) -> bool:

@@ -51,11 +51,17 @@ def bounded_body(raw: bytes, limit: int) -> tuple[str | None, bool]:
     """(text, truncated): UTF-8 text of at most ``limit`` bytes with passwords redacted."""
     if not raw:
         return None, False
-    if any(form in raw for form in _BODY_KEY_FORMS):
+    if raw.lstrip()[:1] not in (b"{", b"[") and b"=" in raw:
+        # a form (the token endpoint's client_secret=…): the query-parameter rules
+        text = raw.decode("utf-8", errors="replace")
+        redacted = redact_query(text)
+        if redacted != text:
+            raw = redacted.encode("utf-8")
+    elif any(form in raw for form in _BODY_KEY_FORMS):
         try:
             raw = json.dumps(_redact_json(json.loads(raw)), ensure_ascii=False).encode("utf-8")
         except (ValueError, RecursionError):
-            raw = b"[unparsable body containing a password field: not recorded]"
+            raw = b"[unparsable body containing a credential field: not recorded]"
     truncated = len(raw) > limit
     return raw[:limit].decode("utf-8", errors="replace"), truncated
 

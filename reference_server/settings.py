@@ -25,6 +25,7 @@ class ServerSettings:
 
     db: SQLite file path, or ":memory:" (unit tests only).
     tokens: accepted bearer tokens (compared in constant time).
+    oauth_clients: OAuth clients of ``POST /oauth2/token`` (client credentials); token_ttl their tokens' life.
     basic: accepted HTTP Basic (user, password), or None.
     app: app profile name (see ``profiles.list_profiles()``); "default" is plain RFC.
     quirks: names from ``quirks.CATALOGUE`` switched on.
@@ -52,6 +53,8 @@ class ServerSettings:
     bulk_max_payload_bytes: int = 1_048_576
     scan_limit: int = 200_000
     seats: int | None = None  # overrides the profile's seat pool size (lens)
+    oauth_clients: tuple[tuple[str, str], ...] = ()  # (client id, secret); an id twice = rotation
+    token_ttl: int = 3600  # seconds an issued access token is accepted
     clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False, compare=False)
 
@@ -62,6 +65,9 @@ class ServerSettings:
         object.__setattr__(self, "tokens", tuple(self.tokens))
         object.__setattr__(self, "quirks", tuple(self.quirks))
         object.__setattr__(self, "extensions", tuple(str(e) for e in self.extensions))
+        object.__setattr__(self, "oauth_clients", tuple(tuple(c) for c in self.oauth_clients))
+        if self.token_ttl < 1:
+            raise ValueError("token_ttl must be at least 1 second")
         if self.synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise ValueError(f"bad synchronous setting {self.synchronous!r}")
         if self.public_url and has_userinfo(self.public_url):  # it would be in every meta.location
@@ -69,4 +75,4 @@ class ServerSettings:
 
     def __repr__(self) -> str:  # never show credentials
         return (f"ServerSettings(db={self.db!r}, tokens=<{len(self.tokens)} redacted>, "
-                f"basic={'<redacted>' if self.basic else None}, app={self.app!r}, quirks={self.quirks!r})")
+                f"basic={'<redacted>' if self.basic else None}, oauth_clients=<{len(self.oauth_clients)} redacted>, app={self.app!r}, quirks={self.quirks!r})")

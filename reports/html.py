@@ -28,6 +28,7 @@ import jinja2
 from markupsafe import Markup
 
 from harness.results import SCHEMA_VERSION, RunResult
+from harness.curl import OAUTH_TOKEN_RECIPE, uses_oauth
 from redaction import scrub
 from reports.timeline import SERIES
 from reports.view import LEVELS, Limits, build_view
@@ -113,6 +114,7 @@ def _render(run: RunResult, limits: Limits, reduced: bool) -> str:
     return template.render(
         v=view, run=view.run, style=style, script=script, csp=csp, series=SERIES, limits=limits,
         schema_version=SCHEMA_VERSION, reduced=reduced,
+        oauth_recipe=OAUTH_TOKEN_RECIPE if uses_oauth(run.options or {}) else None,
     )
 
 

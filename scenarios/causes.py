@@ -17,6 +17,7 @@ __all__ = [
     "DUPLICATE_NOT_409",
     "UNKNOWN_ID_NOT_404",
     "ERROR_STATUS_NOT_STRING",
+    "CHALLENGE_MISSING",
 ]
 
 FILTER_IGNORED = cause("filter-ignored", "the filter is ignored: a lookup returns resources that do not match it")
@@ -25,4 +26,5 @@ USERNAME_EQ_CASE = cause("username-eq-case-sensitive", "userName eq compares cas
 LOOKUP_MISS_NOT_EMPTY = cause("lookup-miss-not-empty-list", "a filter that matches nothing does not answer 200 with an empty list")
 DUPLICATE_NOT_409 = cause("duplicate-not-409", "a duplicate userName is not refused with 409")
 UNKNOWN_ID_NOT_404 = cause("unknown-id-not-404", "an unknown id does not answer 404")
+CHALLENGE_MISSING = cause("401-without-challenge", "a 401 carries no WWW-Authenticate header")
 ERROR_STATUS_NOT_STRING = cause("error-status-not-string", "error bodies carry status as a number, not a string")

@@ -4,6 +4,7 @@ Usage::
 
     pytest --scim-target https://app.example.com/scim/v2 --scim-token "$TOKEN" \\
            [--scim-suite entra] [--scim-select query] [--html=report.html]
+    SCIM_CLIENT_SECRET=... pytest --scim-target URL --scim-oauth-token-url URL/oauth2/token --scim-client-id ID
 
 Every selected check becomes one item (``scim-harness::<check id>``; ``-k`` also matches its
 area and tags). Discovery runs once per session, at the first item. An item passes, fails
@@ -38,6 +39,7 @@ import pytest
 from harness.checks import CheckSpec
 from harness.console import counted
 from harness.config import ConfigError, RunConfig, fails_run, token_from_env
+from harness.oauth import OAuthSettings, secret_from_env
 from harness.results import CheckResult, Outcome
 from harness.runner import RunSession, load_checks
 
@@ -93,16 +95,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if not target:
         return  # inert
     basic, header = config.getoption("scim_basic"), config.getoption("scim_header")
-    token = config.getoption("scim_token") or (None if basic or header else token_from_env())
     try:
+        oauth = _oauth(config)
+        token = config.getoption("scim_token") or (None if basic or header or oauth else token_from_env())
         run_config = RunConfig.from_options(
-            target=target, token=token, basic=basic,
+            target=target, token=token, basic=basic, oauth=oauth,
             header=header, suites=config.getoption("scim_suite") or ("all",),
             select=config.getoption("scim_select"), exclude=config.getoption("scim_exclude"),
             timeout=config.getoption("scim_timeout"), insecure=config.getoption("scim_insecure"),
             fail_on=config.getoption("scim_fail_on"), flags=("--scim-token", "--scim-basic", "--scim-header"),
         )
-    except ConfigError as exc:
+    except (ConfigError, ValueError) as exc:
         raise pytest.UsageError(f"scim-harness: {exc}") from None
     session_spec = config.getoption("scim_replay", None)
     if session_spec:
@@ -116,6 +119,19 @@ def pytest_configure(config: pytest.Config) -> None:
         warnings.warn(problem, ScimWarning, stacklevel=1)
     config.stash[_STATE] = _ScimState(run_config)
     config.addinivalue_line("markers", "scim: a scim-harness conformance check run as a pytest item")
+
+
+def _oauth(config: pytest.Config) -> OAuthSettings | None:
+    url = config.getoption("scim_oauth_token_url")
+    if not url:
+        if config.getoption("scim_client_id"):
+            raise ConfigError("--scim-client-id needs --scim-oauth-token-url")
+        return None
+    secret = config.getoption("scim_client_secret") or secret_from_env()
+    return OAuthSettings(url, config.getoption("scim_client_id") or "", secret or "",
+                         scope=config.getoption("scim_oauth_scope"), audience=config.getoption("scim_audience"),
+                         client_auth=config.getoption("scim_client_auth"),
+                         expiry_wait=config.getoption("scim_oauth_expiry_wait"))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

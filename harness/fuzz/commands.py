@@ -17,6 +17,7 @@ from typing import Any, TextIO
 import click
 from click.core import ParameterSource
 
+from harness.auth_options import oauth_options, oauth_settings
 from harness.config import (DEFAULT_OUT, TOKEN_ENV, ConfigError, check_prefix, cleanup_command, make_target,
                             require_writable_dir)
 from harness.console import counted, plain
@@ -83,6 +84,7 @@ def _print_summary(result: RunResult) -> None:
               help="Bearer token (or set SCIM_HARNESS_TOKEN or SCIM_TOKEN, which keeps it out of shell history).")
 @click.option("--basic", metavar="USER:PASS", help="HTTP Basic credentials instead of a token.")
 @click.option("--header", metavar="'NAME: VALUE'", help="A custom credential header instead of a token.")
+@oauth_options
 @click.option("--max-examples", type=click.IntRange(1, 100_000), default=50, show_default=True, metavar="N",
               help="Generated examples per operation and phase.")
 @click.option("--time-limit", type=click.FloatRange(min=1), default=60.0, show_default=True, metavar="S",
@@ -124,9 +126,11 @@ def fuzz(target: str, token: str | None, basic: str | None, header: str | None, 
     Every user or group it creates is named with the run's prefix and deleted at the end.
     """
     try:
-        if (basic or header) and click.get_current_context().get_parameter_source("token") is ParameterSource.ENVIRONMENT:
-            token = None  # an exported token does not compete with an explicit --basic/--header
-        the_target = make_target(target, token=token, basic=basic, header=header, timeout=timeout, insecure=insecure)
+        oauth = oauth_settings()
+        if (basic or header or oauth) and click.get_current_context().get_parameter_source("token") is ParameterSource.ENVIRONMENT:
+            token = None  # an exported token does not compete with explicit --basic/--header/OAuth
+        the_target = make_target(target, token=token, basic=basic, header=header, timeout=timeout, insecure=insecure,
+                                 oauth=oauth)
         extra: dict[str, Any] = {"seed": seed} if seed is not None else {}
         if prefix:
             extra["prefix"] = check_prefix(prefix)

@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import httpx
+import requests
 import schemathesis
 from schemathesis.engine import events, from_schema
 
@@ -206,6 +207,9 @@ def fuzz_target(
     findings: list[Finding] = []
     requests, errors = 0, list[str]()
     try:
+        no_token = client.token_problem()
+        if no_token:
+            return finish(2, f"could not get an access token: {no_token}", [], [], discovery, {})
         discovery, _ = discover(client)
         problem = _could_not_test(client, discovery)
         if problem:
@@ -255,6 +259,7 @@ def _run_engine(config: FuzzConfig, doc: dict[str, Any], session: scim_checks.Se
     schema = schemathesis.openapi.from_dict(copy.deepcopy(doc), config=_schemathesis_config(config))
     counter = {"n": 0}
     redact = config.target.redactor().text
+    _bearer_per_request(schema, session.client)
 
     @schema.hook("map_body")
     def prefix_names(context: Any, body: Any) -> Any:
@@ -306,6 +311,23 @@ def _run_engine(config: FuzzConfig, doc: dict[str, Any], session: scim_checks.Se
     progress.requests = session.requests
     progress.elapsed = clock.monotonic() - t0
     return raws, session.requests, errors
+
+
+def _bearer_per_request(schema: Any, client: TargetClient) -> None:
+    """OAuth: every generated request asks the shared token source as it is sent (cached, renewed
+    before expiry). A requests auth runs at send time; a schemathesis auth provider would stamp
+    the token when the case is generated, which can be long before it is sent (coverage phase)."""
+    source = client.target.auth.source
+    if source is None:
+        return  # static credentials ride in the project's headers
+    tokens = source
+
+    class Bearer(requests.auth.AuthBase):
+        def __call__(self, request: Any) -> Any:
+            request.headers["Authorization"] = f"Bearer {tokens.bearer(client)}"
+            return request
+
+    schema.auth.set_from_requests(Bearer())
 
 
 def _failures_of(event: Any) -> list[RawFailure]:

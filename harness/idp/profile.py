@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Profile", "ProfileError", "load_profile", "profile_names", "PROFILE_DIR"]
+__all__ = ["Profile", "ProfileError", "load_profile", "profile_names", "PROFILE_DIR", "AUTH_METHODS"]
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
@@ -33,6 +33,10 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "deactivate_form": ("pathed", "pathless"),
     "group_rename_form": ("update-form", "pathless-with-id"),
 }
+
+#: ``auth_methods``: the harness's kinds of authentication (``harness.http.Auth.kind``).
+AUTH_METHODS = {"bearer": "a bearer token", "basic": "HTTP Basic", "header": "an API-key header",
+                "oauth": "OAuth 2.0 client credentials"}
 
 _TEST_STEPS = (
     "probe-user",
@@ -140,6 +144,8 @@ class Profile:
     rate_limit_max_wait_seconds: float
     quarantine_on_probe_404: bool
     quarantine_on_auth_failure: bool
+    #: How the IdP can authenticate to the app (AUTH_METHODS keys); anything else is refused.
+    auth_methods: tuple[str, ...]
     quarantine_min_failures: int
     quarantine_failure_ratio: float
     quarantine_max_failures: int
@@ -157,6 +163,14 @@ class Profile:
     def op(self, name: str) -> str:
         """An op name in this profile's casing: ``op("replace")`` → "Replace" or "replace"."""
         return name.capitalize() if self.op_case == "capitalized" else name.lower()
+
+    def refuses(self, auth_kind: str) -> str | None:
+        """Why this IdP cannot authenticate with ``auth_kind`` (one line), or ``None`` if it can."""
+        if auth_kind in self.auth_methods:
+            return None
+        offered = ", ".join(AUTH_METHODS[m] for m in self.auth_methods)
+        return (f"{self.name} cannot authenticate with {AUTH_METHODS.get(auth_kind, auth_kind)}; "
+                f"it offers {offered}")
 
     def patch_bool(self, value: bool) -> bool | str:
         """A boolean as this profile writes it inside PATCH values."""
@@ -252,6 +266,9 @@ def _build(data: dict[str, Any], facts: dict[str, Any], where: str) -> Profile:
         if f.name in _CHOICES and value not in _CHOICES[f.name]:
             raise ProfileError(f"{where}: {f.name} = {value!r}; choose one of {', '.join(_CHOICES[f.name])}")
         values[f.name] = float(value) if kind == "float" else value
+    bad_methods = [m for m in values["auth_methods"] if m not in AUTH_METHODS]
+    if bad_methods or not values["auth_methods"]:
+        raise ProfileError(f"{where}: auth_methods {bad_methods or '[]'}; choose from {', '.join(AUTH_METHODS)}")
     bad_steps = [s for s in values["test_connection"] if s not in _TEST_STEPS]
     if bad_steps:
         raise ProfileError(f"{where}: test_connection step(s) {bad_steps}; valid: {', '.join(_TEST_STEPS)}")

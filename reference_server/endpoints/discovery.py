@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from reference_server.endpoints.common import LIST_URN, ScimResponse, base_url
 from reference_server.errors import Forbidden, NotFound
+from reference_server.oauth import TOKEN_PATH
 
 SPC_URN = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 
@@ -29,9 +30,16 @@ def service_provider_config(settings: Any, profile: Any, base: str) -> dict[str,
                         "description": "HTTP Basic authentication with the configured user and password.",
                         "primary": True})
     else:
-        schemes.append({"type": "oauthbearertoken", "name": "OAuth Bearer Token",
-                        "description": "Authentication with a bearer token (Authorization: Bearer <token>).",
-                        "primary": True})
+        if settings.oauth_clients:  # first: it is what an Entra gallery app is set up with
+            schemes.append({"type": "oauthbearertoken", "name": "OAuth 2.0 client credentials",
+                            "description": f"Bearer tokens issued by the token endpoint {base}{TOKEN_PATH} "
+                                           "(grant_type=client_credentials, client authentication by HTTP Basic "
+                                           "or form body).",
+                            "specUri": "https://www.rfc-editor.org/info/rfc6749", "primary": True})
+        if settings.tokens or not settings.oauth_clients:
+            schemes.append({"type": "oauthbearertoken", "name": "OAuth Bearer Token",
+                            "description": "Authentication with a bearer token (Authorization: Bearer <token>).",
+                            "primary": not settings.oauth_clients})
         if settings.basic:
             schemes.append({"type": "httpbasic", "name": "HTTP Basic",
                             "description": "HTTP Basic authentication with the configured user and password."})

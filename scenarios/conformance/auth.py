@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from harness.checks import CheckContext, check
 from harness.results import Level
+from scenarios.causes import CHALLENGE_MISSING
 
 AREA = "auth"
 
@@ -40,7 +41,7 @@ def www_authenticate(ctx: CheckContext) -> None:
     ctx.expect_status(ex, 401)
     challenge = ex.header("WWW-Authenticate")
     ctx.expect(bool(challenge and challenge.strip()), "a WWW-Authenticate header naming a scheme", challenge, ex,
-               message="the 401 has no WWW-Authenticate header")
+               message="the 401 has no WWW-Authenticate header", cause=CHALLENGE_MISSING)
 
 
 @check(id="auth.401-is-scim-error", title="A 401 body is a SCIM error",

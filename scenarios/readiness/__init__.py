@@ -7,6 +7,6 @@ Importing this package registers the checks (suites ``entra``, ``jumpcloud``, ``
 
 from __future__ import annotations
 
-from scenarios.readiness import entra, jumpcloud, okta  # noqa: F401 - imported to register their checks
+from scenarios.readiness import entra, jumpcloud, oauth, okta  # noqa: F401 - imported to register their checks
 
-__all__ = ["entra", "jumpcloud", "okta"]
+__all__ = ["entra", "jumpcloud", "oauth", "okta"]

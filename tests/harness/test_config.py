@@ -102,3 +102,21 @@ def test_cleanup_command_is_complete_and_carries_no_secret() -> None:
                       "--token \"$SCIM_TOKEN\" --prefix sh-abc123-")
     basic = cleanup_command(make_target("https://sp.example.com/scim", basic=f"admin:{SECRET}"), "sh-abc123-")
     assert "--basic USER:PASS" in basic and SECRET not in basic and "--target 'https://sp.example.com/scim'" in basic
+
+
+def test_oauth_settings_in_config_cleanup_line_and_options_never_carry_the_secret() -> None:
+    from harness.config import cleanup_command, make_target
+    from harness.oauth import OAuthSettings
+
+    oauth = OAuthSettings("https://login.example.com/t/oauth2/token", "entra app", SECRET, scope="scim", client_auth="post")
+    config = RunConfig.from_options(target="https://sp.example.com/scim", oauth=oauth)
+    assert config.target.auth.kind == "oauth" and SECRET not in repr(config) and SECRET not in str(config.to_options())
+    assert config.to_options()["auth"] == "OAuth 2.0 client credentials as entra app from https://login.example.com/t/oauth2/token"
+    line = cleanup_command(config.target, "sh-abc123-")
+    assert SECRET not in line and "--client-secret \"$SCIM_CLIENT_SECRET\"" in line
+    assert "--client-id 'entra app'" in line and "--oauth-scope scim" in line and "--client-auth post" in line
+    with pytest.raises(ConfigError, match="not --token and --oauth-token-url"):
+        make_target("https://sp.example.com/scim", token="t", oauth=oauth)
+    plain = OAuthSettings("http://10.0.0.5/token", "a", SECRET)
+    warning = RunConfig.from_options(target="https://sp.example.com/scim", oauth=plain).plain_http_warning()
+    assert warning is not None and "client secret" in warning

@@ -234,7 +234,7 @@ def test_cli_help_teaches_and_bad_input_is_exit_2(tmp_path: Path) -> None:
     help_text = runner.invoke(commands.simulate, ["--help"]).output
     assert "Example" in help_text and "--idp entra" in help_text and "Exit codes" in help_text
     bad = runner.invoke(commands.simulate, ["--idp", "entra", "--target", "http://x", "--token", "t", "--basic", "u:p"])
-    assert bad.exit_code == 2 and "exactly one of" in bad.output
+    assert bad.exit_code == 2 and "one way to authenticate" in bad.output
     bad = runner.invoke(commands.simulate, ["--idp", "okta", "--target", "http://x", "--token", "t"])
     assert bad.exit_code == 2
     bad = runner.invoke(commands.simulate, ["--idp", "entra", "--target", "http://127.0.0.1:9/", "--token", "t",

@@ -23,7 +23,7 @@ from tests.support import run_one
 def load_proofs() -> dict[str, Proof]:
     """Merge the proof tables: ours, and those of the other suites when they exist."""
     merged: dict[str, Proof] = {}
-    for name in ("proofs_rfc_a", "proofs_rfc_b", "proofs_idp"):
+    for name in ("proofs_rfc_a", "proofs_rfc_b", "proofs_idp", "proofs_oauth"):
         try:
             module = importlib.import_module(f"tests.scenarios.{name}")
         except ModuleNotFoundError as exc:
@@ -50,12 +50,13 @@ def test_check_passes_plain_and_fails_broken(check_id: str) -> None:
     assert proof is not None, f"{check_id} has no proof: add one to a proofs table in tests/scenarios/"
     spec = REGISTRY.get(check_id)
 
-    with inprocess(reference_app(fault=proof.baseline, **proof.settings)) as client:
+    oauth = next(iter(proof.settings.get("oauth_clients", ())), None)  # authenticate as that OAuth client
+    with inprocess(reference_app(fault=proof.baseline, **proof.settings), oauth=oauth) as client:
         good = run_one(check_id, client)
     assert good.outcome is Outcome.PASS, f"against the correct server: {good.outcome.value}: {good.message}"
 
     broken_app = reference_app(quirks=proof.quirks, fault=proof.fault, **proof.settings)
-    with inprocess(broken_app, base=proof.base_url or DEFAULT_BASE) as client:
+    with inprocess(broken_app, base=proof.base_url or DEFAULT_BASE, oauth=oauth) as client:
         bad = run_one(check_id, client)
     wanted = Outcome.FAIL if spec.level is Level.MUST else Outcome.WARN
     assert bad.outcome is wanted, f"against the broken server: {bad.outcome.value}: {bad.message}"

@@ -8,13 +8,14 @@ import sys
 
 from click.testing import CliRunner
 
+from reference_server.quirks import CATALOGUE
 from reference_server.commands import recordings, serve
 from tests.server.helpers import USER, client
 
 
 def test_list_quirks_and_apps():
     r = CliRunner().invoke(serve, ["--list-quirks"])
-    assert r.exit_code == 0 and "rate-limit-429" in r.output and len(r.output.splitlines()) == 24
+    assert r.exit_code == 0 and "rate-limit-429" in r.output and len(r.output.splitlines()) == len(CATALOGUE)
     r = CliRunner().invoke(serve, ["--list-apps"])
     assert r.exit_code == 0 and "lens" in r.output and "toolkit" in r.output
 

@@ -14,6 +14,7 @@ EXPECTED = {
     "ignore-attributes-param", "no-meta", "500-on-unknown-attribute", "plain-errors", "status-as-integer",
     "static-etag", "slow-responses", "rate-limit-429", "put-creates", "patch-not-implemented", "no-pagination",
     "delete-returns-200", "deleted-still-listed",
+    "oauth-any-secret", "oauth-tokens-never-expire", "401-without-challenge",
 }
 
 

@@ -1,0 +1,90 @@
+"""The OAuth 2.0 client-credentials options, one set for every command that talks to a target.
+
+``run``, ``cleanup``, ``fuzz``, ``simulate`` and ``test-connection`` decorate themselves with
+:func:`oauth_options`; the values are collected into the click context (the commands' own
+signatures do not grow) and :func:`oauth_settings` turns them into :class:`OAuthSettings`.
+
+Example::
+
+    scim-harness run --target https://app.example.com/scim/v2 \\
+        --oauth-token-url https://app.example.com/oauth2/token --client-id entra --client-secret "$SECRET"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from harness.oauth import CLIENT_AUTH, SECRET_ENV, OAuthSettings
+
+__all__ = ["oauth_options", "oauth_expiry_option", "oauth_settings", "OAUTH_FLAG", "explicit"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_KEY = "scim_harness.oauth"
+#: The option that switches OAuth on (error messages name it).
+OAUTH_FLAG = "--oauth-token-url"
+
+
+def _keep(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    ctx.meta.setdefault(_KEY, {})[param.name] = value
+    return value
+
+
+def oauth_options(func: F) -> F:
+    """Add ``--oauth-token-url``, ``--client-id``, ``--client-secret``, ``--oauth-scope``,
+    ``--audience`` and ``--client-auth`` to a click command."""
+    options = [
+        click.option("--oauth-token-url", metavar="URL", expose_value=False, callback=_keep,
+                     help="OAuth 2.0 token endpoint: fetch a bearer token with the client-credentials grant "
+                          "(as Entra ID gallery apps do) instead of --token."),
+        click.option("--client-id", metavar="ID", expose_value=False, callback=_keep,
+                     help="OAuth client id (with --oauth-token-url)."),
+        click.option("--client-secret", metavar="S", envvar=list(SECRET_ENV), expose_value=False, callback=_keep,
+                     help="OAuth client secret (or set SCIM_CLIENT_SECRET, which keeps it out of shell history)."),
+        click.option("--oauth-scope", metavar="X", expose_value=False, callback=_keep,
+                     help="Scope to request with the token (space-separated)."),
+        click.option("--audience", metavar="A", expose_value=False, callback=_keep,
+                     help="'audience' form parameter, for token servers that require one."),
+        click.option("--client-auth", type=click.Choice(list(CLIENT_AUTH)), default="basic", show_default=True,
+                     expose_value=False, callback=_keep,
+                     help="How the client authenticates to the token endpoint: HTTP Basic or the form body."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def oauth_expiry_option(func: F) -> F:
+    """``--oauth-expiry-wait``, for the command that runs the readiness checks."""
+    option = click.option(
+        "--oauth-expiry-wait", type=click.FloatRange(min=0), default=5.0, show_default=True, metavar="S",
+        expose_value=False, callback=_keep,
+        help="How long the check 'an expired token is refused' may wait for expires_in to pass (with OAuth).")
+    return option(func)
+
+
+def oauth_settings(ctx: click.Context | None = None) -> OAuthSettings | None:
+    """The OAuth settings given on the command line, or ``None``; ``click.UsageError`` if incomplete."""
+    ctx = ctx or click.get_current_context()
+    given = ctx.meta.get(_KEY, {})
+    url = given.get("oauth_token_url")
+    if not url:
+        if given.get("client_id") or explicit(ctx, "client_secret"):
+            raise click.UsageError(f"--client-id and --client-secret need {OAUTH_FLAG} URL")
+        return None
+    try:
+        return OAuthSettings(url.strip(), given.get("client_id") or "", given.get("client_secret") or "",
+                             scope=given.get("oauth_scope"), audience=given.get("audience"),
+                             client_auth=given.get("client_auth") or "basic",
+                             expiry_wait=float(given.get("oauth_expiry_wait", 5.0)))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def explicit(ctx: click.Context, name: str) -> bool:
+    """Whether option ``name`` was typed on the command line (not an environment default)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source is not click.core.ParameterSource.ENVIRONMENT and \
+        source is not click.core.ParameterSource.DEFAULT
