@@ -4,7 +4,8 @@ The reference server runs as ``scim-harness serve`` on a loopback port and accep
 credential below. Each command that talks to a target (run, cleanup, fuzz, simulate,
 test-connection, replay, the pytest plugin for checks and for replay, demo) runs as a real process, once per way a credential
 can be given (URL user-info, ``--token``, ``--basic``, ``--header``, ``$SCIM_TOKEN``,
-``$SCIM_HARNESS_TOKEN``; for replay also the credentials inside the recorded session), each with
+``$SCIM_HARNESS_TOKEN``, an OAuth client secret as ``--client-secret`` or ``$SCIM_CLIENT_SECRET``,
+and in the token URL; for replay also the credentials inside the recorded session), each with
 its own secret, in a fresh working directory. Then every
 byte it wrote — stdout, stderr, every file under its directory — is searched for every secret
 and the encoded forms they travel in. Last, the server's own outputs (its console, its
@@ -42,10 +43,12 @@ CLI = str(BIN / "scim-harness")
 USER = "scim"
 #: One distinct secret per input; every one is searched for in every output.
 SECRET = {name: f"leak{name}-{secrets.token_hex(8)}"
-          for name in ("url", "token", "basic", "header", "xheader", "env1", "env2", "session", "query")}
+          for name in ("url", "token", "basic", "header", "xheader", "env1", "env2", "session", "query",
+                       "oauth", "oauthenv", "oauthurl")}
 #: ``xheader`` is a credential in a header of the user's choosing, which the server does not accept
 #: (the command is refused with 401, after it has sent and recorded the header).
-INPUTS = ("url", "token", "basic", "header", "xheader", "env1", "env2")
+INPUTS = ("url", "token", "basic", "header", "xheader", "env1", "env2", "oauth", "oauthenv", "oauthurl")
+CLIENT = "leak-client"  # an OAuth client of the server, with two secrets (oauth, oauthenv)
 CHECK = "discovery.spc-object"  # one quick check: the point is the outputs, not the verdicts
 
 
@@ -102,7 +105,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tokens = [arg for name in ("token", "header", "xheader", "env1", "env2") for arg in ("--token", SECRET[name])]
     out = (workdir / "stdout").open("wb")
     err = (workdir / "stderr").open("wb")
-    proc = subprocess.Popen([CLI, "serve", "--db", str(db), "--port", str(port), *tokens,
+    clients = [arg for name in ("oauth", "oauthenv") for arg in ("--oauth-client", f"{CLIENT}:{SECRET[name]}")]
+    proc = subprocess.Popen([CLI, "serve", "--db", str(db), "--port", str(port), *tokens, *clients,
                              "--basic", f"{USER}:{SECRET['basic']}"],
                             cwd=workdir, env=clean_env(), stdout=out, stderr=err)
     url = f"http://127.0.0.1:{port}"
@@ -145,6 +149,15 @@ def credentials(command: str, way: str, url: str) -> tuple[str, list[str], dict[
         return url + "/", [flag["header"], f"Authorization: Bearer {SECRET['header']}"], {}
     if way == "xheader":
         return url + "/", [flag["header"], f"X-Api-Secret: {SECRET['xheader']}"], {}
+    if way.startswith("oauth"):
+        o = "--scim-" if plugin else "--"
+        token_url = f"{url}/oauth2/token"
+        if way == "oauthurl":  # credentials in the token URL: refused like the target's
+            token_url = token_url.replace("://", f"://{CLIENT}:{SECRET['oauthurl']}@")
+        creds = [f"{o}oauth-token-url", token_url, f"{o}client-id", CLIENT]
+        if way == "oauthenv":
+            return url + "/", creds, {"SCIM_CLIENT_SECRET": SECRET["oauthenv"]}
+        return url + "/", [*creds, f"{o}client-secret", SECRET["oauth"]], {}
     if way == "env1":
         return url + "/", [], {"SCIM_TOKEN": SECRET["env1"]}
     return url + "/", [], {"SCIM_HARNESS_TOKEN": SECRET["env2"]}
@@ -198,9 +211,9 @@ SESSION = {"log": {"version": "1.2", "creator": {"name": "a proxy", "version": "
 
 #: The ways each command accepts a credential (simulate and test-connection have no --header).
 WAYS = {
-    "run": INPUTS, "cleanup": INPUTS, "fuzz": INPUTS, "pytest": INPUTS, "replay": INPUTS, "pytest-replay": INPUTS,
-    "simulate": ("url", "token", "basic", "env1", "env2"),
-    "test-connection": ("url", "token", "basic", "env1", "env2"),
+    "run": INPUTS, "cleanup": INPUTS, "fuzz": INPUTS, "pytest": INPUTS, "pytest-replay": INPUTS, "replay": INPUTS,
+    "simulate": ("url", "token", "basic", "env1", "env2", "oauth", "oauthenv", "oauthurl"),
+    "test-connection": ("url", "token", "basic", "env1", "env2", "oauth", "oauthenv", "oauthurl"),
 }
 CASES = [(command, way) for command, ways in WAYS.items() for way in ways]
 
@@ -221,6 +234,9 @@ def test_no_secret_in_anything_a_command_writes(server: Server, tmp_path: Path, 
         assert not list(files_under(out))
     elif way == "env2" and command in ("simulate", "test-connection"):
         assert proc.returncode == 2  # these read SCIM_TOKEN only: "give credentials", nothing sent
+    elif way == "oauthurl":  # refused before anything is sent, one line
+        assert proc.returncode in (2, 4) and b"Traceback" not in streams, streams.decode(errors="replace")[-800:]
+        assert not list(files_under(out))
     elif way == "xheader":  # sent, refused with 401: "could not test", said in one line
         assert proc.returncode != 0 and b"Traceback" not in streams, streams.decode(errors="replace")[-2000:]
     else:
