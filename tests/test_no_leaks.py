@@ -163,7 +163,8 @@ def credentials(command: str, way: str, url: str) -> tuple[str, list[str], dict[
     return url + "/", [], {"SCIM_HARNESS_TOKEN": SECRET["env2"]}
 
 
-def argv(command: str, target: str, creds: list[str], out: Path) -> list[str]:
+def argv(command: str, target: str, creds: list[str], out: Path, way: str = "token") -> list[str]:
+    idp = "entra"
     if command == "run":
         return [CLI, "run", "--target", target, *creds, "--select", CHECK, "--out", str(out)]
     if command == "cleanup":
@@ -172,14 +173,14 @@ def argv(command: str, target: str, creds: list[str], out: Path) -> list[str]:
         return [CLI, "fuzz", "--target", target, *creds, "--max-examples", "1", "--time-limit", "2",
                 "--max-requests", "15", "--seed", "1", "--out", str(out)]
     if command == "simulate":
-        return [CLI, "simulate", "--idp", "entra", "--target", target, *creds, "--users", "2", "--groups", "1",
+        return [CLI, "simulate", "--idp", idp, "--target", target, *creds, "--users", "2", "--groups", "1",
                 "--days", "0.01", "--no-churn", "--quiet", "--out", str(out)]
     if command == "replay":
         session = out.parent / INPUT_FILE
         session.write_text(json.dumps(SESSION), encoding="utf-8")
         return [CLI, "replay", str(session), "--target", target, *creds, "--out", str(out)]
     if command == "test-connection":
-        return [CLI, "test-connection", "--idp", "entra", "--target", target, *creds]
+        return [CLI, "test-connection", "--idp", idp, "--target", target, *creds]
     assert command.startswith("pytest")
     if command == "pytest-replay":
         session = out.parent / INPUT_FILE
@@ -223,7 +224,7 @@ def test_no_secret_in_anything_a_command_writes(server: Server, tmp_path: Path, 
     target, creds, env = credentials(command, way, server.url)
     out = tmp_path / "out"
     out.mkdir()
-    proc = subprocess.run(argv(command, target, creds, out), cwd=tmp_path, env=clean_env(**env),
+    proc = subprocess.run(argv(command, target, creds, out, way), cwd=tmp_path, env=clean_env(**env),
                           capture_output=True, timeout=300)
     streams = proc.stdout + proc.stderr
     assert hits(proc.stdout) == [] and hits(proc.stderr) == [], streams.decode(errors="replace")[-2000:]
@@ -234,6 +235,8 @@ def test_no_secret_in_anything_a_command_writes(server: Server, tmp_path: Path, 
         assert not list(files_under(out))
     elif way == "env2" and command in ("simulate", "test-connection"):
         assert proc.returncode == 2  # these read SCIM_TOKEN only: "give credentials", nothing sent
+    elif way == "basic" and command in ("simulate", "test-connection"):
+        assert proc.returncode == 2  # no simulated IdP authenticates with Basic (harness/idp profiles)
     elif way == "oauthurl":  # refused before anything is sent, one line
         assert proc.returncode in (2, 4) and b"Traceback" not in streams, streams.decode(errors="replace")[-800:]
         assert not list(files_under(out))
