@@ -9,6 +9,7 @@ from harness.recorder import Exchange
 from harness.results import Level
 
 from scenarios.conformance.common import CORE_GROUP, CORE_USER, fetch, parse_datetime
+from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "attributes"
 
@@ -22,7 +23,7 @@ def _post(ctx: CheckContext, endpoint: str, body: dict[str, Any]) -> tuple[Excha
     return ex, None
 
 
-@check(id="attributes.names-case-insensitive", title="Attribute names in input are case-insensitive",
+@check(id="attributes.names-case-insensitive", quote=QUOTES["attributes.names-case-insensitive"], title="Attribute names in input are case-insensitive",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §2.1", checklist=("ATTR-02",),
        fix='Match incoming attribute names without regard to case ("USERNAME" is userName) and answer in the '
            "schema's spelling.")
@@ -35,7 +36,7 @@ def names_case_insensitive(ctx: CheckContext) -> None:
     ctx.expect(body.get("displayName") == "Case Test", "displayName from DisplayName", body.get("displayName"), ex)
 
 
-@check(id="attributes.case-exact-preserved", title="caseExact values keep their case",
+@check(id="attributes.case-exact-preserved", quote=QUOTES["attributes.case-exact-preserved"], title="caseExact values keep their case",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §7 (caseExact), §3.1 (externalId)", checklist=("ATTR-03", "META-05"),
        fix="Store externalId (caseExact) byte for byte; never lower-case or trim it.")
 def case_exact_preserved(ctx: CheckContext) -> None:
@@ -46,7 +47,7 @@ def case_exact_preserved(ctx: CheckContext) -> None:
                message="externalId did not keep its case")
 
 
-@check(id="attributes.uniqueness-none-allowed", title="Attributes with uniqueness none accept duplicates",
+@check(id="attributes.uniqueness-none-allowed", quote=QUOTES["attributes.uniqueness-none-allowed"], title="Attributes with uniqueness none accept duplicates",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §7 (uniqueness), §2.2", checklist=("ATTR-04",),
        fix="Enforce uniqueness only where the schema says server or global; duplicate externalId or "
            "group displayName are allowed when the schema says none.",
@@ -71,7 +72,7 @@ def uniqueness_none(ctx: CheckContext) -> None:
         ctx.skip("the schemas make externalId and Group displayName unique")
 
 
-@check(id="attributes.json-types", title="Values use their schema's JSON types",
+@check(id="attributes.json-types", quote=QUOTES["attributes.json-types"], title="Values use their schema's JSON types",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §2.3", checklist=("ATTR-05",),
        fix="Emit booleans as true/false, ids as strings, dateTime as xsd:dateTime with date, time and zone.")
 def json_types(ctx: CheckContext) -> None:
@@ -87,7 +88,7 @@ def json_types(ctx: CheckContext) -> None:
     ctx.expect(all(isinstance(p, bool) for p in primary), "primary as a JSON boolean", primary, ex)
 
 
-@check(id="attributes.nested-complex-refused", title="A complex value nested in a complex attribute is refused or dropped",
+@check(id="attributes.nested-complex-refused", quote=QUOTES["attributes.nested-complex-refused"], title="A complex value nested in a complex attribute is refused or dropped",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §2.3.8", checklist=("ATTR-06",),
        fix="Reject (400 invalidValue) or drop sub-attributes that are themselves objects; complex attributes "
            "have one level of simple sub-attributes.")
@@ -103,7 +104,7 @@ def nested_complex(ctx: CheckContext) -> None:
                message="the server stored a nested complex value in name.givenName")
 
 
-@check(id="attributes.single-primary", title="At most one value of a multi-valued attribute is primary",
+@check(id="attributes.single-primary", quote=QUOTES["attributes.single-primary"], title="At most one value of a multi-valued attribute is primary",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §2.4", checklist=("ATTR-07",),
        fix="Reject two primary values with 400 invalidValue, or keep only one of them primary.")
 def single_primary(ctx: CheckContext) -> None:
@@ -120,7 +121,7 @@ def single_primary(ctx: CheckContext) -> None:
                message=f"{len(primaries)} emails are primary")
 
 
-@check(id="attributes.no-duplicate-values", title="The same (type, value) pair is not returned twice",
+@check(id="attributes.no-duplicate-values", quote=QUOTES["attributes.no-duplicate-values"], title="The same (type, value) pair is not returned twice",
        area=AREA, level=Level.SHOULD, rests_on="RFC 7643 §2.4", checklist=("ATTR-08",),
        fix="Collapse duplicate (type, value) pairs in multi-valued attributes, or reject them with 400.")
 def no_duplicate_values(ctx: CheckContext) -> None:
@@ -137,7 +138,7 @@ def no_duplicate_values(ctx: CheckContext) -> None:
                message="the same email (type, value) is returned twice")
 
 
-@check(id="attributes.canonical-values", title="A non-canonical emails.type is stored as sent or refused (recorded)",
+@check(id="attributes.canonical-values", quote=QUOTES["attributes.canonical-values"], title="A non-canonical emails.type is stored as sent or refused (recorded)",
        area=AREA, level=Level.MAY, rests_on="RFC 7643 §2.3.1, §7 (canonicalValues)", checklist=("ATTR-09",),
        fix="Either accept other type values and store them as sent, or refuse them with 400 invalidValue; "
            "never silently rewrite them.")
@@ -154,7 +155,7 @@ def canonical_values(ctx: CheckContext) -> None:
     ctx.note("the target accepts non-canonical emails.type values")
 
 
-@check(id="attributes.ref-resolves", title="A member's $ref resolves to the member",
+@check(id="attributes.ref-resolves", quote=QUOTES["attributes.ref-resolves"], title="A member's $ref resolves to the member",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §2.3.7, §4.2", checklist=("ATTR-11",), requires=("groups",),
        fix="Fill members[].$ref with the member's URL (absolute, or relative to the base) and make it resolve.")
 def ref_resolves(ctx: CheckContext) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from harness.checks import ERROR_URN, CheckContext, CouldNotJudge
 from harness.discovery import CORE_GROUP, CORE_USER, ENTERPRISE_USER
 from harness.recorder import Exchange
+from scenarios.causes import ERROR_STATUS_NOT_STRING
 
 __all__ = [
     "CORE_USER",
@@ -34,6 +35,9 @@ __all__ = [
     "is_scim_json",
     "find_key",
     "user_schema_urns",
+    "expect_error",
+    "judge_error_body",
+    "skip_unless_user_groups",
 ]
 
 SPC_URN = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
@@ -134,3 +138,41 @@ def user_schema_urns(ctx: CheckContext) -> set[str]:
     rt = ctx.discovery.resource_type("User") or {}
     base = rt.get("schema") if isinstance(rt.get("schema"), str) else CORE_USER
     return {str(base)} | {e["schema"] for e in ctx.discovery.extensions("User")}
+
+
+def expect_error(ctx: CheckContext, ex: Exchange, *statuses: int, scim_type: str | None = None) -> dict[str, Any]:
+    """Judge one behaviour by its status alone (one cause, one finding): the error-shape checks
+    (errors.body-shape, errors.scim-type-vocabulary) judge the body. scimType is OPTIONAL
+    (RFC 7644 §3.12), so a missing or other one is a note, never a failure here."""
+    ctx.expect_error_status(ex, *statuses)
+    body = ex.json_or_none()
+    body = body if isinstance(body, dict) else {}
+    if scim_type is not None and body.get("scimType") != scim_type:
+        ctx.note(f"the {ex.status} carried scimType {body.get('scimType')!r}; Table 9 names {scim_type!r} for this")
+    return body
+
+
+def judge_error_body(ctx: CheckContext, ex: Exchange) -> dict[str, Any]:
+    """The SCIM Error body of an error answer: the Error URN and ``status`` as a string.
+    A numeric status is the shared cause ``error-status-not-string``."""
+    body = ctx.expect_json(ex)
+    if not isinstance(body, dict):
+        ctx.fail(f"the {ex.status} error body is not a JSON object", "a SCIM Error object", body, ex)
+    schemas = body.get("schemas")
+    ctx.expect(isinstance(schemas, list) and ERROR_URN in schemas, f"schemas [{ERROR_URN}]", schemas, ex,
+               message=f"the {ex.status} error body lacks the SCIM Error schema")
+    status = body.get("status")
+    ctx.expect(status == str(ex.status), f'"status": "{ex.status}" (a string)', status, ex,
+               message=f"the {ex.status} error's status is {status!r}, not the string {str(ex.status)!r}",
+               cause=ERROR_STATUS_NOT_STRING)
+    return body
+
+
+def skip_unless_user_groups(ctx: CheckContext) -> None:
+    """SKIP a check of User.groups when the target's User schema does not offer it (or never
+    returns it): RFC 7643 §4.1.2 binds the values a server returns, not that it returns them."""
+    if ctx.discovery.schema(CORE_USER) is None:
+        return  # no /Schemas to read: judge what comes back
+    attribute = ctx.discovery.attribute(CORE_USER, "groups")
+    if attribute is None or attribute.get("returned") == "never":
+        ctx.skip("the target's User schema does not return groups")

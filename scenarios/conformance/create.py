@@ -5,12 +5,14 @@ from __future__ import annotations
 from harness.checks import CheckContext, check
 from harness.results import Level
 
-from scenarios.conformance.common import CORE_GROUP, CORE_USER, fetch, post_and_track
+from scenarios.conformance.common import expect_error, CORE_GROUP, CORE_USER, fetch, post_and_track
+from scenarios.causes import DUPLICATE_NOT_409
+from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "create"
 
 
-@check(id="create.user-201", title="POST /Users creates the user and answers 201",
+@check(id="create.user-201", quote=QUOTES["create.user-201"], title="POST /Users creates the user and answers 201",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.3", checklist=("CREATE-01",),
        fix="Answer a successful POST with 201 Created (not 200) and the new resource.",
        idp_impact="Strict clients treat 200 to a POST as 'not created' and retry.")
@@ -20,7 +22,7 @@ def user_201(ctx: CheckContext) -> None:
     ctx.expect(bool(body.get("id")), "an id", body.get("id"), ex)
 
 
-@check(id="create.group-201", title="POST /Groups creates the group and answers 201",
+@check(id="create.group-201", quote=QUOTES["create.group-201"], title="POST /Groups creates the group and answers 201",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.3; RFC 7643 §4.2", checklist=("CREATE-01",),
        fix="Answer a successful POST /Groups with 201 Created and the new group.", requires=("groups",))
 def group_201(ctx: CheckContext) -> None:
@@ -29,7 +31,7 @@ def group_201(ctx: CheckContext) -> None:
     ctx.expect(bool(body.get("id")), "an id", body.get("id"), ex)
 
 
-@check(id="create.location-header", title="The 201 carries a Location equal to meta.location",
+@check(id="create.location-header", quote=QUOTES["create.location-header"], title="The 201 carries a Location equal to meta.location",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.3, §3.1; RFC 7643 §3.1", checklist=("CREATE-02",),
        fix="Send 'Location: https://host/base/Users/{id}' on the 201, the same absolute URL as meta.location.")
 def location_header(ctx: CheckContext) -> None:
@@ -44,7 +46,7 @@ def location_header(ctx: CheckContext) -> None:
                f"an absolute URL ending in /{body.get('id')}", location, ex)
 
 
-@check(id="create.returns-resource", title="The 201 body is the stored representation",
+@check(id="create.returns-resource", quote=QUOTES["create.returns-resource"], title="The 201 body is the stored representation",
        area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §3.3", checklist=("CREATE-03",),
        fix="Return the created resource, as stored, with id, meta and the attributes sent.")
 def returns_resource(ctx: CheckContext) -> None:
@@ -56,7 +58,7 @@ def returns_resource(ctx: CheckContext) -> None:
     ctx.expect(str(body.get("userName")).lower() == sent["userName"].lower(), sent["userName"], body.get("userName"), ex)
 
 
-@check(id="create.readonly-ignored", title="Client-supplied id, meta.created and groups are ignored on create",
+@check(id="create.readonly-ignored", quote=QUOTES["create.readonly-ignored"], title="Client-supplied id, meta.created and groups are ignored on create",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §3.1; RFC 7644 §3.3", checklist=("CREATE-04",),
        fix="Ignore readOnly input (id, meta, groups) on POST: assign the id and timestamps yourself.",
        idp_impact="Okta sends \"groups\": [] with every new user; a 400 for it blocks all provisioning.")
@@ -72,43 +74,43 @@ def readonly_ignored(ctx: CheckContext) -> None:
                message="the server kept the client-supplied meta.created")
 
 
-@check(id="create.duplicate-username-409", title="A duplicate userName answers 409 uniqueness",
+@check(id="create.duplicate-username-409", quote=QUOTES["create.duplicate-username-409"], cause=DUPLICATE_NOT_409, title="A duplicate userName answers 409 uniqueness",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.3, §3.12 Table 9; RFC 7643 §4.1.1", checklist=("CREATE-05", "DISC-13"),
        fix='Enforce userName uniqueness and answer 409 with scimType "uniqueness".',
        idp_impact="Entra and Okta rely on 409 to detect an existing user; without it they create duplicates.")
 def duplicate_username(ctx: CheckContext) -> None:
     user = ctx.create_user()
     ex = post_and_track(ctx, ctx.users, ctx.user_body(userName=user["userName"]))
-    ctx.expect_scim_error(ex, 409, "uniqueness")
+    expect_error(ctx, ex, 409, scim_type="uniqueness")
 
 
-@check(id="create.duplicate-username-case-409", title="userName uniqueness ignores case",
+@check(id="create.duplicate-username-case-409", quote=QUOTES["create.duplicate-username-case-409"], title="userName uniqueness ignores case",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §4.1.1 (caseExact false), §7", checklist=("CREATE-05", "ATTR-03"),
        fix="Compare userName case-insensitively (store a case-folded key with a unique index).",
        idp_impact="IdPs match users case-insensitively; 'Ann@x' and 'ann@x' become two accounts.")
 def duplicate_username_case(ctx: CheckContext) -> None:
     user = ctx.create_user()
     ex = post_and_track(ctx, ctx.users, ctx.user_body(userName=str(user["userName"]).upper()))
-    ctx.expect_scim_error(ex, 409, "uniqueness")
+    expect_error(ctx, ex, 409, scim_type="uniqueness")
 
 
-@check(id="create.missing-username-400", title="A user without userName answers 400 invalidValue",
+@check(id="create.missing-username-400", quote=QUOTES["create.missing-username-400"], title="A user without userName answers 400 invalidValue",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §4.1.1; RFC 7644 §3.12 Table 9", checklist=("CREATE-06",),
        fix='Reject a POST without the required userName with 400 and scimType "invalidValue".')
 def missing_username(ctx: CheckContext) -> None:
     ex = post_and_track(ctx, ctx.users, {"schemas": [CORE_USER], "displayName": "No userName"})
-    ctx.expect_scim_error(ex, 400, "invalidValue")
+    expect_error(ctx, ex, 400, scim_type="invalidValue")
 
 
-@check(id="create.group-missing-displayname-400", title="A group without displayName answers 400 invalidValue",
+@check(id="create.group-missing-displayname-400", quote=QUOTES["create.group-missing-displayname-400"], title="A group without displayName answers 400 invalidValue",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §4.2; RFC 7644 §3.12 Table 9", checklist=("CREATE-06",),
        fix='Reject a POST /Groups without displayName with 400 and scimType "invalidValue".', requires=("groups",))
 def group_missing_displayname(ctx: CheckContext) -> None:
     ex = post_and_track(ctx, ctx.groups, {"schemas": [CORE_GROUP]})
-    ctx.expect_scim_error(ex, 400, "invalidValue")
+    expect_error(ctx, ex, 400, scim_type="invalidValue")
 
 
-@check(id="create.meta-resource-type", title="meta.resourceType is set from the endpoint",
+@check(id="create.meta-resource-type", quote=QUOTES["create.meta-resource-type"], title="meta.resourceType is set from the endpoint",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.3.1; RFC 7643 §3.1", checklist=("CREATE-07",),
        fix='Set meta.resourceType to "User" for /Users and "Group" for /Groups.')
 def meta_resource_type(ctx: CheckContext) -> None:
@@ -122,7 +124,7 @@ def meta_resource_type(ctx: CheckContext) -> None:
                    (body.get("meta") or {}).get("resourceType"), ex)
 
 
-@check(id="create.null-and-empty-unassigned", title="null and [] on create mean 'no value'",
+@check(id="create.null-and-empty-unassigned", quote=QUOTES["create.null-and-empty-unassigned"], title="null and [] on create mean 'no value'",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §2.5; RFC 7644 §3.3", checklist=("ATTR-10", "CREATE-08"),
        fix='Treat "nickName": null and "phoneNumbers": [] as unassigned: store nothing, return nothing '
            "(or null / []), never the string 'null' or an empty object.")
@@ -135,7 +137,7 @@ def null_and_empty(ctx: CheckContext) -> None:
                message=f"phoneNumbers sent as [] came back as {body.get('phoneNumbers')!r}")
 
 
-@check(id="create.ids-distinct-stable", title="Ids are server-assigned, distinct and stable",
+@check(id="create.ids-distinct-stable", quote=QUOTES["create.ids-distinct-stable"], title="Ids are server-assigned, distinct and stable",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §3.1", checklist=("CREATE-09", "READ-01"),
        fix="Assign each resource a unique, permanent id (e.g. a UUID) that never contains 'bulkId'.")
 def ids_distinct(ctx: CheckContext) -> None:

@@ -6,8 +6,10 @@ from typing import Any
 
 from harness.checks import PATCH_URN, CheckContext, CouldNotJudge, check
 
+from scenarios.conformance._probes import expect_filter_applied, plant_decoy
 from scenarios.conformance.common import post_and_track
 from harness.results import Level
+from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "delete"
 
@@ -20,7 +22,7 @@ def _delete(ctx: CheckContext, endpoint: str, resource: dict[str, Any]) -> Any:
     return ex
 
 
-@check(id="delete.204-no-body", title="A successful DELETE answers 204 with no body",
+@check(id="delete.204-no-body", quote=QUOTES["delete.204-no-body"], title="A successful DELETE answers 204 with no body",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.6", checklist=("DEL-01",),
        fix="Answer a successful DELETE with 204 No Content and an empty body.",
        idp_impact="JumpCloud and Entra treat anything but 204 as a failed delete and retry.")
@@ -30,7 +32,7 @@ def delete_204(ctx: CheckContext) -> None:
     ctx.expect(not (ex.response_body or "").strip(), "an empty body", ex.response_body, ex)
 
 
-@check(id="delete.gone-afterwards", title="After DELETE, GET, PUT, PATCH and DELETE on the id answer 404",
+@check(id="delete.gone-afterwards", quote=QUOTES["delete.gone-afterwards"], title="After DELETE, GET, PUT, PATCH and DELETE on the id answer 404",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.6", checklist=("DEL-02",),
        fix="Make a deleted resource unreachable: every operation on its id answers 404, even with soft delete.")
 def gone_afterwards(ctx: CheckContext) -> None:
@@ -46,22 +48,25 @@ def gone_afterwards(ctx: CheckContext) -> None:
     ctx.expect_status(ctx.delete(path), 404, message="a second DELETE did not answer 404")
 
 
-@check(id="delete.not-listed", title="A deleted user is left out of query results",
+@check(id="delete.not-listed", quote=QUOTES["delete.not-listed"], title="A deleted user is left out of query results",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.6", checklist=("DEL-03",), requires=("filter",),
        fix="Exclude deleted (or soft-deleted) resources from every list and filter result.",
        idp_impact="An IdP that finds a deleted user by userName PATCHes it instead of creating it, and fails.")
 def not_listed(ctx: CheckContext) -> None:
     user = ctx.create_user()
     ctx.expect_status(_delete(ctx, ctx.users, user), 200, 204)
-    ex = ctx.get(ctx.users, params={"filter": f'userName eq "{user["userName"]}"'})
+    flt = f'userName eq "{user["userName"]}"'
+    decoy = plant_decoy(ctx, ctx.users)
+    ex = ctx.get(ctx.users, params={"filter": flt})
     body = ctx.expect_list_response(ex)
+    expect_filter_applied(ctx, flt, body, ex, decoy, ctx.users)
     ids = [r.get("id") for r in body.get("Resources") or [] if isinstance(r, dict)]
     ctx.expect(user["id"] not in ids and body.get("totalResults") == 0, "totalResults 0",
                {"totalResults": body.get("totalResults"), "ids": ids}, ex,
                message="the deleted user is still listed")
 
 
-@check(id="delete.uniqueness-released", title="A deleted user's userName can be used again",
+@check(id="delete.uniqueness-released", quote=QUOTES["delete.uniqueness-released"], title="A deleted user's userName can be used again",
        area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §3.6", checklist=("DEL-04",),
        fix="Release unique values when a resource is deleted (exclude soft-deleted rows from unique indexes).",
        idp_impact="A re-hired employee can never be provisioned again.")
@@ -72,8 +77,8 @@ def uniqueness_released(ctx: CheckContext) -> None:
     ctx.expect_status(ex, 201, message=f"re-creating a deleted userName answered {ex.status}")
 
 
-@check(id="delete.user-leaves-groups", title="Deleting a user removes it from groups' members",
-       area=AREA, level=Level.SHOULD, rests_on="RFC 7643 §2.3.7, §4.2", checklist=("DEL-05",), requires=("groups",),
+@check(id="delete.user-leaves-groups", quote=QUOTES["delete.user-leaves-groups"], title="Deleting a user removes it from groups' members",
+       area=AREA, level=Level.MAY, rests_on="RFC 7643 §2.3.7, §4.2", checklist=("DEL-05",), requires=("groups",),
        fix="On user delete, remove the user from every group's members (references must resolve).")
 def user_leaves_groups(ctx: CheckContext) -> None:
     user = ctx.create_user()

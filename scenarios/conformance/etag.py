@@ -11,6 +11,7 @@ from harness.checks import CheckContext, check
 from harness.results import Level
 
 from scenarios.conformance._probes import resource_path, read_back
+from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "etag"
 RFC = "RFC 7644 §3.14"
@@ -24,7 +25,7 @@ def _tag(ctx: CheckContext, path: str) -> str:
     return str(tag)
 
 
-@check(id="etag.header-present", title="Responses carrying a resource have an ETag equal to meta.version",
+@check(id="etag.header-present", quote=QUOTES["etag.header-present"], title="Responses carrying a resource have an ETag equal to meta.version",
        area=AREA, level=Level.MUST, rests_on=f"{RFC}; RFC 7643 §3.1", checklist=("ETAG-01",), requires=("etag",),
        fix="Send an ETag header on every response that carries a resource (201, 200) and mirror it in meta.version.")
 def header_present(ctx: CheckContext) -> None:
@@ -38,7 +39,7 @@ def header_present(ctx: CheckContext) -> None:
                message="the ETag header differs from meta.version")
 
 
-@check(id="etag.format", title="ETags are quoted, weak ones marked W/",
+@check(id="etag.format", quote=QUOTES["etag.format"], title="ETags are quoted, weak ones marked W/",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §3.1; RFC 7232 §2.3", checklist=("ETAG-02",), requires=("etag",),
        fix='Format ETags as "opaque" or W/"opaque" (RFC 7232 entity-tag).')
 def etag_format(ctx: CheckContext) -> None:
@@ -47,8 +48,8 @@ def etag_format(ctx: CheckContext) -> None:
     ctx.expect(_ETAG.match(tag) is not None, 'W/"…" or "…"', tag, None, message=f"malformed ETag {tag!r}")
 
 
-@check(id="etag.changes-on-update", title="A real change gives a new ETag",
-       area=AREA, level=Level.MUST, rests_on=RFC, checklist=("ETAG-03",), requires=("etag", "patch"),
+@check(id="etag.changes-on-update", quote=QUOTES["etag.changes-on-update"], title="A real change gives a new ETag",
+       area=AREA, level=Level.SHOULD, rests_on=RFC, checklist=("ETAG-03",), requires=("etag", "patch"),
        fix="Change the version on every modification (PUT, PATCH, membership).")
 def changes_on_update(ctx: CheckContext) -> None:
     user = ctx.create_user()
@@ -59,7 +60,7 @@ def changes_on_update(ctx: CheckContext) -> None:
     ctx.expect(after != before, "a new ETag", after, None, message="the ETag did not change after a PATCH")
 
 
-@check(id="etag.stale-if-match-412", title="A stale If-Match answers 412 and changes nothing",
+@check(id="etag.stale-if-match-412", quote=QUOTES["etag.stale-if-match-412"], title="A stale If-Match answers 412 and changes nothing",
        area=AREA, level=Level.MUST, rests_on=f"{RFC}; RFC 7644 §3.12 Table 8", checklist=("ETAG-04",), requires=("etag",),
        fix="Compare If-Match with the current version; on mismatch answer 412 and do not apply the change.")
 def stale_if_match(ctx: CheckContext) -> None:
@@ -73,7 +74,7 @@ def stale_if_match(ctx: CheckContext) -> None:
     ctx.expect(body.get("displayName") == "First", "First (unchanged)", body.get("displayName"), got)
 
 
-@check(id="etag.current-if-match", title="If-Match with the current ETag succeeds",
+@check(id="etag.current-if-match", quote=QUOTES["etag.current-if-match"], title="If-Match with the current ETag succeeds",
        area=AREA, level=Level.MUST, rests_on=RFC, checklist=("ETAG-05",), requires=("etag",),
        fix="Accept a request whose If-Match equals the current version (weak comparison) or is *.")
 def current_if_match(ctx: CheckContext) -> None:
@@ -85,7 +86,7 @@ def current_if_match(ctx: CheckContext) -> None:
     ctx.expect_status(ex, 200, message=f"PUT with If-Match: * answered {ex.status}")
 
 
-@check(id="etag.if-none-match-304", title="GET with If-None-Match equal to the ETag answers 304",
+@check(id="etag.if-none-match-304", quote=QUOTES["etag.if-none-match-304"], title="GET with If-None-Match equal to the ETag answers 304",
        area=AREA, level=Level.MUST, rests_on=RFC, checklist=("ETAG-06",), requires=("etag",),
        fix="Answer a GET whose If-None-Match matches the current version with 304 and no body.")
 def if_none_match(ctx: CheckContext) -> None:

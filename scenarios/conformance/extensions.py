@@ -7,7 +7,8 @@ from typing import Any
 from harness.checks import OMIT, CheckContext, check
 from harness.results import Level
 
-from scenarios.conformance.common import CORE_USER, ENTERPRISE_USER, fetch, post_and_track
+from scenarios.conformance.common import expect_error, CORE_USER, ENTERPRISE_USER, fetch, post_and_track
+from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "extensions"
 ENTERPRISE_FIELDS = ("employeeNumber", "costCenter", "organization", "division", "department")
@@ -24,7 +25,7 @@ def _enterprise_user(ctx: CheckContext, data: dict[str, Any], **attrs: Any) -> d
     return ctx.create_user(schemas=[CORE_USER, ENTERPRISE_USER], **{ENTERPRISE_USER: data}, **attrs)
 
 
-@check(id="extensions.enterprise-round-trip", title="Enterprise User attributes round-trip inside their URN object",
+@check(id="extensions.enterprise-round-trip", quote=QUOTES["extensions.enterprise-round-trip"], title="Enterprise User attributes round-trip inside their URN object",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §3.3, §4.3", checklist=("EXT-01", "EXT-02", "SCH-02"),
        requires=("enterprise",),
        fix="Store employeeNumber, costCenter, organization, division, department and manager under the key "
@@ -49,7 +50,7 @@ def enterprise_round_trip(ctx: CheckContext) -> None:
                message="schemas lacks the enterprise URN although the user has enterprise data")
 
 
-@check(id="extensions.manager-display-name-readonly", title="manager.displayName is readOnly",
+@check(id="extensions.manager-display-name-readonly", quote=QUOTES["extensions.manager-display-name-readonly"], title="manager.displayName is readOnly",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §4.3 (manager.displayName readOnly), §2.2",
        checklist=("EXT-02",), requires=("enterprise",),
        fix="Ignore a client-supplied manager.displayName; fill it from the manager's own displayName, or omit it.")
@@ -63,7 +64,7 @@ def manager_display_name(ctx: CheckContext) -> None:
                message="the server stored the client's manager.displayName")
 
 
-@check(id="extensions.urn-in-attributes", title="attributes accepts an extension attribute under its URN",
+@check(id="extensions.urn-in-attributes", quote=QUOTES["extensions.urn-in-attributes"], title="attributes accepts an extension attribute under its URN",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.10, §3.9", checklist=("EXT-03", "READ-08"),
        requires=("enterprise",),
        fix=f"Resolve {ENTERPRISE_USER}:department in attributes= to the extension's department.")
@@ -79,7 +80,7 @@ def urn_in_attributes(ctx: CheckContext) -> None:
                message="attributes=<urn>:department returned more than department")
 
 
-@check(id="extensions.manager-by-patch", title="manager can be set by PATCH on its URN path",
+@check(id="extensions.manager-by-patch", quote=QUOTES["extensions.manager-by-patch"], title="manager can be set by PATCH on its URN path",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §4.3; RFC 7644 §3.5.2, §3.10", checklist=("EXT-04", "EXT-03"),
        requires=("enterprise", "patch"),
        fix=f'Support {{"op":"replace","path":"{ENTERPRISE_USER}:manager","value":{{"value":"<id>"}}}}.',
@@ -96,7 +97,7 @@ def manager_by_patch(ctx: CheckContext) -> None:
                message="PATCH added enterprise data but not its URN to schemas")
 
 
-@check(id="extensions.required-extension", title="A ResourceType's required extension is enforced",
+@check(id="extensions.required-extension", quote=QUOTES["extensions.required-extension"], title="A ResourceType's required extension is enforced",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §6 (schemaExtensions.required)", checklist=("EXT-05",),
        fix="Reject a resource without an extension its ResourceType declares required:true (400 invalidValue).")
 def required_extension(ctx: CheckContext) -> None:
@@ -104,7 +105,7 @@ def required_extension(ctx: CheckContext) -> None:
     if not required:
         ctx.skip("no User extension is declared required")
     ex = post_and_track(ctx, ctx.users, ctx.user_body(**{urn: OMIT for urn in required}))
-    ctx.expect_scim_error(ex, 400)
+    expect_error(ctx, ex, 400)
 
 
 def _custom_extension(ctx: CheckContext) -> tuple[str, str] | None:
@@ -119,7 +120,7 @@ def _custom_extension(ctx: CheckContext) -> tuple[str, str] | None:
     return None
 
 
-@check(id="extensions.custom-extension", title="A custom User extension round-trips like the enterprise one",
+@check(id="extensions.custom-extension", quote=QUOTES["extensions.custom-extension"], title="A custom User extension round-trips like the enterprise one",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §3.3, §6", checklist=("EXT-06", "EXT-01"),
        fix="Store and return custom extension attributes under their URN, and list the URN in schemas.")
 def custom_extension(ctx: CheckContext) -> None:

@@ -10,8 +10,10 @@ from harness.checks import CheckContext, check
 from harness.discovery import ENTERPRISE_USER
 from harness.results import Level
 
-from scenarios.conformance._probes import ids_of, listed, seed_users
-from scenarios.conformance.common import CORE_USER, parse_datetime
+from scenarios.causes import FILTER_IGNORED
+from scenarios.conformance._probes import expect_filter_applied, expect_filter_refused, ids_of, listed, plant_decoy, seed_users
+from scenarios.conformance.common import expect_error, CORE_USER, parse_datetime
+from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "query"
 
@@ -30,7 +32,7 @@ def _created_at(ctx: CheckContext, user: dict[str, Any]) -> datetime:
     return when
 
 
-@check(id="query.datetime-compare", title="gt/lt on meta.lastModified compare by time",
+@check(id="query.datetime-compare", quote=QUOTES["query.datetime-compare"], title="gt/lt on meta.lastModified compare by time",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2.2 Table 3; RFC 7643 §2.3.5", checklist=("QRY-10",),
        requires=("filter",), fix="Compare dateTime attributes as instants, not as strings.")
 def datetime_compare(ctx: CheckContext) -> None:
@@ -45,7 +47,7 @@ def datetime_compare(ctx: CheckContext) -> None:
     _one_hit(ctx, f'userName sw "{tag}" and meta.lastModified lt "{after}"', user["id"])
 
 
-@check(id="query.datetime-offset", title="dateTime literals with an offset or fractional seconds are understood",
+@check(id="query.datetime-offset", quote=QUOTES["query.datetime-offset"], title="dateTime literals with an offset or fractional seconds are understood",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §2.3.5 (xsd:dateTime)", checklist=("QRY-16",),
        requires=("filter",), fix="Parse xsd:dateTime literals with any zone offset and optional fractions.")
 def datetime_offset(ctx: CheckContext) -> None:
@@ -62,29 +64,33 @@ def datetime_offset(ctx: CheckContext) -> None:
     ctx.expect(ids_of(body) == [], "no match for a later instant written with -05:00", ids_of(body), ex)
 
 
-@check(id="query.gt-on-boolean-400", title="gt on a boolean answers 400 invalidFilter",
+@check(id="query.gt-on-boolean-400", quote=QUOTES["query.gt-on-boolean-400"], title="gt on a boolean answers 400 invalidFilter",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2.2 Table 3", checklist=("QRY-10",), requires=("filter",),
        fix="Refuse gt/ge/lt/le on boolean and binary attributes with 400 invalidFilter.")
 def gt_on_boolean(ctx: CheckContext) -> None:
-    ctx.expect_scim_error(ctx.get(ctx.users, params={"filter": "active gt true"}), 400, "invalidFilter")
+    decoy = plant_decoy(ctx, ctx.users)
+    expect_filter_refused(ctx, ctx.get(ctx.users, params={"filter": "active gt true"}), "active gt true", decoy)
 
 
-@check(id="query.unknown-operator-400", title="An unknown operator answers 400 invalidFilter",
+@check(id="query.unknown-operator-400", quote=QUOTES["query.unknown-operator-400"], title="An unknown operator answers 400 invalidFilter",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2.2, §3.12 Table 9", checklist=("QRY-11",),
        requires=("filter",), fix="Reject filters with unknown operators with 400 and scimType invalidFilter.")
 def unknown_operator(ctx: CheckContext) -> None:
-    ctx.expect_scim_error(ctx.get(ctx.users, params={"filter": 'userName regex "x"'}), 400, "invalidFilter")
+    decoy = plant_decoy(ctx, ctx.users)
+    flt = 'userName regex "x"'
+    expect_filter_refused(ctx, ctx.get(ctx.users, params={"filter": flt}), flt, decoy)
 
 
-@check(id="query.syntax-error-400", title="Unbalanced parentheses and unquoted strings answer 400 invalidFilter",
-       area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2.2, §3.12 Table 9", checklist=("QRY-11",),
+@check(id="query.syntax-error-400", quote=QUOTES["query.syntax-error-400"], title="Unbalanced parentheses and unquoted strings answer 400 invalidFilter",
+       area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §3.4.2.2, §3.12 Table 9", checklist=("QRY-11",),
        requires=("filter",), fix="Validate filter syntax; answer 400 invalidFilter with a detail, never 500 or 200.")
 def syntax_error(ctx: CheckContext) -> None:
+    decoy = plant_decoy(ctx, ctx.users)
     for bad in ('(userName eq "x"', 'userName eq "x")', "userName eq bareword", 'userName eq "unterminated'):
-        ctx.expect_scim_error(ctx.get(ctx.users, params={"filter": bad}), 400, "invalidFilter")
+        expect_filter_refused(ctx, ctx.get(ctx.users, params={"filter": bad}), bad, decoy)
 
 
-@check(id="query.string-escapes", title="Quoted literals with apostrophes and escaped quotes match",
+@check(id="query.string-escapes", quote=QUOTES["query.string-escapes"], title="Quoted literals with apostrophes and escaped quotes match",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2.2 Figure 1 (JSON string literals)", checklist=("QRY-12",),
        requires=("filter",), fix="Parse compValue as a JSON string: handle \\\" and \\\\ escapes.")
 def string_escapes(ctx: CheckContext) -> None:
@@ -94,7 +100,7 @@ def string_escapes(ctx: CheckContext) -> None:
     _one_hit(ctx, f'userName sw "{tag}" and name.givenName eq "Say \\"hi\\""', user["id"])
 
 
-@check(id="query.bare-literals", title="Bare true/false literals compare booleans",
+@check(id="query.bare-literals", quote=QUOTES["query.bare-literals"], title="Bare true/false literals compare booleans",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2.2 Figure 1", checklist=("QRY-12",), requires=("filter",),
        fix="Accept JSON literals true, false and null unquoted in filters.")
 def bare_literals(ctx: CheckContext) -> None:
@@ -105,7 +111,7 @@ def bare_literals(ctx: CheckContext) -> None:
     _one_hit(ctx, f'userName sw "{tag}" and active eq false', off["id"])
 
 
-@check(id="query.urn-core-path", title="A URN-qualified core attribute works in a filter",
+@check(id="query.urn-core-path", quote=QUOTES["query.urn-core-path"], title="A URN-qualified core attribute works in a filter",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2.2, §3.10", checklist=("QRY-13",), requires=("filter",),
        fix="Accept fully qualified attribute names (schema URN + ':' + attribute) in filters.")
 def urn_core(ctx: CheckContext) -> None:
@@ -114,7 +120,7 @@ def urn_core(ctx: CheckContext) -> None:
     _one_hit(ctx, f'{CORE_USER}:userName eq "{user["userName"]}"', user["id"])
 
 
-@check(id="query.urn-extension-path", title="An enterprise extension attribute filters by its URN path",
+@check(id="query.urn-extension-path", quote=QUOTES["query.urn-extension-path"], title="An enterprise extension attribute filters by its URN path",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2.2, §3.10; RFC 7643 §4.3", checklist=("QRY-13",),
        requires=("filter", "enterprise"), fix="Accept '<extension URN>:<attribute>' paths in filters.")
 def urn_extension(ctx: CheckContext) -> None:
@@ -125,20 +131,23 @@ def urn_extension(ctx: CheckContext) -> None:
     _one_hit(ctx, f'{ENTERPRISE_USER}:employeeNumber eq "{tag}-77"', user["id"])
 
 
-@check(id="query.unknown-attribute", title="A filter on an unknown attribute gives no match or 400, never 500",
+@check(id="query.unknown-attribute", quote=QUOTES["query.unknown-attribute"], title="A filter on an unknown attribute gives no match or 400, never 500",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2.1, §3.4.2.2", checklist=("QRY-14",), requires=("filter",),
        fix="Treat an attribute the resource type lacks as unassigned (no match), or answer 400 invalidFilter.")
 def unknown_attribute(ctx: CheckContext) -> None:
-    ex = ctx.get(ctx.users, params={"filter": 'nosuchAttribute eq "x"'})
+    flt = 'nosuchAttribute eq "x"'
+    decoy = plant_decoy(ctx, ctx.users)
+    ex = ctx.get(ctx.users, params={"filter": flt})
     ctx.expect_answer(ex)
     if ex.status == 400:
-        ctx.expect_scim_error(ex, 400, "invalidFilter")
+        expect_error(ctx, ex, 400, scim_type="invalidFilter")
         return
     body = ctx.expect_list_response(ex)
+    expect_filter_applied(ctx, flt, body, ex, decoy, ctx.users)
     ctx.expect(body.get("totalResults") == 0, "totalResults 0", body.get("totalResults"), ex)
 
 
-@check(id="query.schemas-eq-extension", title="schemas eq \"<extension URN>\" selects the users carrying it",
+@check(id="query.schemas-eq-extension", quote=QUOTES["query.schemas-eq-extension"], title="schemas eq \"<extension URN>\" selects the users carrying it",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2.2 Figure 2", checklist=("QRY-15",),
        requires=("filter", "enterprise"), fix="Support filtering on the schemas attribute.")
 def schemas_eq(ctx: CheckContext) -> None:
@@ -149,7 +158,7 @@ def schemas_eq(ctx: CheckContext) -> None:
     _one_hit(ctx, f'userName sw "{tag}" and schemas eq "{ENTERPRISE_USER}"', ext["id"])
 
 
-@check(id="query.too-many-or-honest", title="A broad query is refused with tooMany or paged with a true totalResults",
+@check(id="query.too-many-or-honest", quote=QUOTES["query.too-many-or-honest"], title="A broad query is refused with tooMany or paged with a true totalResults",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2.1, §3.4.2.4", checklist=("QRY-17",), requires=("filter",),
        fix="Never truncate silently: either answer 400 tooMany or return a page with totalResults counting all matches.")
 def too_many(ctx: CheckContext) -> None:
@@ -158,7 +167,7 @@ def too_many(ctx: CheckContext) -> None:
     ex = ctx.get(ctx.users, params={"filter": "userName pr", "count": 1})
     ctx.expect_answer(ex)
     if ex.status == 400:
-        ctx.expect_scim_error(ex, 400, "tooMany")
+        expect_error(ctx, ex, 400, scim_type="tooMany")
         return
     body = ctx.expect_list_response(ex)
     total = body.get("totalResults")
@@ -166,21 +175,26 @@ def too_many(ctx: CheckContext) -> None:
                message=f"totalResults {total} counts the page, not every match")
 
 
-@check(id="query.root-filter", title="A filter at the service root searches all types, or is refused",
+@check(id="query.root-filter", quote=QUOTES["query.root-filter"], title="A filter at the service root searches all types, or is refused",
        area=AREA, level=Level.MAY, rests_on="RFC 7644 §3.4.2.1", checklist=("QRY-18",), requires=("filter",),
        fix="Either search every resource type at GET /?filter=…, or answer 4xx/501 with a SCIM error.")
 def root_filter(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    ex = ctx.get("/", params={"filter": f'userName eq "{user["userName"]}"'})
+    flt = f'userName eq "{user["userName"]}"'
+    decoy = plant_decoy(ctx, ctx.users)
+    ex = ctx.get("/", params={"filter": flt})
     ctx.expect_answer(ex)
     if ex.status is not None and (400 <= ex.status < 500 or ex.status == 501):
         ctx.note(f"root search not supported ({ex.status})")
         return
     body = ctx.expect_list_response(ex)
+    if decoy in ids_of(body):
+        ctx.fail(f"the filter is ignored: {flt!r} at the root answered a decoy that cannot match it",
+                 "only resources matching the filter", "the decoy among them", ex, cause=FILTER_IGNORED)
     ctx.expect(user["id"] in ids_of(body), "the user among the results", ids_of(body), ex)
 
 
-@check(id="query.filter-with-attributes", title="filter works together with attributes and count",
+@check(id="query.filter-with-attributes", quote=QUOTES["query.filter-with-attributes"], title="filter works together with attributes and count",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2, §3.4.2.5", checklist=("QRY-20",), requires=("filter",),
        fix="Apply attributes/excludedAttributes and paging to filtered results too.",
        idp_impact="IdPs that ask for userName only download whole objects.")
@@ -196,7 +210,7 @@ def with_attributes(ctx: CheckContext) -> None:
                message="attributes=userName ignored on a filtered list")
 
 
-@check(id="query.filter-with-excluded", title="filter works together with excludedAttributes",
+@check(id="query.filter-with-excluded", quote=QUOTES["query.filter-with-excluded"], title="filter works together with excludedAttributes",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2, §3.4.2.5", checklist=("QRY-20",), requires=("filter",),
        fix="Apply excludedAttributes to filtered list results.")
 def with_excluded(ctx: CheckContext) -> None:

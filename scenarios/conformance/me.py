@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from harness.checks import CheckContext, check
 from harness.results import Level
+from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "me"
 
 
-@check(id="me.unsupported-501", title="A server without /Me answers 501",
+@check(id="me.unsupported-501", quote=QUOTES["me.unsupported-501"], title="A server without /Me answers 501",
        area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §3.11", checklist=("ME-01",),
        fix="If /Me is not supported, answer GET /Me with 501 Not Implemented (not 404 or 500).")
 def unsupported_501(ctx: CheckContext) -> None:
@@ -19,7 +20,7 @@ def unsupported_501(ctx: CheckContext) -> None:
     ctx.expect_status(ex, 501, message=f"GET /Me answered {ex.status}; a server without /Me should answer 501")
 
 
-@check(id="me.supported-form", title="A supported /Me redirects (308) or serves the subject with its Location",
+@check(id="me.supported-form", quote=QUOTES["me.supported-form"], title="A supported /Me redirects (308) or serves the subject with its Location",
        area=AREA, level=Level.MAY, rests_on="RFC 7644 §3.11", checklist=("ME-02",),
        fix="Answer GET /Me with 308 and Location: <the subject's resource URL>, or 200 with the resource and "
            "Location set to its permanent URL.")

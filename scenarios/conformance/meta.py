@@ -5,12 +5,13 @@ from __future__ import annotations
 from harness.checks import CheckContext, check
 from harness.results import Level
 
-from scenarios.conformance.common import CORE_USER, ENTERPRISE_USER, fetch, parse_datetime, post_and_track, user_schema_urns
+from scenarios.conformance.common import expect_error, CORE_USER, ENTERPRISE_USER, fetch, parse_datetime, post_and_track, user_schema_urns
+from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "meta"
 
 
-@check(id="meta.present", title="Every resource has an id and a server-set meta",
+@check(id="meta.present", quote=QUOTES["meta.present"], title="Every resource has an id and a server-set meta",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §3.1", checklist=("META-01",),
        fix="Return meta with resourceType, created, lastModified, location (and version when ETags are supported).",
        idp_impact="Clients use meta.location and meta.version to address and guard updates.")
@@ -28,7 +29,7 @@ def meta_present(ctx: CheckContext) -> None:
     ctx.expect(not missing, f"meta with {wanted}", meta, ex, message=f"meta lacks {missing}")
 
 
-@check(id="meta.last-modified", title="lastModified equals created at first and moves forward on change",
+@check(id="meta.last-modified", quote=QUOTES["meta.last-modified"], title="lastModified equals created at first and moves forward on change",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §3.1", checklist=("META-02",),
        fix="Set lastModified = created on create, and to the time of the change on every modification.")
 def last_modified(ctx: CheckContext) -> None:
@@ -60,7 +61,7 @@ def _fraction_digits(value: object) -> int:
     return len(text.split(".", 1)[1].rstrip("Z").split("+")[0].split("-")[0])
 
 
-@check(id="meta.location-resolves", title="meta.location is the resource's own URL",
+@check(id="meta.location-resolves", quote=QUOTES["meta.location-resolves"], title="meta.location is the resource's own URL",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §3.1; RFC 7644 §3.3", checklist=("META-03",),
        fix="Set meta.location to the absolute URL of the resource (base URL + /Users/{id}).")
 def location_resolves(ctx: CheckContext) -> None:
@@ -76,7 +77,7 @@ def location_resolves(ctx: CheckContext) -> None:
                message="GET meta.location returned another resource")
 
 
-@check(id="meta.client-meta-ignored", title="meta sent by the client is ignored",
+@check(id="meta.client-meta-ignored", quote=QUOTES["meta.client-meta-ignored"], title="meta sent by the client is ignored",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §3.1", checklist=("META-04",),
        fix="Ignore client-supplied meta: resourceType comes from the endpoint, timestamps from the server.")
 def client_meta_ignored(ctx: CheckContext) -> None:
@@ -88,7 +89,7 @@ def client_meta_ignored(ctx: CheckContext) -> None:
                message="client meta.location was kept")
 
 
-@check(id="meta.external-id-not-invented", title="The server never invents an externalId",
+@check(id="meta.external-id-not-invented", quote=QUOTES["meta.external-id-not-invented"], title="The server never invents an externalId",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §3.1 (externalId)", checklist=("META-05",),
        fix="externalId belongs to the client: leave it unassigned when the client did not send one.")
 def external_id_not_invented(ctx: CheckContext) -> None:
@@ -97,7 +98,7 @@ def external_id_not_invented(ctx: CheckContext) -> None:
     ctx.expect(body.get("externalId") in (None, ""), "no externalId", body.get("externalId"), ex)
 
 
-@check(id="schemas.resource-schemas", title="schemas is a non-empty list of the type's own URNs, without duplicates",
+@check(id="schemas.resource-schemas", quote=QUOTES["schemas.resource-schemas"], title="schemas is a non-empty list of the type's own URNs, without duplicates",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §3", checklist=("SCH-01", "SCH-02"),
        fix="Return schemas with the base URN first and only extensions of that ResourceType, each once.")
 def resource_schemas(ctx: CheckContext) -> None:
@@ -112,7 +113,7 @@ def resource_schemas(ctx: CheckContext) -> None:
     ctx.expect(not foreign, "only User and its extensions", foreign, ex, message=f"schemas lists foreign URNs {foreign}")
 
 
-@check(id="schemas.extension-only-with-data", title="An extension URN is listed only when its data is present",
+@check(id="schemas.extension-only-with-data", quote=QUOTES["schemas.extension-only-with-data"], title="An extension URN is listed only when its data is present",
        area=AREA, level=Level.MUST, rests_on="RFC 7643 §3, §3.3", checklist=("SCH-02",),
        fix="Add an extension URN to schemas only when the resource holds attributes of that extension.")
 def extension_only_with_data(ctx: CheckContext) -> None:
@@ -124,21 +125,21 @@ def extension_only_with_data(ctx: CheckContext) -> None:
                message=f"schemas lists {listed} but the user has no data for it")
 
 
-@check(id="schemas.unknown-urn-400", title="A request with an unknown schema URN answers 400",
+@check(id="schemas.unknown-urn-400", quote=QUOTES["schemas.unknown-urn-400"], title="A request with an unknown schema URN answers 400",
        area=AREA, level=Level.SHOULD, rests_on="RFC 7643 §3; RFC 7644 §3.12", checklist=("SCH-04",),
        fix='Reject schemas values you do not serve with 400 (scimType "invalidSyntax" or "invalidValue").')
 def unknown_urn(ctx: CheckContext) -> None:
     body = ctx.user_body()
     body["schemas"] = [CORE_USER, "urn:example:params:scim:schemas:nope:1.0:Thing"]
     ex = post_and_track(ctx, ctx.users, body)
-    ctx.expect_scim_error(ex, 400)
+    expect_error(ctx, ex, 400)
 
 
-@check(id="schemas.missing-base-400", title="A request without the base schema URN answers 400",
+@check(id="schemas.missing-base-400", quote=QUOTES["schemas.missing-base-400"], title="A request without the base schema URN answers 400",
        area=AREA, level=Level.SHOULD, rests_on="RFC 7643 §3; RFC 7644 §3.12", checklist=("SCH-04",),
        fix='Require the resource type\'s base URN in schemas; answer 400 ("invalidSyntax" or "invalidValue").')
 def missing_base(ctx: CheckContext) -> None:
     body = ctx.user_body()
     body["schemas"] = []
     ex = post_and_track(ctx, ctx.users, body)
-    ctx.expect_scim_error(ex, 400)
+    expect_error(ctx, ex, 400)

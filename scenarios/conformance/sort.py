@@ -8,6 +8,7 @@ from harness.checks import CheckContext, check
 from harness.results import Level
 
 from scenarios.conformance._probes import ids_of, listed
+from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "sort"
 RFC = "RFC 7644 §3.4.2.3"
@@ -20,7 +21,7 @@ def _expect_order(ctx: CheckContext, tag: str, names: dict[str, str], wanted: li
     ctx.expect(got == wanted, wanted, got, ex, message=f"{shown} ordered {got}, expected {wanted}")
 
 
-@check(id="sort.ascending-default", title="sortBy orders ascending by default",
+@check(id="sort.ascending-default", quote=QUOTES["sort.ascending-default"], title="sortBy orders ascending by default",
        area=AREA, level=Level.MUST, rests_on=RFC, checklist=("SORT-02",), requires=("sort", "filter"),
        fix="Order by sortBy; with no sortOrder, ascending.")
 def ascending(ctx: CheckContext) -> None:
@@ -29,7 +30,7 @@ def ascending(ctx: CheckContext) -> None:
     _expect_order(ctx, tag, users, ["a", "b", "c"], sortBy="userName")
 
 
-@check(id="sort.descending", title="sortOrder=descending reverses the order",
+@check(id="sort.descending", quote=QUOTES["sort.descending"], title="sortOrder=descending reverses the order",
        area=AREA, level=Level.MUST, rests_on=RFC, checklist=("SORT-02",), requires=("sort", "filter"),
        fix="Honour sortOrder=descending.")
 def descending(ctx: CheckContext) -> None:
@@ -38,7 +39,7 @@ def descending(ctx: CheckContext) -> None:
     _expect_order(ctx, tag, users, ["c", "b", "a"], sortBy="userName", sortOrder="descending")
 
 
-@check(id="sort.sub-attribute", title="sortBy name.familyName sorts by the sub-attribute",
+@check(id="sort.sub-attribute", quote=QUOTES["sort.sub-attribute"], title="sortBy name.familyName sorts by the sub-attribute",
        area=AREA, level=Level.MUST, rests_on=RFC, checklist=("SORT-02",), requires=("sort", "filter"),
        fix="Accept dotted sub-attribute paths in sortBy.")
 def sub_attribute(ctx: CheckContext) -> None:
@@ -49,7 +50,7 @@ def sub_attribute(ctx: CheckContext) -> None:
     _expect_order(ctx, tag, users, ["Adams", "Miller", "Zed"], sortBy="name.familyName")
 
 
-@check(id="sort.missing-values", title="Resources without the sort value go last ascending and first descending",
+@check(id="sort.missing-values", quote=QUOTES["sort.missing-values"], title="Resources without the sort value go last ascending and first descending",
        area=AREA, level=Level.MUST, rests_on=RFC, checklist=("SORT-04",), requires=("sort", "filter"),
        fix="Sort unassigned values after all others (ascending) and before them (descending).")
 def missing_values(ctx: CheckContext) -> None:
@@ -61,7 +62,7 @@ def missing_values(ctx: CheckContext) -> None:
     _expect_order(ctx, tag, users, ["none", "Beta", "Alpha"], sortBy="title", sortOrder="descending")
 
 
-@check(id="sort.case-insensitive", title="caseExact=false values sort without regard to case",
+@check(id="sort.case-insensitive", quote=QUOTES["sort.case-insensitive"], title="caseExact=false values sort without regard to case",
        area=AREA, level=Level.MUST, rests_on=f"{RFC}; RFC 7643 §2.2", checklist=("SORT-05",), requires=("sort", "filter"),
        fix="Sort caseExact=false strings case-insensitively (b, A, C -> A, b, C).")
 def case_insensitive(ctx: CheckContext) -> None:
@@ -71,7 +72,7 @@ def case_insensitive(ctx: CheckContext) -> None:
     _expect_order(ctx, tag, users, ["A", "b", "C"], sortBy="title")
 
 
-@check(id="sort.multi-valued-primary", title="sortBy emails.value sorts by the primary email",
+@check(id="sort.multi-valued-primary", quote=QUOTES["sort.multi-valued-primary"], title="sortBy emails.value sorts by the primary email",
        area=AREA, level=Level.MUST, rests_on=RFC, checklist=("SORT-03",), requires=("sort", "filter"),
        fix="For a multi-valued sort key use the primary value, else the first.")
 def multi_valued_primary(ctx: CheckContext) -> None:
@@ -86,8 +87,8 @@ def multi_valued_primary(ctx: CheckContext) -> None:
     _expect_order(ctx, tag, users, ["a", "b", "c"], sortBy="emails.value")
 
 
-@check(id="sort.stable-pages", title="Paging without sortBy neither repeats nor skips resources",
-       area=AREA, level=Level.SHOULD, rests_on="RFC 7644 §3.4.2.4", checklist=("SORT-06",), requires=("filter",),
+@check(id="sort.stable-pages", quote=QUOTES["sort.stable-pages"], title="Paging without sortBy neither repeats nor skips resources",
+       area=AREA, level=Level.MAY, rests_on="RFC 7644 §3.4.2.4", checklist=("SORT-06",), requires=("filter",),
        fix="Give unsorted lists a stable order (e.g. by id or creation) so pages do not overlap.")
 def stable_pages(ctx: CheckContext) -> None:
     tag = ctx.unique("s")

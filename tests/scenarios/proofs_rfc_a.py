@@ -25,7 +25,8 @@ PROOFS: dict[str, Proof] = {
     "discovery.resource-type-schemas-exist": Proof("/Schemas lacks", fault=f.edit_json(h.drop_schema(h.CORE_GROUP), "GET", r"/Schemas")),
     "discovery.resource-type-endpoints-live": Proof("answered 404",
                                                     fault=f.edit_json(f.each_resource(lambda r: {**r, "endpoint": "/Teams"} if r.get("name") == "Group" else r), "GET", h.RTYPES)),
-    "discovery.resource-type-by-name": Proof("answered 404", fault=f.answer(404, {"schemas": [h.ERROR_URN], "status": "404"}, method="GET", path=r"/ResourceTypes/User")),
+    # MAY: not serving the single form is recorded; serving the wrong object is the finding
+    "discovery.resource-type-by-name": Proof("group", fault=f.edit_json(f.set_key("name", "Group"), "GET", r"/ResourceTypes/User")),
     "discovery.resource-type-unknown-404": Proof("answered 200", fault=f.set_status(200, "GET", r"/ResourceTypes/Nope.*")),
     "discovery.schema-by-id": Proof("core:2.0:User", fault=f.edit_json(h.wrap_in_list, "GET", r"/Schemas/urn:.*")),
     "discovery.schema-unknown-404": Proof("answered 200", fault=f.set_status(200, "GET", r"/Schemas/urn:example:.*")),
@@ -51,7 +52,7 @@ PROOFS: dict[str, Proof] = {
     "errors.wrong-type-boolean": Proof("answered 201", fault=f.edit_request_json(lambda b: {**b, "active": True} if b.get("active") == "yes" else b, "POST", f.USERS)),
     "errors.wrong-type-multivalued": Proof("answered 201",
                                            fault=f.edit_request_json(lambda b: {**b, "emails": [{"value": b["emails"]}]} if isinstance(b.get("emails"), str) else b, "POST", f.USERS)),
-    "errors.unknown-endpoint-404": Proof("not JSON", fault=f.on_response(h.html_404, "GET", r"/Nope.*")),
+    "errors.unknown-endpoint-404": Proof("answered 200", fault=f.answer(200, {"ok": True}, method="GET", path=r"/Nope.*")),
     "errors.method-not-allowed": Proof("answered 500", fault=f.answer(500, {"schemas": [h.ERROR_URN], "status": "500"}, method="DELETE", path=h.SPC)),
     "errors.unknown-version": Proof("unknown version was served", fault=f.on_request(h.strip_v3, "GET", r"/v3/.*")),
     "errors.no-5xx-on-client-mistakes": Proof("answered 500", fault=h.when_body(lambda b: b"nosuchAttribute" in b, h.scim_error(500))),
@@ -94,7 +95,8 @@ PROOFS: dict[str, Proof] = {
     "read.never-even-when-asked": Proof("returned=never", fault=f.edit_json(f.set_key("password", "x"), "GET", f.USER)),
     "read.returned-request": Proof("without being asked for", fault=h.mark_user_attribute("nickName", returned="request"),
                                    baseline=f.chain(h.mark_user_attribute("nickName", returned="request"), h.hide_unless_requested("nickName"))),
-    "read.unassigned-omitted": Proof("sent as null", fault=f.edit_json(f.set_key("title", None), "GET", f.USER)),
+    # MAY: null and omission are both allowed; a value the client never set is the finding
+    "read.unassigned-omitted": Proof("empty strings", fault=f.edit_json(f.set_key("title", ""), "GET", f.USER)),
     # replace
     "replace.put-200": Proof("answered 201", fault=f.set_status(201, "PUT", f.USER)),
     "replace.unknown-id-404": Proof("expected 404", quirks=("put-creates",)),
@@ -151,8 +153,8 @@ PROOFS: dict[str, Proof] = {
     "me.supported-form": Proof("without a Location header", fault=f.answer(200, {"id": "me"}, method="GET", path=r"/Me"),
                                baseline=f.answer(308, None, [("location", "http://127.0.0.1/Users/me")], method="GET", path=r"/Me")),
     # security
-    "security.tls": Proof("plain http", base_url="http://scim.example.com"),
+    "security.tls": Proof("plain http", base_url="http://scim.example.com"),  # a public name
     "security.password-never-returned": Proof("returned the password", fault=f.edit_json(f.set_key("password", "x"), "GET", f.USER)),
     "security.username-precis": Proof("answered 201", fault=f.edit_request_json(h.nfd_username_suffixed, "POST", f.USERS)),
-    "security.filter-injection": Proof("matched", fault=f.on_request(h.drop_filter_with_quotes, "GET", f.USERS)),
+    "security.filter-injection": Proof("filter is ignored", fault=f.on_request(h.drop_filter_with_quotes, "GET", f.USERS)),
 }
