@@ -65,13 +65,13 @@ class NullClient(TargetClient):
                                     response_headers=[], response_body=raw, elapsed_ms=0.0)
 
 
-def overhead(users: int, null_http: bool, out: Path | None = None) -> tuple[int, float, float]:
+def overhead(users: int, null_http: bool, out: Path | None = None, idp: str = "entra") -> tuple[int, float, float]:
     """``(changes, total seconds, seconds spent building the fake tenant)``.
 
     ``out``: also write provisioning.jsonl and results.json there, as a real run does.
     """
     target = Target("http://bench.invalid/scim", Auth.bearer(TOKEN))
-    config = SimulationConfig("entra", target, users=users, groups=users // 50, days=0.5, churn=False,
+    config = SimulationConfig(idp, target, users=users, groups=users // 50, days=0.5, churn=False,
                               test_connection=False, scope="all", out=out)
     started = time.perf_counter()
     if null_http:

@@ -107,7 +107,7 @@ def group_by_cause(results: list[CheckResult]) -> list[CauseGroup]:
     return list(groups.values())
 
 #: Simulation profile names (mock_idp) to the IdP they play.
-SIMULATED = {"entra": "entra", "entra-legacy": "entra", "jumpcloud": "jumpcloud", "okta": "okta"}
+SIMULATED = {"entra": "entra", "entra-legacy": "entra", "jumpcloud": "jumpcloud", "okta": "okta", "okta-aiw": "okta"}
 
 
 @dataclass

@@ -53,6 +53,11 @@ KINDS: dict[str, int] = {
     "group-create": 0,
     "group-delete": 0,
     "group-unassign": 0,
+    "move": 4,  # a move to another department: new department, title and manager at once (one PATCH)
+    "password-expire": 0,  # the password expires (JumpCloud: pushed as inactive, J7)
+    "password-reset": 0,
+    "retry": 0,  # an admin retries every failed task (Okta's Tasks, O9); the engine handles it
+    "import": 0,  # an admin runs an import from the app (Okta, O1, O3): pages /Users and /Groups
 }
 
 
@@ -215,6 +220,15 @@ def apply_event(d: Directory, event: ChurnEvent, rng: random.Random) -> str:
     d.dirty_users.add(uid)
     if kind == "title":
         user.job_title = str(data.get("value") or rng.choice([t for t in TITLES if t != user.job_title]))
+    elif kind == "move":
+        user.department = str(data.get("value") or rng.choice([x for x in DEPARTMENTS if x != user.department]))
+        user.job_title = str(data.get("title") or rng.choice([t for t in TITLES if t != user.job_title]))
+        peers = [u for u in d.users.values() if u.object_id not in {uid, user.manager_id} and not u.soft_deleted]
+        user.manager_id = rng.choice(peers).object_id if peers else user.manager_id
+    elif kind == "password-expire":
+        user.password_expired = True
+    elif kind == "password-reset":
+        user.password_expired = False
     elif kind == "department":
         user.department = str(data.get("value") or rng.choice([x for x in DEPARTMENTS if x != user.department]))
     elif kind == "rename":

@@ -63,9 +63,15 @@ def _target(url: str, token: str | None, basic: str | None, timeout: float) -> T
 @click.option("--no-test-connection", is_flag=True, help="Skip Test Connection (credentials saved earlier).")
 @click.option("--timeout", default=60.0, show_default=True, type=float, help="Seconds per request.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--on-demand", "on_demand", metavar="USER",
+              help="After the run, provision this user (userPrincipalName) on demand, as Entra's 'Provision on demand'.")
+@click.option("--rate-limit", "rate_limit", type=click.Choice(["profile", "honour", "escrow"]), default="profile",
+              show_default=True, help="429 handling: the profile's default, honour Retry-After (3 retries), or fail "
+                                      "the change and retry later (Entra's escrow; the next event for JumpCloud).")
 def simulate(url: str, token: str | None, basic: str | None, idp: str, users: int, groups: int, days: float, seed: int,
              mapping: str | None, scope: str, speed: str, out: Path, scenario: Path | None, no_churn: bool,
-             no_cover: bool, no_groups: bool, no_test_connection: bool, timeout: float, quiet: bool) -> None:
+             no_cover: bool, no_groups: bool, no_test_connection: bool, timeout: float, quiet: bool,
+             on_demand: str | None = None, rate_limit: str = "profile") -> None:
     """Replay what an IdP's provisioning engine sends to a SCIM endpoint, on a virtual clock.
 
     Builds a seeded fake tenant, runs the IdP's Test Connection, its initial cycle and then
@@ -76,6 +82,8 @@ def simulate(url: str, token: str | None, basic: str | None, idp: str, users: in
     Example: a week of Entra ID (with ?aadOptscim062020) against a local server:
       scim-harness simulate --idp entra --target http://127.0.0.1:8080/ --token T \\
           --users 500 --groups 50 --days 7 --seed 7 --out sim/
+      scim-harness simulate --idp okta-aiw --target http://127.0.0.1:8080/ --token T --rate-limit escrow
+      scim-harness simulate --idp entra --target URL --token T --on-demand Jo.Li@contoso.example
     \b
     Exit codes: 0 converged with no failed change; 1 differences or failed changes
     (quarantine included); 2 could not start (test connection failed, target unreachable).
@@ -84,9 +92,10 @@ def simulate(url: str, token: str | None, basic: str | None, idp: str, users: in
         idp=idp, target=_target(url, token, basic, timeout), users=users, groups=groups, days=days, seed=seed,
         mapping=mapping, scope=scope, speed=speed, out=out, scenario=scenario, churn=not no_churn, cover=not no_cover,
         test_connection=not no_test_connection, manage_groups=False if no_groups else None,
+        profile_overrides={} if rate_limit == "profile" else {"rate_limit_retries": 3 if rate_limit == "honour" else 0},
     )
     if quiet:
-        result = run_simulation(config)
+        result = run_simulation(config, on_demand=on_demand)
     else:
         with click.progressbar(length=1000, label=f"{idp} simulation", file=sys.stderr) as bar:
             done = [0]
@@ -97,7 +106,7 @@ def simulate(url: str, token: str | None, basic: str | None, idp: str, users: in
                     bar.update(step)
                     done[0] += step
 
-            result = run_simulation(config, progress=progress)
+            result = run_simulation(config, progress=progress, on_demand=on_demand)
             progress(1.0)
     click.echo(result.reason)
     if result.log_path:

@@ -90,7 +90,8 @@ def compare(
         found = by_name.get(key.lower(), [])
         if len(found) > 1:
             diffs.append(Difference("User", key, match, "exactly one user", f"{len(found)} users"))
-        in_scope = directory.user_in_scope(user, model)
+        in_scope = directory.user_in_scope(user, model) and (
+            not mapping.scope or mapping.user_in_scope(user.source_attributes()))
         active = directory.should_be_active(user)
         if not found:
             if in_scope and active:
@@ -110,7 +111,8 @@ def compare(
         by_id = {str(r.get("id")): r for r in users}
         for user in directory.users.values():
             manager = user.manager_id
-            if user.object_id in present and manager in present and directory.user_in_scope(user, model):
+            if user.object_id in present and manager in present and directory.user_in_scope(user, model) and (
+                    not mapping.scope or mapping.user_in_scope(user.source_attributes())):
                 seen = read(by_id.get(present[user.object_id], {}), f"{ENTERPRISE}:manager")
                 if normalize(seen) != present[manager]:
                     key = user.user_principal_name

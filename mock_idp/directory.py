@@ -42,6 +42,8 @@ class User:
     account_enabled: bool = True
     soft_deleted: bool = False
     assigned: bool = False
+    #: JumpCloud pushes a user whose password expired as inactive (idp-behaviors §2, confirmed J7)
+    password_expired: bool = False
     extension: dict[str, str] = field(default_factory=dict)
     app_roles: list[str] = field(default_factory=list)
 
@@ -62,9 +64,12 @@ class User:
             "manager": self.manager_id,
             "accountEnabled": self.account_enabled,
             "IsSoftDeleted": self.soft_deleted or not self.account_enabled,
+            "passwordExpired": self.password_expired,
             "appRoleAssignments": [{"value": r, "displayName": r} for r in self.app_roles],
             # JumpCloud's 24-hex user id (a mapping may send it as externalId; J-knob, default omitted)
             "jumpcloudId": self.object_id.replace("-", "")[:24],
+            # Okta's 20-character user id, 00u + 17 characters (O1: sent as externalId)
+            "oktaId": "00u" + self.object_id.replace("-", "")[:17],
             **self.extension,
         }
 

@@ -9,6 +9,7 @@ quarantine"; §2 "Errors"). No ``if idp == ...``: every difference is a profile 
 
 from __future__ import annotations
 
+import hashlib
 import random
 import uuid
 from collections import Counter
@@ -23,6 +24,7 @@ from mock_idp.churn import ChurnEvent, apply_event
 from mock_idp.directory import Directory, Group, User
 from mock_idp.driver import Driver
 from mock_idp.connection import connection_test
+from mock_idp.imports import import_all
 from mock_idp.flows import Flow, FlowResult, WantGroup, WantUser, deactivate_user, delete_user, provision_user, set_manager
 from mock_idp.groupflows import delete_group, sync_group
 from mock_idp.logs import ProvisioningLog, Source
@@ -119,6 +121,10 @@ class Engine:
         self._cycle: CycleRecord | None = None
         #: kinds of change the target was sent and accepted (create, disable, delete, rename, ...)
         self.exercised: Counter[str] = Counter()
+        #: target id -> the userName sent (Okta's member ``display``)
+        self.user_names: dict[str, str] = {}
+        #: failed changes waiting for an admin's retry (on_failure = "admin-retry", Okta's Tasks)
+        self.tasks: dict[tuple[str, str], dict[str, Any]] = {}
         self._refs = mapping.references("User")
         # The engine sends only what its mapping maps: no manager reference, no manager PATCH.
         self._manager_path = next((r for r in sorted(self._refs) if parse_path(r).attr == "manager"), None)
@@ -137,7 +143,15 @@ class Engine:
         match = tuple((m.target, str(create[m.target])) for m in self.mapping.matching("User") if m.target in create)
         manager = self.job.user_links.get(user.manager_id or "") if self._manager_path else None
         return WantUser(user.object_id, user.display_name, match, create, update, manager, tuple(missing),
-                        self.job.user_links.get(user.object_id), self.profile.trigger == "cycles", self._manager_path)
+                        self.job.user_links.get(user.object_id), self.profile.trigger == "cycles", self._manager_path,
+                        self._password(user.object_id), self.profile.linked_read == "by-id")
+
+    def _password(self, uid: str) -> str:
+        """Okta sends a random password in every POST (O1): a throwaway derived from the job and
+        the user, so the same seed sends the same bytes; it is no one's credential."""
+        if not self.profile.user_create_password:
+            return ""
+        return "Sim-" + hashlib.sha256(f"{self.log.job_id}:{uid}".encode()).hexdigest()[:16] + "!"
 
     def want_group(self, group: Group) -> WantGroup:
         attrs, _ = self.mapping.apply("Group", group.source_attributes(), on_create=True)
@@ -146,8 +160,9 @@ class Engine:
         current = set(now)
         add = tuple(t for t in now if t not in sent)
         remove = tuple(sorted(sent - current))
+        shown = {t: self.user_names.get(t, t) for t in now} if self.profile.member_display else {}
         return WantGroup(group.object_id, str(attrs.get("displayName", group.display_name)), attrs, add, remove,
-                         self.job.group_links.get(group.object_id))
+                         self.job.group_links.get(group.object_id), tuple(now), shown)
 
     # -- one change ----------------------------------------------------------------------
     def _run(self, flow: Flow, source: Source) -> FlowResult:
@@ -167,8 +182,13 @@ class Engine:
                 next_retry = entry.next_retry
             elif self.profile.on_failure == "next-event":
                 (self.job.pending_users if source.kind == "User" else self.job.pending_groups)[source.object_id] = None
-        elif entry is not None:
-            del self.job.escrow[key]
+            elif self.profile.on_failure == "admin-retry":
+                self.tasks[key] = {"object": f"{source.kind} {source.display}", "action": result.action,
+                                   "failed_at": isoformat(at), "message": self.log.task_text(result, source)}
+        else:
+            if entry is not None:
+                del self.job.escrow[key]
+            self.tasks.pop(key, None)
         if cycle is not None:
             bucket = "failure" if result.status == "failure" else "skipped" if result.status == "skipped" else result.action
             cycle.counts[bucket] = cycle.counts.get(bucket, 0) + 1
@@ -233,7 +253,10 @@ class Engine:
         user = d.users.get(uid)
         if user is None:
             gone = d.hard_deleted_users.get(uid)
-            if gone is None or uid not in job.user_links or not p.delete_user_on_hard_delete:
+            if gone is None or uid not in job.user_links:
+                return
+            if not p.delete_user_on_hard_delete:  # never DELETEs (Okta): deleting deactivates first (O1)
+                self._run(deactivate_user(p, self.want_user(gone)), Source(uid, gone.display_name, "User"))
                 return
             if not p.delete_after_unassign and not d.in_scope_when_deleted(uid, p.scope_model):
                 return  # after unassignment a later delete sends nothing (E3)
@@ -245,13 +268,15 @@ class Engine:
             return
         source = Source(uid, user.display_name, "User")
         want = self.want_user(user)
-        if d.user_in_scope(user, p.scope_model):
+        if d.user_in_scope(user, p.scope_model) and (
+                not self.mapping.scope or self.mapping.user_in_scope(user.source_attributes())):
             if not want.match:
                 self._log_skip(source, "no value for the matching attribute: never created (E6)")
                 return
             result = self._run(provision_user(p, want, self._refs), source)
             if result.target_id and result.status != "failure":
                 job.user_links[uid] = result.target_id
+                self.user_names[result.target_id] = str(want.create.get("userName", ""))
                 if self._manager_path and user.manager_id and (result.action == "create" or want.manager is None):
                     deferred.append(uid)
                 if result.action == "create":
@@ -357,7 +382,12 @@ class Engine:
                 next_at = pending[index].at + timedelta(seconds=p.event_delay_seconds) if index < len(pending) else until
             while index < len(pending) and pending[index].at <= min(next_at, until):
                 self._wait_until(pending[index].at)
-                apply_event(self.directory, pending[index], self.rng)
+                if pending[index].kind == "retry":
+                    self.retry_tasks()
+                elif pending[index].kind == "import":
+                    self.run_import()
+                else:
+                    apply_event(self.directory, pending[index], self.rng)
                 index += 1
             if next_at > until:
                 break
@@ -373,6 +403,24 @@ class Engine:
             if p.trigger != "cycles" and index >= len(pending):
                 break
         self._wait_until(until)
+
+    def run_import(self) -> FlowResult:
+        """An import from the app (Okta: manual or scheduled, O3): pages through /Users and
+        /Groups; a page that repeats or skips what the IdP provisioned fails the import."""
+        self._cycle = self._new_cycle("import")
+        known = {"User": set(self.job.user_links.values()), "Group": set(self.job.group_links.values())}
+        result = self._run(import_all(known, self.profile.manage_groups), Source("import", "Import", "Import"))
+        self._cycle.finished_at = self.clock.now()
+        self._cycle = None
+        return result
+
+    def retry_tasks(self) -> int:
+        """An admin's "Retry selected" on every failed task: they run again with the next push."""
+        for kind, key in self.tasks:
+            if kind == "Import":
+                continue  # an import is run again by the next import event, not by retry
+            (self.job.pending_users if kind == "User" else self.job.pending_groups)[key] = None
+        return len(self.tasks)
 
     def _wait_until(self, moment: datetime) -> None:
         """Let virtual time pass (a real, shortened wait on a ScaledClock: demos)."""

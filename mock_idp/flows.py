@@ -43,6 +43,7 @@ class FlowResult:
     http_status: int | None = None
     quarantine: str | None = None  # why this failure quarantines the job at once
     escrow: bool = False
+    detail: str = ""  # the target's own words about a failure (bounded)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class WantUser:
     linked_id: str | None = None
     fallback_to_link: bool = True
     manager_path: str | None = None  # the mapping's manager reference target; None: it maps no manager
+    password: str = ""  # a random password for the POST (Okta, O1); "" = none
+    by_id: bool = False  # a linked user is read by GET /Users/{id}, not looked up (Okta)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class WantGroup:
     add: tuple[str, ...] = ()  # target ids of members to add
     remove: tuple[str, ...] = ()
     linked_id: str | None = None
+    members: tuple[str, ...] = ()  # target ids of every member the group should hold
+    displays: dict[str, str] = field(default_factory=dict)  # target id -> userName (Okta's display)
 
 
 Flow = Generator[Request, Exchange, FlowResult]
@@ -100,6 +105,7 @@ def failed(action: str, ex: Exchange, what: str, profile: Profile, result: FlowR
     out.action, out.status = action, "failure"
     out.error_code = code
     out.http_status = ex.status
+    out.detail = detail
     out.reason = f"{what} failed: HTTP {ex.status}" + (f": {detail}" if detail else "") if ex.status else f"{what} failed: {detail}"
     out.escrow = profile.on_failure == "escrow"
     if ex.status in {401, 403} and profile.quarantine_on_auth_failure:
@@ -177,6 +183,11 @@ def answered(ex: Exchange, *statuses: int) -> bool:
 
 
 # -- user flows --------------------------------------------------------------------------------
+def _match(want: WantUser) -> tuple[tuple[str, str], ...]:
+    """The lookups before a write: none for a linked user the IdP reads by id (Okta, O1)."""
+    return () if want.by_id and want.linked_id else want.match
+
+
 def provision_user(profile: Profile, want: WantUser, references: set[str] = frozenset()) -> Flow:  # type: ignore[assignment]
     """Lookup, then POST on a miss or PATCH what differs on a hit (E1, E3; J1)."""
     result = FlowResult("other", "success")
@@ -185,7 +196,8 @@ def provision_user(profile: Profile, want: WantUser, references: set[str] = froz
         result.reason = f"required attribute(s) without a value: {', '.join(want.missing)}; nothing was sent"
         result.steps.append(("scoping", "scoping", "skipped", result.reason))
         return result
-    current, bad = yield from find_object(profile, "User", want.match, want.linked_id, result, want.fallback_to_link)
+    current, bad = yield from find_object(profile, "User", _match(want), want.linked_id, result,
+                                          want.fallback_to_link or want.by_id)
     if bad is not None:
         return failed("other", bad, "lookup", profile, result)
     if current is None:
@@ -193,7 +205,7 @@ def provision_user(profile: Profile, want: WantUser, references: set[str] = froz
             result.status = "skipped"
             result.reason = "not created: the user is disabled or soft-deleted (E6)"
             return result
-        ex = yield build.create_user(profile, want.create, references)
+        ex = yield build.create_user(profile, want.create, references, want.password)
         body = ex.json_or_none()
         if answered(ex, 200, 201) and isinstance(body, dict) and body.get("id"):
             result.action, result.target_id = "create", str(body["id"])
@@ -227,7 +239,8 @@ def provision_user(profile: Profile, want: WantUser, references: set[str] = froz
 def deactivate_user(profile: Profile, want: WantUser) -> Flow:
     """Out of scope, unassigned, disabled or soft-deleted: PATCH ``active`` false only (E3)."""
     result = FlowResult("disable", "success")
-    current, bad = yield from find_object(profile, "User", want.match, want.linked_id, result, want.fallback_to_link)
+    current, bad = yield from find_object(profile, "User", _match(want), want.linked_id, result,
+                                          want.fallback_to_link or want.by_id)
     if bad is not None:
         return failed("disable", bad, "lookup", profile, result)
     if current is None:

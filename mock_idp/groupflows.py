@@ -27,9 +27,7 @@ def sync_group(profile: Profile, want: WantGroup) -> Flow:
         if not add and not profile.create_empty_groups:
             result.status, result.reason = "skipped", "empty groups are not created (J2)"
             return result
-        ex = yield build.create_group(profile, want.attributes, add)
-        if profile.group_create_with_members:
-            add = ()
+        ex = yield build.create_group(profile, want.attributes)  # members follow (Okta: members [] here)
         created = ex.json_or_none()
         if not (answered(ex, 200, 201) and isinstance(created, dict) and created.get("id")):
             return failed("create", ex, "create group", profile, result)
@@ -44,7 +42,13 @@ def sync_group(profile: Profile, want: WantGroup) -> Flow:
             if not answered(ex, 200, 204):
                 return failed("update", ex, "update group", profile, result)
             result.action, result.changes = "update", changes
-    for request in build.member_patches(profile, result.target_id, add, remove):
+    if profile.group_update_form == "put":
+        requests = [build.replace_group(profile, result.target_id, want.attributes, want.members, want.displays)] \
+            if add or remove else []
+    else:
+        requests = build.member_patches(profile, result.target_id, add, remove, want.displays, want.display_name,
+                                        now_empty=not want.members)
+    for request in requests:
         ex = yield request
         if not answered(ex, 200, 204):
             return failed("update" if result.action == "other" else result.action, ex, "group members", profile, result)

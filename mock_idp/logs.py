@@ -43,10 +43,30 @@ class Source(NamedTuple):
     kind: str  # User | Group
 
 
-class ProvisioningLog:
-    """Writes log entries to ``provisioning.jsonl`` and keeps the last ``tail`` in memory."""
+#: What Okta's Tasks say about a failed change, before the SP's own message (O8).
+_TASK_ACTIONS = {
+    ("User", "create"): "Automatic provisioning of user failed: Error while creating user",
+    ("User", "update"): "Automatic profile push of user failed: Error while trying to push profile update for",
+    ("User", "disable"): "Automatic deactivation of user failed: Error while deactivating user",
+    ("User", "other"): "Automatic provisioning of user failed: Error while looking up user",
+    ("Group", "create"): "Push group failed: Error while creating group",
+    ("Group", "update"): "Push group failed: Error while pushing group",
+    ("Group", "delete"): "Push group failed: Error while deleting group",
+    ("Group", "other"): "Push group failed: Error while looking up group",
+    ("Import", "other"): "Import failed: Error while importing from the app",
+}
 
-    def __init__(self, job_id: str, source_system: str, path: Path | None = None, tail: int = 2000) -> None:
+
+class ProvisioningLog:
+    """Writes log entries to ``provisioning.jsonl`` and keeps the last ``tail`` in memory.
+
+    ``task_template`` (a profile's ``task_message_template``) adds the admin-facing task text
+    to every failed entry (Okta's Tasks: "<Okta message>: <SP message>").
+    """
+
+    def __init__(self, job_id: str, source_system: str, path: Path | None = None, tail: int = 2000,
+                 task_template: str = "") -> None:
+        self.task_template = task_template
         self.job_id = job_id
         self.source_system = source_system
         self.path = path
@@ -113,10 +133,20 @@ class ProvisioningLog:
                 "recommendedAction": _RECOMMENDED.get(result.http_status or 0, ""),
                 "status": result.status,
             }
+        if self.task_template and result.status == "failure":
+            entry["task"] = self.task_text(result, source)
         if self._file is not None:
             self._file.write(_ENCODE(entry) + "\n")
         self.tail.append(entry)
         return entry
+
+    def task_text(self, result: FlowResult, source: Source) -> str:
+        """The task an admin sees for a failed change ("" when the IdP has no tasks)."""
+        if not self.task_template:
+            return ""
+        action = _TASK_ACTIONS.get((source.kind, result.action), f"{source.kind} {result.action} failed")
+        sp = result.detail or result.reason or result.error_code or ""
+        return self.task_template.format(action=action, display=source.display, sp=sp)
 
     def _stamp(self, moment: datetime) -> str:
         """``isoformat(moment)``; the date and second are formatted once per second of clock time."""

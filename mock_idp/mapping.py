@@ -17,6 +17,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from mock_idp.expressions import Expression, ExpressionError, parse
+from mock_idp.scoping import Clause, ScopeError, in_scope, parse_scope
 from harness.idp.paths import parse_path
 
 __all__ = ["Mapping", "MappingSet", "MappingError", "load_mapping", "MAPPING_DIR", "mapping_names"]
@@ -29,8 +30,7 @@ _KEYS = {
 }
 #: Target attributes of SCIM type boolean (RFC 7643 §4.1.1).
 BOOLEAN_TARGETS = {"active", "emails[type eq \"work\"].primary"}
-
-_FILE_KEYS = {"name", "description", "notes", "user", "group", "tenant_url_example"}
+_FILE_KEYS = {"name", "description", "notes", "user", "group", "tenant_url_example", "scope"}
 
 
 class MappingError(ValueError):
@@ -81,6 +81,12 @@ class MappingSet:
     user: tuple[Mapping, ...]
     group: tuple[Mapping, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Entra scoping filters on users (mock_idp/scoping.py): OR of ANDed clauses; () = everyone.
+    scope: tuple[tuple[Clause, ...], ...] = ()
+
+    def user_in_scope(self, attributes: dict[str, Any]) -> bool:
+        """True when the user passes the scoping filters (source attributes, E6)."""
+        return in_scope(self.scope, attributes)
 
     def matching(self, kind: str) -> list[Mapping]:
         """Matching mappings in precedence order (E6: one attribute per query, first hit wins)."""
@@ -171,6 +177,10 @@ def load_mapping(name_or_path: str | FilePath) -> MappingSet:
         raise MappingError(f"{path.name}: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(_FILE_KEYS))}")
     users = tuple(_mapping(item, f"{path.name} user[{i}]") for i, item in enumerate(data.get("user", [])))
     groups = tuple(_mapping(item, f"{path.name} group[{i}]") for i, item in enumerate(data.get("group", [])))
+    try:
+        scope = parse_scope(data.get("scope"), path.name)
+    except ScopeError as exc:
+        raise MappingError(str(exc)) from exc
     if users and not any(m.matching for m in users):
         raise MappingError(f"{path.name}: no user mapping is marked \"matching\": true (Entra needs one)")
     return MappingSet(
@@ -179,6 +189,7 @@ def load_mapping(name_or_path: str | FilePath) -> MappingSet:
         user=users,
         group=groups,
         notes=tuple(data.get("notes", [])),
+        scope=scope,
     )
 
 

@@ -160,13 +160,15 @@ def simulate(
         return _cannot_start(config, f"Could not start: {refused}.")
     target = replace(config.target, base_url=_with_query(config.target.base_url, profile.tenant_url_query))
     recorder = _RecentRecorder(target.redactor(), clock)
-    client = TargetClient(target, recorder=recorder, http=http, clock=clock, user_agent=profile.user_agent)
+    client = TargetClient(target, recorder=recorder, http=http, clock=clock, user_agent=profile.user_agent,
+                          headers=profile.headers())
     driver = Driver(client, clock, profile, config.request_cost_ms / 1000)
     log_path = (config.out / LOG_FILE) if config.out else None
     if config.out:
         config.out.mkdir(parents=True, exist_ok=True)
     job_id = _job_id(profile.name, config.seed)
-    log = ProvisioningLog(job_id, "Microsoft Entra ID" if profile.trigger == "cycles" else profile.name, log_path)
+    log = ProvisioningLog(job_id, "Microsoft Entra ID" if profile.trigger == "cycles" else profile.name, log_path,
+                          task_template=profile.task_message_template)
     directory = make_directory(config.users, config.groups, config.seed, config.scope)
     engine = Engine(profile, mapping, directory, driver, clock, log, random.Random(config.seed + 2), progress)
     started = clock.now()
@@ -183,9 +185,11 @@ def simulate(
                 reason = why
         if not reason:
             engine.run(events, until)
-            if on_demand:
-                engine.provision_on_demand(on_demand)
-            if recorder.exchanges and all(e.status is None for e in recorder.exchanges):
+            if on_demand and engine.provision_on_demand(on_demand) is None:
+                reason = f"Could not provision on demand: no user {on_demand!r} in the simulated tenant."
+            if reason:
+                pass
+            elif recorder.exchanges and all(e.status is None for e in recorder.exchanges):
                 reason = f"Could not start: the target at {target.base_url} is unreachable ({recorder.exchanges[-1].error})."
             else:
                 users, err1 = read_all(driver, "User")
@@ -240,6 +244,12 @@ def _finish(config: SimulationConfig, profile: Any, engine: Engine, clock: Virtu
             area="provisioning", level=Level.MUST, outcome=Outcome.FAIL, rests_on="idp-behaviors §5: escrow (E3, E5)",
             fix="Fix the error the target returned; the IdP retries escrowed changes on its schedule.",
             message=entry.error, idp_impact=f"retried {entry.attempts} time(s); next retry {isoformat(entry.next_retry)}"))
+    for n, task in enumerate(list(engine.tasks.values())[:MAX_FINDINGS], 1):
+        results.append(CheckResult(
+            id=f"provisioning.task.{n:04d}", title=f"{task['object']}: failed task waits for an admin", area="provisioning",
+            level=Level.MUST, outcome=Outcome.FAIL, rests_on="idp-behaviors §3: failures become tasks (O8, O9)",
+            fix="Fix the error the target returned, then retry the task in the IdP's admin console.",
+            message=task["message"], idp_impact="the change stays undone until an admin retries it"))
     for n, q in enumerate(job.quarantine_history, 1):
         results.append(CheckResult(
             id=f"provisioning.quarantine.{n}", title="The provisioning job went into quarantine", area="provisioning",
@@ -289,6 +299,11 @@ def _finish(config: SimulationConfig, profile: Any, engine: Engine, clock: Virtu
         "log_tail": list(engine.log.tail),
         "exercised": dict(sorted(engine.exercised.items())),
         "exchanges_dropped": dropped,
+        "tasks": list(engine.tasks.values()),
+        "rate_limit": (f"honour Retry-After ({profile.rate_limit_retries} retries, waits capped at "
+                       f"{profile.rate_limit_max_wait_seconds:g} s)" if profile.rate_limit_retries
+                       else f"no immediate retry: a 429 fails the change ({profile.on_failure})"),
+        "throttled": engine.driver.throttled,
     }
     run = RunResult("simulation", config.target.base_url, isoformat(started), isoformat(finished),
                     (finished - started).total_seconds() * 1000, exit_code, results=results,
@@ -340,7 +355,8 @@ def check_connection(idp: str, target: Target, *, http: httpx.Client | None = No
     target = replace(target, base_url=_with_query(target.base_url, profile.tenant_url_query))
     clock = VirtualClock(EPOCH)
     recorder = Recorder(target.redactor(), clock)
-    client = TargetClient(target, recorder=recorder, http=http, clock=clock, user_agent=profile.user_agent)
+    client = TargetClient(target, recorder=recorder, http=http, clock=clock, user_agent=profile.user_agent,
+                          headers=profile.headers())
     engine = Engine(profile, load_mapping(profile.default_mapping), make_directory(0, 0, seed), Driver(client, clock, profile),
                     clock, ProvisioningLog(_job_id(profile.name, seed), profile.name), random.Random(seed + 2))
     try:

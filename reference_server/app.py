@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from reference_server.endpoints import bulk, discovery, me, recordings, search
+from reference_server.cursors import Cursors
 from reference_server.endpoints.common import ScimResponse
 from reference_server.endpoints.resources import resource_endpoints
 from reference_server.errors import MethodNotAllowed, NotFound, ScimError
@@ -179,6 +180,7 @@ class ScimApp:
         st = self.starlette.state
         st.settings, st.profile, st.models, st.service = settings, self.profile, self.models, self.service
         st.store, st.recorder = self.store, self.recorder
+        st.cursors = Cursors(settings.clock, settings.cursor_timeout)
         self.asgi = ScimEdge(self.starlette, credentials=self.credentials, quirks=self.quirks,
                              recorder=self.recorder, max_body=settings.max_body_bytes, models=self.models,
                              sleep=settings.sleep, clock=settings.clock,

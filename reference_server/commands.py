@@ -100,9 +100,14 @@ def run_server(settings: ServerSettings, host: str, port: int, seed_users: int =
 @click.option("--public-url", default=None, help="Base URL to put in meta.location (behind a proxy).")
 @click.option("--list-apps", is_flag=True, help="List the app profiles and exit.")
 @click.option("--list-quirks", is_flag=True, help="List the quirks and exit.")
+@click.option("--tenants", "tenants_dir", default=None, metavar="DIR",
+              help="Serve every tenant of DIR at /t/<tenant>/scim/v2 instead (see scim-harness tenants).")
+@click.option("--admin-token", default=None, envvar="SCIM_ADMIN_TOKEN",
+              help="With --tenants: the admin API's bearer token (env SCIM_ADMIN_TOKEN; generated if none).")
 def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | None, oauth_clients: tuple[str, ...],
           token_ttl: int, app_name: str, quirks: tuple[str, ...], extensions: tuple[str, ...], seed_users: int,
-          public_url: str | None, list_apps: bool, list_quirks: bool) -> None:
+          public_url: str | None, list_apps: bool, list_quirks: bool, tenants_dir: str | None = None,
+          admin_token: str | None = None) -> None:
     """Run the reference SCIM 2.0 server (strict RFC 7643/7644, SQLite).
 
     \b
@@ -111,6 +116,7 @@ def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | N
       curl -H "Authorization: Bearer $SCIM_TOKEN" http://127.0.0.1:8080/Users
       scim-harness serve --app lambdatest --quirk not-found-on-empty-filter
       scim-harness serve --oauth-client entra:"$CLIENT_SECRET" --token-ttl 3600
+      scim-harness serve --tenants tenants --admin-token "$SCIM_ADMIN_TOKEN"
     """
     if list_apps:
         for p in list_profiles().values():
@@ -119,6 +125,12 @@ def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | N
     if list_quirks:
         for q in CATALOGUE.values():
             click.echo(f"{q.name:32} {q.description}")
+        return
+    if tenants_dir is not None:  # the shared sandbox: tenants bring their own app, quirks and tokens
+        from reference_server.tenant_commands import run_tenant_server
+        if not _port_free(host, port):
+            raise InputError(f"port {port} on {host} is in use; pick another with --port")
+        run_tenant_server(tenants_dir, admin_token, host, port, ServerSettings(), echo=click.echo)
         return
     unknown = [q for q in quirks if q not in CATALOGUE]
     if unknown:
@@ -171,7 +183,32 @@ def read_recordings(db: str, *, after: int = 0, limit: int = 1000) -> list[dict[
         store.close()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _RecordingsGroup(click.Group):
+    """Also lists the ``recordings`` subcommands other packages declare (entry points
+    ``scim_harness.recordings``, e.g. ``grade``, an oracle that lives in the harness): the server
+    imports no other package."""
+
+    @staticmethod
+    def _plugins() -> dict[str, Any]:
+        from importlib.metadata import entry_points
+        return {ep.name: ep for ep in entry_points(group="scim_harness.recordings")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._plugins()))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        ep = self._plugins().get(name) if command is None else None
+        if ep is None:
+            return command
+        try:
+            loaded = ep.load()
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the group
+            raise click.ClickException(f"the '{name}' command could not be loaded: {exc}") from None
+        return loaded if isinstance(loaded, click.Command) else None
+
+
+@click.group(cls=_RecordingsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def recordings() -> None:
     """Read what clients sent the reference server (credentials are redacted).
 
@@ -180,6 +217,7 @@ def recordings() -> None:
       scim-harness recordings list --db scim.db
       scim-harness recordings show 12 --db scim.db
       scim-harness recordings export --db scim.db --format jsonl > exchanges.jsonl
+      scim-harness recordings grade --db scim.db --client 'Microsoft*'
     """
 
 

@@ -283,6 +283,8 @@ CATALOGUE: dict[str, Quirk] = {q.name: q for q in (
     Quirk("rate-limit-429", "Every third request gets 429 Too Many Requests with Retry-After: 1.", before=_rate_limit),
     Quirk("put-creates", "PUT to an unknown id creates the resource (201) instead of 404.",
           behaviour={"put_creates": True}),
+    Quirk("put-ignores-members", "PUT /Groups/{id} keeps the members the group held; the members sent are ignored.",
+          behaviour={"put_ignores_members": True}),
     Quirk("patch-not-implemented", "PATCH answers 501 although the ServiceProviderConfig advertises it.",
           before=_patch_501),
     Quirk("no-pagination", "count and startIndex are ignored: every list returns the first page of maxResults.",
@@ -296,6 +298,12 @@ CATALOGUE: dict[str, Quirk] = {q.name: q for q in (
           oauth={"expire": False}),
     Quirk("401-without-challenge", "401 answers carry no WWW-Authenticate header.", oauth={"challenge": False}),
 )}
+
+
+# the cursor-pagination quirks live in their own module (it imports Quirk from this one)
+from reference_server.quirks_cursor import CURSOR_QUIRKS  # noqa: E402
+
+CATALOGUE.update({q.name: q for q in CURSOR_QUIRKS})
 
 
 class QuirkSet:

@@ -57,6 +57,7 @@ class Behaviour:
     list_deleted: bool = False
     case_sensitive_user_name_filter: bool = False
     ignore_member_filter_remove: bool = False
+    put_ignores_members: bool = False
 
 
 @dataclass
@@ -251,6 +252,8 @@ class ScimService:
                 return self.create(rtype, body, rid=rid), True
             raise NotFound(f"{rtype} {rid!r} not found")
         self.check_if_match(row, if_match)
+        if self.behaviour.put_ignores_members and rtype == "Group" and isinstance(body, dict):
+            body = {**body, "members": copy.deepcopy(row.data.get("members", []))}  # the held members win
         new = prepare_replace(self.models[rtype], {**copy.deepcopy(row.data), "id": row.id}, body,
                               lenient=self.behaviour.leniency)
         changed = _strip(new) != _strip(row.data)

@@ -52,6 +52,7 @@ class ServerSettings:
     bulk_max_operations: int = 1000
     bulk_max_payload_bytes: int = 1_048_576
     scan_limit: int = 200_000
+    cursor_timeout: int = 600  # seconds a cursor stays valid (RFC 9865 §4 cursorTimeout)
     seats: int | None = None  # overrides the profile's seat pool size (lens)
     oauth_clients: tuple[tuple[str, str], ...] = ()  # (client id, secret); an id twice = rotation
     token_ttl: int = 3600  # seconds an issued access token is accepted

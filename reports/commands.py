@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from harness.console import counts_line
+from harness.idp.profile import load_profile, profile_names
 from harness.results import RunResult
 from reports.html import write_html
 from reports.json_writer import ResultsFileError, load_results
@@ -53,7 +54,8 @@ def report(results: Path, output: Path | None) -> None:
 @click.command(name="demo")
 @click.option("--quirk", "quirks", multiple=True, metavar="NAME",
               help="Break the reference server in a named, real-world way (repeatable), e.g. not-found-on-empty-filter.")
-@click.option("--idp", type=click.Choice(["entra", "entra-legacy", "jumpcloud"]), default="entra", show_default=True,
+@click.option("--idp", type=click.Choice([n for n in profile_names() if load_profile(n).simulated]), default="entra",
+              show_default=True,
               help="Which IdP the provisioning simulation plays.")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("scim-out/demo"),
               show_default=True, help="Where the reports go.")

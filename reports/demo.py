@@ -66,7 +66,7 @@ class DemoError(Exception):
 @dataclass(frozen=True)
 class DemoConfig:
     quirks: tuple[str, ...] = ()
-    idp: str = "entra"  # entra | entra-legacy | jumpcloud (a mock_idp profile)
+    idp: str = "entra"  # a simulated IdP profile: entra | entra-legacy | jumpcloud | okta | okta-aiw
     out: Path = Path("scim-out/demo")
     open_browser: bool = True
     users: int = 40

@@ -290,7 +290,7 @@ def build_view(run: RunResult, limits: Limits = Limits()) -> ReportView:
     anchors = {id(c.result): c.anchor for a in areas.values() for c in a.checks}
     totals = Counter(r.outcome.value for r in run.results)
     kind = {"conformance": "Conformance report", "simulation": "Provisioning simulation", "fuzz": "Fuzz report",
-            "replay": "Replay of a recorded session"}
+            "replay": "Replay of a recorded session", "client": "SCIM client grade"}
     return ReportView(
         run=run,
         title=kind.get(run.kind, "Report"),

@@ -40,6 +40,7 @@ ROOTS: dict[str, set[str]] = {
     "scenarios/pytest_plugin.py": {"harness", "reports"},
     "scenarios/pytest_replay.py": {"harness", "reports"},
     "harness/replay/commands.py": {"reports"},
+    "harness/grade/commands.py": {"reports"},
     "mock_idp/commands.py": {"harness", "reports"},
     "harness/fuzz/commands.py": {"reports"},
 }

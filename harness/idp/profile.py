@@ -27,11 +27,14 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "update_form": ("pathed", "pathless", "put"),
     "member_remove_form": ("value-list", "filter-path"),
     "on_conflict": ("escrow", "lookup-update"),
-    "on_failure": ("escrow", "next-event"),
+    "on_failure": ("escrow", "next-event", "admin-retry"),
     "scope_model": ("assignments", "bound-groups"),
     "manager_value": ("object", "string"),
     "deactivate_form": ("pathed", "pathless"),
     "group_rename_form": ("update-form", "pathless-with-id"),
+    "linked_read": ("lookup", "by-id"),
+    "pathless_keys": ("dotted", "nested"),
+    "group_update_form": ("patch", "put"),
 }
 
 #: ``auth_methods``: the harness's kinds of authentication (``harness.http.Auth.kind``).
@@ -156,10 +159,30 @@ class Profile:
     #: Profile whose request forms "Provision on demand" uses ("" = this one). Entra's
     #: on-demand provisioning ignores the aadOptscim062020 flag (E2).
     on_demand_profile: str
+    #: Keys of a path-less replace: Entra's dotted paths ``{"name.givenName": …}`` or a
+    #: nested resource fragment ``{"name": {"givenName": …}}`` (Okta OIN, unconfirmed).
+    pathless_keys: str
+    #: How a user the IdP already linked is read before an update: the lookup by filter
+    #: (Entra, JumpCloud) or ``GET /Users/{id}`` (Okta: GET, then PUT or PATCH).
+    linked_read: str
+    #: Group membership pushes: PATCHes (Entra, JumpCloud, Okta OIN) or a PUT of the group
+    #: with its displayName and every member (Okta AIW, O1).
+    group_update_form: str
+    #: A push that leaves a group empty sends ``replace members []`` (Okta, O11).
+    empty_push_replace_members: bool
+    #: Headers sent on every request besides User-Agent, Accept, Content-Type ("Name: value").
+    extra_headers: tuple[str, ...]
+    #: A failed change's admin-facing task text ("" = none): ``{action}``, ``{display}`` and
+    #: ``{sp}`` (the target's own message) are filled in (Okta's Tasks, O8).
+    task_message_template: str
     #: Fact per knob: "confirmed: source" or "unconfirmed: why this default".
     facts: dict[str, str] = field(default_factory=dict, compare=False)
 
     # -- derived helpers ------------------------------------------------------------------
+    def headers(self) -> list[tuple[str, str]]:
+        """:attr:`extra_headers` as (name, value) pairs."""
+        return [(h.partition(":")[0].strip(), h.partition(":")[2].strip()) for h in self.extra_headers]
+
     def op(self, name: str) -> str:
         """An op name in this profile's casing: ``op("replace")`` → "Replace" or "replace"."""
         return name.capitalize() if self.op_case == "capitalized" else name.lower()

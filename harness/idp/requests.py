@@ -25,7 +25,7 @@ from harness.idp.profile import Profile
 __all__ = [
     "USERS", "GROUPS", "PATCH_OP", "MANAGER", "Request", "Change", "endpoint",
     "lookup", "get_by_id", "page", "create_user", "patch_ops", "patch_body", "update_user", "set_active",
-    "set_manager", "delete", "create_group", "update_group", "member_patches", "connection_user", "connection_group",
+    "set_manager", "delete", "create_group", "update_group", "replace_group", "member_patches", "connection_user", "connection_group",
 ]
 
 #: The IdPs never read /ResourceTypes: they address {base}/Users and {base}/Groups (E1, J1, O1).
@@ -165,7 +165,7 @@ def patch_ops(profile: Profile, changes: Iterable[Change]) -> list[dict[str, Any
         else:
             merged[c.path] = value
     if merged:
-        ops.append({"op": profile.op("replace"), "value": merged})
+        ops.append({"op": profile.op("replace"), "value": nest(merged) if profile.pathless_keys == "nested" else merged})
     return ops
 
 
@@ -250,13 +250,28 @@ def update_group(profile: Profile, group_id: str, changes: list[Change]) -> Requ
     return Request("PATCH", f"{GROUPS}/{group_id}", json=patch_body(ops))
 
 
+def replace_group(profile: Profile, group_id: str, attributes: Mapping[str, Any], members: Iterable[str],
+                  displays: Mapping[str, str] | None = None) -> Request:
+    """A group pushed whole: ``PUT /Groups/{id}`` with displayName and every member (Okta AIW, O1)."""
+    shown = displays or {}
+    body: dict[str, Any] = {"schemas": [CORE_GROUP, *profile.group_extra_schemas], "id": group_id}
+    body.update(nest(dict(attributes)))
+    body["members"] = [_member(profile, m, shown.get(m)) for m in members]
+    return Request("PUT", f"{GROUPS}/{group_id}", json=body)
+
+
 def member_patches(profile: Profile, group_id: str, add: Iterable[str] = (), remove: Iterable[str] = (),
-                   displays: Mapping[str, str] | None = None, display_name: str | None = None) -> list[Request]:
+                   displays: Mapping[str, str] | None = None, display_name: str | None = None,
+                   now_empty: bool = False) -> list[Request]:
     """Member PATCHes in batches (E1: several per PATCH; J2: one per event). Okta also sends
-    the group's ``{id, displayName}`` with every membership PATCH when ``display_name`` is given."""
+    the group's ``{id, displayName}`` with every membership PATCH when ``display_name`` is given,
+    and pushes a group left empty as ``replace members []`` (O11) when ``now_empty``."""
     adds, removes, shown = tuple(add), tuple(remove), displays or {}
     size = profile.member_batch_size or max(1, len(adds) + len(removes))
     batches: list[list[dict[str, Any]]] = []
+    if now_empty and removes and profile.empty_push_replace_members:
+        adds, removes = (), ()
+        batches.append([{"op": profile.op("replace"), "path": "members", "value": []}])
     for i in range(0, len(adds), size):
         chunk = adds[i: i + size]
         batches.append([{"op": profile.op("add"), "path": "members",

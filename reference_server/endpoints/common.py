@@ -140,7 +140,8 @@ def query_from_search(body: dict[str, Any]) -> tuple[Query, str | None, str | No
     schemas = body.get("schemas")
     if schemas is not None and (not isinstance(schemas, list) or SEARCH_URN not in schemas):
         raise InvalidSyntax(f"a search request must have schemas [{SEARCH_URN}]")
-    known = ("schemas", "filter", "sortBy", "sortOrder", "startIndex", "count", "attributes", "excludedAttributes")
+    known = ("schemas", "filter", "sortBy", "sortOrder", "startIndex", "count", "attributes", "excludedAttributes",
+             "cursor")  # RFC 9865 §3
     unknown = [k for k in body if k not in known]
     if unknown:
         raise InvalidSyntax(f"unknown SearchRequest member(s): {', '.join(unknown[:5])}")

@@ -13,10 +13,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reference_server.endpoints.common import (
-    ScimResponse, base_url, list_body, project_resource, query_from_params, query_from_search, read_json,
+    ScimResponse, base_url, project_resource, query_from_params, query_from_search, read_json,
     read_object, url_params,
 )
-from reference_server.service import ENDPOINTS, Page, ScimService
+from reference_server.endpoints.paging import cursor_param, paged_response
+from reference_server.service import ENDPOINTS, ScimService
 from reference_server.store import Row
 
 
@@ -42,23 +43,18 @@ def resource_response(request: Request, row: Row, status: int = 200, *, location
     return ScimResponse(body, status_code=status, headers=headers)
 
 
-def page_response(request: Request, page: Page, attributes: str | None, excluded: str | None) -> ScimResponse:
-    items = [project_resource(m, r, attributes, excluded) for r, m in zip(page.resources, page.model_of)]
-    return ScimResponse(list_body(page, items))
-
-
 def resource_endpoints(rtype: str) -> dict[str, Any]:
     """The handlers of one resource type, by role."""
 
     async def list_(request: Request) -> Response:
-        q, attributes, excluded = query_from_params(url_params(request))
-        page = _service(request).query([rtype], q, base_url(request))
-        return page_response(request, page, attributes, excluded)
+        params = url_params(request)
+        q, attributes, excluded = query_from_params(params)
+        return paged_response(request, [rtype], q, cursor_param(params.get("cursor")), attributes, excluded)
 
     async def search(request: Request) -> Response:
-        q, attributes, excluded = query_from_search(await read_object(request))
-        page = _service(request).query([rtype], q, base_url(request))
-        return page_response(request, page, attributes, excluded)
+        body = await read_object(request)
+        q, attributes, excluded = query_from_search(body)
+        return paged_response(request, [rtype], q, cursor_param(body.get("cursor")), attributes, excluded)
 
     async def create(request: Request) -> Response:
         row = _service(request).create(rtype, await read_json(request))

@@ -5,19 +5,19 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from reference_server.endpoints.common import base_url, query_from_params, query_from_search, read_object, url_params
-from reference_server.endpoints.resources import page_response
+from reference_server.endpoints.common import query_from_params, query_from_search, read_object, url_params
+from reference_server.endpoints.paging import cursor_param, paged_response
 
 
 async def root_search(request: Request) -> Response:
-    q, attributes, excluded = query_from_search(await read_object(request))
-    service = request.app.state.service
-    page = service.query(list(service.models), q, base_url(request))
-    return page_response(request, page, attributes, excluded)
+    body = await read_object(request)
+    q, attributes, excluded = query_from_search(body)
+    rtypes = list(request.app.state.service.models)
+    return paged_response(request, rtypes, q, cursor_param(body.get("cursor")), attributes, excluded)
 
 
 async def root_list(request: Request) -> Response:
-    q, attributes, excluded = query_from_params(url_params(request))
-    service = request.app.state.service
-    page = service.query(list(service.models), q, base_url(request))
-    return page_response(request, page, attributes, excluded)
+    params = url_params(request)
+    q, attributes, excluded = query_from_params(params)
+    rtypes = list(request.app.state.service.models)
+    return paged_response(request, rtypes, q, cursor_param(params.get("cursor")), attributes, excluded)

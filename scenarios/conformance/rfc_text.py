@@ -4,7 +4,7 @@ Each check's level is the RFC 2119 keyword of its sentence: MUST/SHALL/REQUIRED 
 SHOULD/RECOMMENDED -> SHOULD, MAY/OPTIONAL (or a definition with no keyword) -> MAY. " … " joins two
 verbatim excerpts of one passage, e.g. a definition and the SHALL that makes the server honour it.
 Sources: RFC 7643, RFC 7644; RFC 7232 (conditional requests), RFC 7235 and RFC 6750 (401) where a
-check rests on them. tests/scenarios/test_levels.py checks every RFC check against this table.
+check rests on them; RFC 9865 for the cursor checks. tests/scenarios/test_levels.py checks every RFC check against this table.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import re
 
 __all__ = ["QUOTES", "keyword_levels"]
 
+CURSOR_NEXT = ("Service providers supporting cursor-based pagination MUST include nextCursor in all paged query "
+               "responses except when returning the last page.")
 SHALL_FILTER = 'When specified, only those resources matching the filter expression SHALL be returned.'
 STATUS_SHOULD = 'Implementers SHOULD handle the identified HTTP status codes as described below.'
 PATCH_OK = ('On successful completion, the server either MUST return a 200 OK response code and the entire resource '
@@ -517,4 +519,13 @@ QUOTES: dict[str, str] = {
         + (" … if it's a multi-valued attribute, resources are sorted by the value of the primary attribute "
         '(see Section 2.4 of [RFC7643]), if any, or else the first value in the list, if any.'),
     "sort.stable-pages": PAGING_MAY,
+    # RFC 9865 (cursor pagination): sentences as the WG source of the RFC words them (June 2025)
+    "cursor.config-shape": "A Boolean value specifying support of cursor-based pagination. REQUIRED.",
+    "cursor.count-limits": "When specified, the service provider MUST NOT return more although it MAY return fewer results.",
+    "cursor.next-cursor": CURSOR_NEXT,
+    "cursor.walk-all": CURSOR_NEXT,
+    "cursor.invalid-cursor": ("If a service provider encounters invalid pagination query parameters (invalid cursor value, "
+                              "count value, etc), or other error conditions, the service provider SHOULD return the "
+                              "appropriate HTTP response status code and detailed JSON error response as defined in "
+                              "Section 3.12 of [RFC7644]."),
 }

@@ -29,7 +29,7 @@ from scenarios.causes import FILTER_IGNORED, FILTER_REFUSED, LOOKUP_MISS_NOT_EMP
 from scenarios.conformance.common import ids_of, random_id, read_back  # one set of probes for both suites
 
 __all__ = [
-    "ENTRA", "LEGACY", "JUMPCLOUD", "OKTA", "FORMS", "ENTRA_FLAG", "CORE_USER", "CORE_GROUP", "ENTERPRISE_USER",
+    "ENTRA", "LEGACY", "JUMPCLOUD", "OKTA", "OKTA_AIW", "FORMS", "ENTRA_FLAG", "CORE_USER", "CORE_GROUP", "ENTERPRISE_USER",
     "Change", "build", "idp_check", "send", "send_patch", "find", "user_path", "group_path", "ids_of", "random_id",
     "read_back", "members",
 ]
@@ -37,7 +37,8 @@ __all__ = [
 ENTRA = load_profile("entra")  # the Tenant URL carries ?aadOptscim062020
 LEGACY = load_profile("entra-legacy")  # the default: no flag
 JUMPCLOUD = load_profile("jumpcloud")
-OKTA = load_profile("okta")
+OKTA = load_profile("okta")  # OIN: PATCH updates, path-less deactivation
+OKTA_AIW = load_profile("okta-aiw")  # App Integration Wizard: GET then PUT of the whole user (O1)
 #: The flag an admin types onto Entra's Tenant URL to get RFC-compliant PATCH (seed 004, E2).
 ENTRA_FLAG = ENTRA.tenant_url_query
 #: check id -> names of the profiles whose request forms it sends (read by the forms test).
@@ -91,7 +92,7 @@ def send(ctx: CheckContext, profile: Profile, request: Request, **kw: Any) -> Ex
     and ``{base}/Groups`` whatever /ResourceTypes says (the builders' paths)."""
     kw.setdefault("content_type", profile.content_type)
     return ctx.request(request.method, request.path, params=request.params or None, json=request.json,
-                       headers={"User-Agent": profile.user_agent}, **kw)
+                       headers={"User-Agent": profile.user_agent, **dict(profile.headers())}, **kw)
 
 
 def send_patch(ctx: CheckContext, profile: Profile, request: Request, what: str, **kw: Any) -> Exchange:

@@ -15,6 +15,7 @@ from scenarios.readiness.common import (
     ENTRA,
     JUMPCLOUD,
     OKTA,
+    OKTA_AIW,
     Change,
     build,
     find,
@@ -32,6 +33,7 @@ from scenarios.readiness.common import (
 AREA = "okta"
 SUITE = ("okta",)
 FORMS = (OKTA,)
+AIW = (OKTA_AIW,)  # the PUT checks send the App Integration Wizard's forms
 
 
 def _attributes(ctx: CheckContext, user_name: str | None = None) -> dict[str, Any]:
@@ -43,7 +45,7 @@ def _attributes(ctx: CheckContext, user_name: str | None = None) -> dict[str, An
 
 def _read(ctx: CheckContext, user: dict[str, Any]) -> dict[str, Any]:
     """Okta's GET /Users/{id} before a PUT (O1)."""
-    ex = send(ctx, OKTA, build.get_by_id(OKTA, "User", user["id"]))
+    ex = send(ctx, OKTA_AIW, build.get_by_id(OKTA_AIW, "User", user["id"]))
     return ctx.expect_resource(ex, 200)
 
 
@@ -131,7 +133,7 @@ def mixed_case(ctx: CheckContext) -> None:
 
 
 @idp_check(id="okta.put-update", title="Profile update: GET the user, PUT it back changed, answers 200 with the change",
-           area=AREA, suites=SUITE, tags=("put",), forms=FORMS, knobs=("update_form",),
+           area=AREA, suites=SUITE, tags=("put",), forms=AIW, knobs=("update_form",),
            rests_on="Okta AIW update: GET then PUT (idp-behaviors §6, confirmed O1)",
            fix="Accept a PUT of the resource as read (with id, meta, groups) and apply the changed values.",
            idp_impact="Profile changes made in Okta never reach the app.")
@@ -139,19 +141,19 @@ def put_update(ctx: CheckContext) -> None:
     user = ctx.create_user()
     current = _read(ctx, user)
     old = (current.get("name") or {}).get("givenName")
-    ex = send(ctx, OKTA, build.update_user(OKTA, user["id"], [Change("name.givenName", old, "Changed")], current))
+    ex = send(ctx, OKTA_AIW, build.update_user(OKTA_AIW, user["id"], [Change("name.givenName", old, "Changed")], current))
     answered = ctx.expect_resource(ex, 200)
     ctx.expect((answered.get("name") or {}).get("givenName") == "Changed", "Changed", answered.get("name"), ex)
 
 
 @idp_check(id="okta.put-deactivate", title="Deactivation by PUT with active:false keeps the user, inactive",
-           area=AREA, suites=SUITE, tags=("put", "deprovision"), forms=FORMS, knobs=("update_form",),
+           area=AREA, suites=SUITE, tags=("put", "deprovision"), forms=AIW, knobs=("update_form",),
            rests_on="Okta AIW deactivation (idp-behaviors §6, confirmed O1)",
            fix="Apply active:false from a PUT; keep the user readable.",
            idp_impact="Users deactivated or unassigned in Okta keep access to the app.")
 def put_deactivate(ctx: CheckContext) -> None:
     user = ctx.create_user()
-    ctx.expect_status(send(ctx, OKTA, build.set_active(OKTA, user["id"], False, _read(ctx, user))), 200)
+    ctx.expect_status(send(ctx, OKTA_AIW, build.set_active(OKTA_AIW, user["id"], False, _read(ctx, user))), 200)
     got, ex = read_back(ctx, user_path(ctx, user))
     ctx.expect(got.get("active") is False, False, got.get("active"), ex)
 
@@ -209,6 +211,38 @@ def group_push_patch(ctx: CheckContext) -> None:
     ctx.expect(body.get("displayName") == new and members(body) == {user["id"]},
                {"displayName": new, "members": [user["id"]]},
                {"displayName": body.get("displayName"), "members": sorted(members(body))}, ex)
+
+
+@idp_check(id="okta.pathless-update", title="OIN profile update: PATCH with one path-less replace changes only what it names",
+           area=AREA, suites=SUITE, forms=FORMS, knobs=("update_form", "pathless_keys"),
+           rests_on="Okta OIN updates by PATCH (idp-behaviors §3, O3, O12); RFC 7644 §3.5.2.3",
+           fix="Apply a path-less replace: each attribute in value is replaced, unnamed sub-attributes are kept.",
+           idp_impact="Profile changes pushed by Okta fail as tasks, or wipe the attributes they do not name.")
+def pathless_update(ctx: CheckContext) -> None:
+    user = ctx.create_user()
+    old = (user.get("name") or {}).get("givenName")
+    send_patch(ctx, OKTA, build.update_user(OKTA, user["id"], [Change("name.givenName", old, "Changed")]),
+               what="Okta's path-less profile update")
+    got, ex = read_back(ctx, user_path(ctx, user))
+    name = got.get("name") or {}
+    ctx.expect(name.get("givenName") == "Changed" and name.get("familyName") == (user.get("name") or {}).get("familyName"),
+               "givenName Changed, familyName kept", name, ex)
+
+
+@idp_check(id="okta.group-put-members", title="AIW group push: PUT /Groups/{id} with every member sets exactly those members",
+           area=AREA, suites=SUITE, requires=("groups",), forms=AIW, knobs=("group_update_form", "member_display"),
+           rests_on="Okta AIW group push by PUT with displayName and members (idp-behaviors §3, confirmed O1, O6); RFC 7644 §3.5.1",
+           fix="Replace a group's members with the members of a PUT.",
+           idp_impact="Memberships pushed by an Okta AIW app are lost: people keep or never get group access.")
+def group_put_members(ctx: CheckContext) -> None:
+    u1, u2 = ctx.create_user(), ctx.create_user()
+    group = ctx.create_group(members=[{"value": u1["id"]}])
+    request = build.replace_group(OKTA_AIW, group["id"], {"displayName": group["displayName"]}, [u2["id"]],
+                                  {u2["id"]: u2["userName"]})
+    send_patch(ctx, OKTA_AIW, request, what="Okta's group PUT")
+    body, ex = read_back(ctx, group_path(ctx, group))
+    ctx.expect(members(body) == {u2["id"]}, [u2["id"]], sorted(members(body)), ex,
+               message="the PUT's members were not applied")
 
 
 @idp_check(id="okta.import-paging", title="Import: paging with startIndex/count visits every user once, with integer paging fields",

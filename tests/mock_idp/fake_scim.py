@@ -120,7 +120,10 @@ class FakeScim:
             path = op.get("path")
             if path is None:
                 for key, v in value.items():
-                    _set(item, key, v)
+                    if isinstance(v, dict) and isinstance(item.get(key), dict):
+                        item[key] = {**item[key], **v}  # unnamed sub-attributes are kept (RFC 7644 §3.5.2.3)
+                    else:
+                        _set(item, key, v)
                 continue
             m = re.match(r'^members\[value eq "(.*)"\]$', path)
             if m:

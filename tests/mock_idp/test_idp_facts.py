@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from harness.http import Auth, Target
 from harness.idp import requests as build
-from harness.idp.profile import load_profile
+from harness.idp.profile import PROFILE_DIR, load_profile
 from harness.idp.requests import Change
 from mock_idp import commands
 from mock_idp.simulate import SimulationConfig, check_connection, simulate
@@ -64,15 +64,21 @@ def test_the_engine_sends_only_what_its_mapping_maps() -> None:
     assert [r for r in entra.requests if r.method == "PATCH" and b"manager" in r.content]
 
 
-def test_okta_is_refused_in_one_line_not_pretended(tmp_path: Path) -> None:
+def test_a_profile_the_engine_cannot_play_is_refused_in_one_line_not_pretended(tmp_path: Path) -> None:
+    text = (PROFILE_DIR / "okta.toml").read_text(encoding="utf-8").replace("simulated = true", "simulated = false")
+    unplayable = tmp_path / "okta-unplayable.toml"
+    unplayable.write_text(text.replace('name = "okta"', 'name = "okta-unplayable"'), encoding="utf-8")
     fake = FakeScim()
-    result = run("okta", fake)
-    assert result.exit_code == 2 and "cannot play okta" in result.reason and fake.requests == []
+    result = run(str(unplayable), fake)
+    assert result.exit_code == 2 and "cannot play okta-unplayable" in result.reason and fake.requests == []
     assert "\n" not in result.reason
-    assert check_connection("okta", TARGET, http=fake.client()).exit_code == 2
-    out = CliRunner().invoke(commands.simulate, ["--idp", "okta", "--target", "http://127.0.0.1:9/", "--token", "t",
-                                                 "--out", str(tmp_path), "-q"])
-    assert out.exit_code == 2 and "cannot play okta" in out.output and "Traceback" not in out.output
+    assert check_connection(str(unplayable), TARGET, http=fake.client()).exit_code == 2
+
+
+def test_both_okta_engines_converge_and_are_listed_by_the_cli(tmp_path: Path) -> None:
+    assert run("okta", FakeScim(), users=30, days=2).exit_code == 0  # the fake has no PUT: AIW runs in test_okta.py
+    out = CliRunner().invoke(commands.simulate, ["--help"])
+    assert "okta-aiw" in out.output and "okta" in out.output
 
 
 def test_the_quarantine_deadline_comes_from_the_profile() -> None:
@@ -91,7 +97,8 @@ def test_okta_forms_as_the_facts_say() -> None:
     off = build.set_active(okta, "42", False)
     assert off.json["Operations"] == [{"op": "replace", "value": {"active": False}}] and off.method == "PATCH"
     current = {"id": "42", "userName": "jo", "name": {"givenName": "Jo", "familyName": "Li"}, "active": True}
-    put = build.set_active(okta, "42", False, current)
+    assert build.set_active(okta, "42", False, current).json == off.json  # OIN: the same PATCH after a read
+    put = build.set_active(load_profile("okta-aiw"), "42", False, current)
     assert put.method == "PUT" and put.json["active"] is False and put.json["name"]["familyName"] == "Li"
     push = build.member_patches(okta, "g1", add=["u1"], displays={"u1": "jo"}, display_name="Sales")
     assert [r.json["Operations"] for r in push] == [[{"op": "replace", "value": {"id": "g1", "displayName": "Sales"}},

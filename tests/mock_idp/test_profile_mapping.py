@@ -14,9 +14,9 @@ from harness.idp.profile import PROFILE_DIR, ProfileError, load_profile, profile
 FOLDERS = "urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders"
 
 
-def test_four_profiles_load_and_differ_only_in_data() -> None:
-    assert profile_names() == ["entra", "entra-legacy", "jumpcloud", "okta"]
-    entra, legacy, jc, okta = (load_profile(n) for n in profile_names())
+def test_five_profiles_load_and_differ_only_in_data() -> None:
+    assert profile_names() == ["entra", "entra-legacy", "jumpcloud", "okta", "okta-aiw"]
+    entra, legacy, jc, okta, aiw = (load_profile(n) for n in profile_names())
     assert (entra.op("replace"), legacy.op("replace"), jc.op("replace")) == ("replace", "Replace", "replace")
     assert legacy.patch_bool(False) == "False" and entra.patch_bool(False) is False
     assert entra.update_form == "pathless" and legacy.update_form == "pathed"
@@ -24,7 +24,10 @@ def test_four_profiles_load_and_differ_only_in_data() -> None:
     assert jc.trigger == "events" and entra.cycle_interval_minutes == 40
     assert "create-test-user" in jc.test_connection and "create-test-user" not in entra.test_connection
     assert okta.test_connection == ("page-users", "page-groups") and okta.deactivate_form == "pathless"
-    assert not okta.simulated and entra.simulated and jc.simulated  # the engine cannot play Okta yet
+    assert okta.simulated and aiw.simulated and entra.simulated and jc.simulated
+    assert (okta.update_form, aiw.update_form) == ("pathless", "put")  # OIN PATCH (u), AIW GET+PUT (O1)
+    assert (okta.group_update_form, aiw.group_update_form) == ("patch", "put")
+    assert not okta.delete_user_on_hard_delete and not aiw.delete_user_on_hard_delete  # never a user DELETE (O1, O3)
 
 
 def test_the_quarantine_deadline_is_a_knob_with_its_fact() -> None:

@@ -56,3 +56,13 @@ def test_demo_that_cannot_start_its_server_exits_2(tmp_path: Path) -> None:
                                 env={"CI": "1"})
     assert result.exit_code == 2, result.output
     assert "reference server did not start" in result.output and "Traceback" not in result.output
+
+
+def test_demo_plays_okta(tmp_path: Path) -> None:
+    out = tmp_path / "okta"
+    result = CliRunner().invoke(main, ["demo", "--idp", "okta", "--no-browser", "--out", str(out),
+                                       "--users", "8", "--speed", "40000"], env={"CI": "1"})
+    assert result.exit_code == 0, result.output
+    log = (out / "simulation" / "provisioning.jsonl").read_text(encoding="utf-8")
+    assert '"provisioningAction":"create"' in log
+    assert "Okta simulation" in (out / "simulation" / "report.html").read_text(encoding="utf-8")

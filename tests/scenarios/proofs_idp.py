@@ -123,6 +123,8 @@ PROOFS: dict[str, Proof] = {
     "idp.deactivated-user-visible": Proof(fault=b.edit_resources(_hide_inactive, path=r"/Users"),
                                           expect="no longer found"),
     "idp.group-delete": Proof(fault=f.set_status(200, "DELETE", f.GROUP, when=204), expect="200"),
+    "okta.pathless-update": Proof(quirks=("patch-not-implemented",), expect="501"),
+    "okta.group-put-members": Proof(quirks=("put-ignores-members",), expect="were not applied"),
     "okta.import-paging": Proof(fault=b.edit_params(b.set_param("startIndex", None)), expect="repeated or skipped"),
     "okta.spec-test-json": Proof(fault=b.refuse(lambda req: (req.header("content-type") or "").startswith("application/json"),
                                                 415, None, "POST", f.USERS), expect="415"),

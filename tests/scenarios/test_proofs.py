@@ -23,7 +23,7 @@ from tests.support import run_one
 def load_proofs() -> dict[str, Proof]:
     """Merge the proof tables: ours, and those of the other suites when they exist."""
     merged: dict[str, Proof] = {}
-    for name in ("proofs_rfc_a", "proofs_rfc_b", "proofs_idp", "proofs_oauth"):
+    for name in ("proofs_rfc_a", "proofs_rfc_b", "proofs_idp", "proofs_oauth", "proofs_cursor"):
         try:
             module = importlib.import_module(f"tests.scenarios.{name}")
         except ModuleNotFoundError as exc:

@@ -135,7 +135,7 @@ def test_a_hand_built_request_is_caught(built: list[tuple[str | None, Wire]]) ->
 
 
 def test_every_readiness_check_declares_profiles_of_its_suites() -> None:
-    suites = {"entra": {"entra", "entra-legacy"}, "jumpcloud": {"jumpcloud"}, "okta": {"okta"}}
+    suites = {"entra": {"entra", "entra-legacy"}, "jumpcloud": {"jumpcloud"}, "okta": {"okta", "okta-aiw"}}
     for check_id in READINESS:
         spec = REGISTRY.get(check_id)
         allowed = set().union(*(suites[s] for s in spec.suites))

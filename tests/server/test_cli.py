@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from reference_server.quirks import CATALOGUE
 from reference_server.commands import recordings, serve
+from reference_server.quirks import CATALOGUE
 from tests.server.helpers import USER, client
 
 

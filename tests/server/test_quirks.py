@@ -13,9 +13,11 @@ EXPECTED = {
     "ignore-member-remove-filter", "remove-members-empties-group", "ignore-excluded-attributes",
     "ignore-attributes-param", "no-meta", "500-on-unknown-attribute", "plain-errors", "status-as-integer",
     "static-etag", "slow-responses", "rate-limit-429", "put-creates", "patch-not-implemented", "no-pagination",
-    "delete-returns-200", "deleted-still-listed",
+    "delete-returns-200", "deleted-still-listed", "put-ignores-members",
     "oauth-any-secret", "oauth-tokens-never-expire", "401-without-challenge",
 }
+EXPECTED |= {"cursor-no-next", "cursor-stuck", "cursor-ignores-count", "cursor-error-500",
+             "pagination-config-strings"}  # RFC 9865 (reference_server/quirks_cursor.py)
 
 
 def q(*names, **kw):
@@ -165,6 +167,16 @@ def test_patch_not_implemented():
     u = c.user("a")
     assert c.patch_ops(f"/Users/{u['id']}", {"op": "add", "path": "title", "value": "x"}).status_code == 501
     assert c.get("/ServiceProviderConfig").json()["patch"]["supported"] is True
+
+
+def test_put_ignores_members_keeps_the_held_members():
+    for quirks, expected in (((), 0), (("put-ignores-members",), 1)):
+        c = q(*quirks)
+        u = c.user("a")
+        g = c.post("/Groups", json={"schemas": [GROUP], "displayName": "g", "members": [{"value": u["id"]}]}).json()
+        r = c.put(f"/Groups/{g['id']}", json={"schemas": [GROUP], "displayName": "g2", "members": []})
+        assert r.status_code == 200 and r.json()["displayName"] == "g2"
+        assert len(r.json().get("members", [])) == expected
 
 
 def test_delete_returns_200_and_deleted_still_listed():
