@@ -5,8 +5,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 BASE   := $(VENV)/.installed-base
 TESTS  := $(VENV)/.installed-test
+INTEROP_NPM := tests/interop/node_modules/.package-lock.json
 
-.PHONY: demo test bench install browser clean
+.PHONY: demo test bench install browser interop clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -29,14 +30,24 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: sudo apt-get install -y chromium (browser tests will be skipped)"; fi; }
 
+# The npm SCIM servers of the interop matrix (tests/interop/package-lock.json), with Debian's
+# Node.js when the machine has none.
+interop: $(INTEROP_NPM)
+
+$(INTEROP_NPM): tests/interop/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "npm is missing: sudo apt-get install -y nodejs npm (interop tests will be skipped)"; fi; }
+	@if command -v npm >/dev/null 2>&1; then cd tests/interop && npm ci --no-audit --no-fund --loglevel=error; fi
+
 demo: $(BASE)
 	$(BIN)/scim-harness demo
 
-test: $(TESTS) browser
+test: $(TESTS) browser interop
 	$(BIN)/python -m pytest
 
 bench: $(TESTS)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache tests/interop/node_modules

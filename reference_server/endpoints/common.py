@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import weakref
 from typing import Any
 from urllib.parse import parse_qsl
@@ -95,17 +96,33 @@ async def read_object(request: Request) -> dict[str, Any]:
     return body
 
 
-def _int_param(name: str, raw: Any) -> int | None:
+#: The bounds of every integer a client sends that reaches the store: a signed 64-bit integer,
+#: what SQLite holds (a 30-digit startIndex once reached SQLite and became a 500).
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+_INTEGER = re.compile(r"([+-]?)0*([0-9]+)", re.ASCII)
+
+
+def int_param(name: str, raw: Any, *, lowest: int | None = INT_MIN, highest: int | None = INT_MAX) -> int | None:
+    """``raw`` (a query string value or a JSON member) as an integer in [lowest, highest] (None: no
+    bound); None when absent. Not an integer -> 400; out of bounds -> 400 invalidValue."""
     if raw is None or raw == "":
         return None
     if isinstance(raw, bool):
         raise BadRequest(f"{name} must be an integer")
     if isinstance(raw, int):
-        return raw
-    try:
-        return int(str(raw).strip())
-    except ValueError:
-        raise BadRequest(f"{name} must be an integer, got {str(raw)[:50]!r}") from None
+        value = raw
+    else:
+        text = str(raw).strip()
+        digits = _INTEGER.fullmatch(text)
+        if digits is None:
+            raise BadRequest(f"{name} must be an integer, got {text[:50]!r}")
+        # Past 20 digits only the sign matters (and int() refuses 4,300+ digits): keep it cheap.
+        value = int(text) if len(digits.group(2)) <= 20 else int(f"{digits.group(1)}1{'0' * 20}")
+    if lowest is not None and value < lowest:
+        raise InvalidValue(f"{name} must be at least {lowest}")
+    if highest is not None and value > highest:
+        raise InvalidValue(f"{name} must be at most {highest}")
+    return value
 
 
 def _names(raw: Any, name: str) -> str | None:
@@ -152,11 +169,13 @@ def query_from_search(body: dict[str, Any]) -> tuple[Query, str | None, str | No
 
 
 def _query(p: dict[str, Any]) -> tuple[Query, str | None, str | None]:
-    start = _int_param("startIndex", p.get("startIndex"))
-    count = _int_param("count", p.get("count"))
+    # RFC 7644 §3.4.2.4 says what to do below the range (startIndex < 1 is 1, a negative count is
+    # 0) and SPC maxResults caps count (service.query); only a startIndex past 2**63-1 is refused.
+    start = int_param("startIndex", p.get("startIndex"), lowest=None)
+    count = int_param("count", p.get("count"), lowest=None, highest=None)
     q = Query(filter=p.get("filter"), sort_by=p.get("sortBy") or None, sort_order=p.get("sortOrder") or None,
               start_index=1 if start is None or start < 1 else start,
-              count=None if count is None else max(count, 0))
+              count=None if count is None else min(max(count, 0), INT_MAX))
     if q.sort_order is not None and q.sort_order.lower() not in ("ascending", "descending"):
         raise InvalidValue("sortOrder must be ascending or descending")
     return q, _names(p.get("attributes"), "attributes"), _names(p.get("excludedAttributes"), "excludedAttributes")

@@ -71,3 +71,17 @@ def test_the_500_on_unknown_attribute_quirk_is_found_with_a_minimal_reproducer(t
         left = _leftovers(url)
     assert left == 0
     assert TOKEN not in json.dumps(result.to_dict())
+
+
+@pytest.mark.parametrize("seed", [7, 4242, 31337])
+def test_unmodified_reference_server_survives_other_seeds(tmp_path: Path, seed: int) -> None:
+    """Other seeds reach other corners (a 30-digit startIndex once answered 500): a shorter run each."""
+    with reference_server(tmp_path / "ref.db", TOKEN) as url:
+        config = FuzzConfig(Target(url, Auth.bearer(TOKEN)), max_examples=100, time_limit=30, seed=seed,
+                            max_requests=500)
+        result = fuzz_target(config)
+        left = _leftovers(url)
+    failed = [f"{r.id}: {r.message}" for r in result.results if r.outcome is not Outcome.PASS]
+    assert failed == [] and result.exit_code == 0, failed
+    assert result.options["requests"] >= 400, result.message
+    assert left == 0
