@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO, cast
 
 import click
 
@@ -26,6 +26,7 @@ from harness.config import (DEFAULT_OUT, FAIL_ON, TOKEN_ENV, ConfigError, RunCon
                             require_writable_dir)
 from harness.console import ConsoleHandler, counted, plain
 from harness.runner import load_checks, run_suite
+from redaction import ScrubbedStream
 
 __all__ = ["main"]
 
@@ -188,7 +189,8 @@ def run(target: str, token: str | None, basic: str | None, header: str | None, t
         _usage(str(exc))
     writers = _writers(config.out)
     with _sigterm_as_interrupt():
-        result = run_suite(config, handlers=[ConsoleHandler(sys.stdout), *writers])
+        console = ConsoleHandler(cast(TextIO, ScrubbedStream(sys.stdout)))  # the console passes the last redaction too
+        result = run_suite(config, handlers=[console, *writers])
     code = result.exit_code
     for writer in writers:
         if writer.error:

@@ -23,18 +23,31 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from harness.checks import SUITES
 from harness.http import Auth, Target
 from harness.oauth import OAuthSettings
+from harness.redact import Redactor
+from harness.results import Outcome
+from redaction import URL_CREDENTIALS_REFUSED, has_userinfo, strip_userinfo
 
-__all__ = ["RunConfig", "ConfigError", "FAIL_ON", "new_prefix", "check_prefix", "is_loopback", "public_url",
+__all__ = ["RunConfig", "ConfigError", "FAIL_ON", "fails_run", "new_prefix", "check_prefix", "is_loopback", "public_url",
            "TOKEN_ENV", "token_from_env", "CLI_FLAGS", "cleanup_command",
            "require_writable_dir"]
 
 #: ``--fail-on`` levels: ``must`` fails the run on FAIL only, ``should`` on FAIL or WARN.
 FAIL_ON = ("must", "should")
+
+
+def fails_run(outcome: Outcome, fail_on: str = "must") -> bool:
+    """Whether a result fails the run at this ``--fail-on`` level (the one rule: exit codes, pytest).
+
+    FAIL always does, and ERROR too (the verdict is incomplete); WARN only with ``should``.
+    """
+    return outcome in (Outcome.FAIL, Outcome.ERROR) or (outcome is Outcome.WARN and fail_on == "should")
+
+
 _PREFIX_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,39}")
 DEFAULT_OUT = Path("scim-harness-out")
 #: Where a bearer token may come from when no --token is given, first match wins. SCIM_TOKEN
@@ -81,14 +94,9 @@ def is_loopback(url: str) -> bool:
 
 
 def public_url(url: str, auth: Auth | None = None) -> str:
-    """``url`` safe to print or record: no user-info, and any credential in it redacted."""
-    return _redact_with(_strip_userinfo(url), auth)
-
-
-def _redact_with(text: str, auth: Auth | None) -> str:
-    if auth is None:
-        return text
-    return Target("http://x", auth).redactor().text(text)  # the redactor knows every form of the secret
+    """``url`` safe to print or record: no user-info, no sensitive query value, no credential."""
+    redactor = Target("http://x", auth).redactor() if auth is not None else Redactor()
+    return redactor.url(strip_userinfo(url))  # the redactor knows every form of the secret
 
 
 def _split(values: Iterable[str]) -> tuple[str, ...]:
@@ -233,6 +241,8 @@ def make_target(
     ``flags`` are the option names to put in messages (``None`` for a command without a header
     option); the third is ignored when it is ``None``.
     """
+    if has_userinfo(url):  # first: the same refusal from every command, whatever else is wrong
+        raise ConfigError(URL_CREDENTIALS_REFUSED)
     token_flag, basic_flag, header_flag = flags
     prefix = token_flag[: -len("token")] if token_flag.endswith("token") else "--"  # --scim-token -> --scim-
     given = [name for name, value in ((token_flag, token), (basic_flag, basic), (header_flag, header),
@@ -246,9 +256,6 @@ def make_target(
                           f"credentials: {prefix}oauth-token-url URL {prefix}client-id ID {prefix}client-secret S")
     if timeout <= 0:
         raise ConfigError("--timeout must be a positive number of seconds")
-    if "@" in urlsplit(url.strip()).netloc:
-        # httpx would send user:pass@ as Basic credentials, and URLs get printed and recorded.
-        raise ConfigError("put credentials in --basic USER:PASS or --token, not in the target URL")
     try:
         auth = (Auth.client_credentials(oauth) if oauth else Auth.bearer(token) if token else Auth.basic(basic)
                 if basic else Auth.header(header) if header else Auth())
@@ -301,8 +308,3 @@ def _oauth_command_options(oauth: OAuthSettings) -> str:
     parts += [f"--audience {shlex.quote(oauth.audience)}"] if oauth.audience else []
     parts += ["--client-auth post"] if oauth.client_auth == "post" else []
     return " ".join(parts)
-
-
-def _strip_userinfo(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc.rsplit("@", 1)[-1], parts.path, parts.query, parts.fragment))

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from harness.recorder import Exchange
 from harness.redact import Redactor
+from redaction import scrub
 from harness.results import RunResult
 
 __all__ = ["HAR_FILE", "HarPage", "HarWriter", "build_har", "pages_for", "write_har", "STATUS_TEXT"]
@@ -72,7 +73,7 @@ def _stamp(at: str) -> str:
 def _entry(ex: Exchange, page: str | None, redactor: Redactor) -> dict[str, Any]:
     req_headers = redactor.headers(ex.request_headers)
     resp_headers = redactor.headers(ex.response_headers)
-    url = redactor.text(ex.url)
+    url = redactor.url(ex.url)
     query = urlsplit(url).query
     request: dict[str, Any] = {
         "method": ex.method, "url": url, "httpVersion": "HTTP/1.1", "cookies": [],
@@ -182,7 +183,8 @@ def write_har(run: RunResult, path: str | os.PathLike[str], redactor: Redactor |
     """Write the run's exchanges as HAR 1.2 to ``path`` (atomically) and return it."""
     doc = build_har(run.exchanges, pages_for(run), comment=f"scim-harness {run.kind} of {run.target}",
                     redactor=redactor)
-    return _atomic_write(Path(path), json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    return _atomic_write(Path(path), scrub(text))  # the redaction layer's last pass, as every writer
 
 
 def _atomic_write(path: Path, text: str) -> Path:

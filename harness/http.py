@@ -30,6 +30,7 @@ from harness.endpoints import holds_base_path
 from harness.oauth import OAuthSettings, TokenError, TokenSource
 from harness.recorder import Exchange, Recorder
 from harness.redact import Redactor
+from redaction import URL_CREDENTIALS_REFUSED, has_userinfo
 
 __all__ = [
     "Auth",
@@ -146,6 +147,8 @@ class Target:
         parts = urlsplit(self.base_url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise ValueError(f"target URL must be http(s)://host[:port]/path, got {self.base_url!r}")
+        if has_userinfo(self.base_url):  # every command builds a Target: one refusal for all of them
+            raise ValueError(URL_CREDENTIALS_REFUSED)
 
     def redactor(self) -> Redactor:
         return Redactor(self.auth.secrets(), self.auth.extra_header_names())

@@ -195,7 +195,7 @@ class Recorder:
             exchange_id,
             at,
             method,
-            red.text(url),
+            red.url(url),
             red.headers(request_headers),
             req_text,
             status,

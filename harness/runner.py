@@ -40,7 +40,7 @@ import httpx
 
 from harness.checks import REGISTRY, SUITES, CheckSpec, Registry
 from harness.clock import Clock, SystemClock
-from harness.config import RunConfig, cleanup_command
+from harness.config import RunConfig, cleanup_command, fails_run
 from harness.events import (
     CheckFinished,
     CheckStarted,
@@ -85,8 +85,7 @@ def not_run_result(spec: CheckSpec, reason: str) -> CheckResult:
 
 def exit_code_for(results: Sequence[CheckResult], fail_on: str = "must") -> int:
     """0 nothing failed at the chosen level; 1 otherwise (FAIL, WARN with ``should``, or ERROR)."""
-    bad = {Outcome.FAIL, Outcome.ERROR} | ({Outcome.WARN} if fail_on == "should" else set())
-    return 1 if any(r.outcome in bad for r in results) else 0
+    return 1 if any(fails_run(r.outcome, fail_on) for r in results) else 0
 
 
 @dataclass

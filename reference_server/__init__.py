@@ -3,7 +3,7 @@
     from reference_server import ServerSettings, create_app
     app = create_app(ServerSettings(db="scim.db", tokens=("secret",)))  # an ASGI app
 
-Names are loaded lazily so that importing one pure module (e.g. ``reference_server.filters``)
+Names are loaded lazily so that importing one pure module (e.g. ``reference_server.filter_eval``)
 does not pull in Starlette.
 """
 

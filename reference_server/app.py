@@ -158,7 +158,10 @@ class ScimApp:
         self.store = SqliteStore(settings.db, synchronous=settings.synchronous,
                                  unique_user_names=self.quirks.unique_user_names)
         self.service = ScimService(self.store, self.profile, self.models, settings, self.quirks.behaviour())
-        self.recorder = Recorder(self.store, settings.record_body_bytes) if settings.record else None
+        # the recorder hides the server's own credentials wherever a client puts them
+        secrets = (*settings.tokens, *((settings.basic[1], ":".join(settings.basic)) if settings.basic else ()),
+                   *(secret for _, secret in settings.oauth_clients))
+        self.recorder = Recorder(self.store, settings.record_body_bytes, secrets) if settings.record else None
         if self.profile.auth == "basic" and settings.oauth_clients:
             raise ValueError(f"the {self.profile.name!r} app uses HTTP Basic only: no OAuth clients")
         self.issuer = TokenIssuer(settings.oauth_clients, settings.token_ttl, settings.clock,

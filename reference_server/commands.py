@@ -15,6 +15,7 @@ from reference_server.oauth import TOKEN_PATH, parse_clients
 from reference_server.profiles import list_profiles
 from reference_server.quirks import CATALOGUE
 from reference_server.settings import ServerSettings
+from redaction import Redactor, scrub
 
 __all__ = ["serve", "recordings", "run_server", "read_recordings"]
 
@@ -326,6 +327,8 @@ def export_cmd(db: str, fmt: str, client: str | None, since: str | None, until: 
                           ensure_ascii=False) + "\n"
     else:
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs)
+    # the redaction layer's last pass: the credentials given to select by, and what scrub hides
+    text = scrub(Redactor([c for c in (token, basic) if c]).text(text))
     if out is None:
         sys.stdout.write(text)
         return

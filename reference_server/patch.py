@@ -34,8 +34,8 @@ import json
 from typing import Any
 
 from reference_server.errors import InvalidPath, InvalidSyntax, InvalidValue, Mutability, NoTarget
-from reference_server.filters import equalities, value_matches
-from reference_server.paths import PatchPath, key_ci, parse_patch_path
+from reference_server.filter_eval import equalities, value_matches
+from reference_server.parser import PatchPath, key_ci, parse_patch_path
 from reference_server.schema import Attribute, ResourceModel, Resolved
 from reference_server.validate import (
     Leniency, check_required, coerce_single, coerce_value, container_of, hash_password, iter_assignments,

@@ -1,10 +1,12 @@
 """The request recorder: every exchange the server receives, kept in the database.
 
-Credentials are redacted when the exchange is recorded (Authorization, Cookie, API-key headers and
-``password`` values in JSON bodies), and bodies are bounded, so nothing secret or unbounded ever
-reaches the table. What stays of the Authorization value is a keyed fingerprint (``credential``),
-so ``recordings export --token T`` can select one client's exchanges without the token being kept.  Records are written in small batches (at most ``FLUSH_EVERY`` records or
-``FLUSH_DELAY`` seconds later, and on shutdown) so recording costs one INSERT per batch, not one
+Credentials are redacted when the exchange is recorded, by the rules the harness uses too
+(``redaction.rules``: credential headers, ``?access_token=``-style query values, ``password`` values in
+JSON bodies, and the server's own tokens and Basic password wherever they appear), and bodies are
+bounded, so nothing secret or unbounded ever reaches the table. What stays of the Authorization value
+is a keyed fingerprint (``credential``), so ``recordings export --token T`` can select one client's
+exchanges without the token being kept.  Records are written in small batches (at most
+``FLUSH_EVERY`` records or ``FLUSH_DELAY`` seconds later, and on shutdown) so recording costs one INSERT per batch, not one
 commit per request.  Reads (``GET /_recordings``, ``ScimApp.flush``) flush first, so what they
 return is complete and in arrival order.  A clean shutdown (SIGTERM/SIGINT: the ASGI lifespan) writes
 the buffer; a crash or ``kill -9`` may lose the recordings of the last ``FLUSH_DELAY`` seconds, but
@@ -21,53 +23,41 @@ import asyncio
 import hashlib
 import hmac
 import json
-import re
 from datetime import datetime
 from typing import Any
 
 from reference_server.store import SqliteStore
+from redaction import (
+    REDACTED, SENSITIVE_BODY_KEYS, SENSITIVE_HEADERS, Redactor, mask_credential, mask_header, redact_query,
+)
 
-REDACTED = "[REDACTED]"
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key",
-                            "x-auth-token"})
 FLUSH_EVERY = 200
 FLUSH_DELAY = 0.25
 
 
-def redact_header(name: str, value: str) -> str:
-    """Keep the scheme word (``Bearer``/``Basic``) so the record still says how the client authenticated."""
-    if name.lower() not in SECRET_HEADERS:
-        return value
-    scheme, _, rest = value.partition(" ")
-    return f"{scheme} {REDACTED}" if rest and name.lower().endswith("authorization") else REDACTED
-
-
-_SECRET_PARAMS = re.compile(r"((?:^|&)(?:access_token|token|api_key|apikey|password|client_secret|refresh_token)=)"
-                            r"[^&]*", re.IGNORECASE)
-#: JSON members whose values are credentials: a user's password, the token endpoint's tokens.
-_SECRET_MEMBERS = frozenset({"password", "access_token", "refresh_token", "id_token", "client_secret"})
-
-
-def redact_query(query: str) -> str:
-    """Credentials some clients put in the URL (``?access_token=``) are redacted too."""
-    return _SECRET_PARAMS.sub(lambda m: m.group(1) + REDACTED, query)
-
-
 def _redact_json(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: (REDACTED if k.lower() in _SECRET_MEMBERS else _redact_json(v)) for k, v in value.items()}
+        return {k: (REDACTED if k.lower() in SENSITIVE_BODY_KEYS else _redact_json(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [_redact_json(v) for v in value]
     return value
+
+
+# The spellings a sensitive key has in practice (password, Password, PASSWORD): a byte scan, not a parse.
+_BODY_KEY_FORMS = tuple({f(k).encode() for k in SENSITIVE_BODY_KEYS for f in (str.lower, str.capitalize, str.upper)})
 
 
 def bounded_body(raw: bytes, limit: int) -> tuple[str | None, bool]:
     """(text, truncated): UTF-8 text of at most ``limit`` bytes with passwords redacted."""
     if not raw:
         return None, False
-    if raw.lstrip()[:1] not in (b"{", b"[") and (b"secret=" in raw or b"_token=" in raw or b"password=" in raw):
-        raw = redact_query(raw.decode("utf-8", errors="replace")).encode("utf-8")  # a form (the token endpoint's)
-    elif b"assword" in raw or b"ASSWORD" in raw or b"_token" in raw:
+    if raw.lstrip()[:1] not in (b"{", b"[") and b"=" in raw:
+        # a form (the token endpoint's client_secret=…): the query-parameter rules
+        text = raw.decode("utf-8", errors="replace")
+        redacted = redact_query(text)
+        if redacted != text:
+            raw = redacted.encode("utf-8")
+    elif any(form in raw for form in _BODY_KEY_FORMS):
         try:
             raw = json.dumps(_redact_json(json.loads(raw)), ensure_ascii=False).encode("utf-8")
         except (ValueError, RecursionError):
@@ -76,32 +66,20 @@ def bounded_body(raw: bytes, limit: int) -> tuple[str | None, bool]:
     return raw[:limit].decode("utf-8", errors="replace"), truncated
 
 
-_SECRET_HEADER_BYTES = frozenset(h.encode("latin-1") for h in SECRET_HEADERS)
+_SECRET_HEADER_BYTES = frozenset(h.encode("latin-1") for h in SENSITIVE_HEADERS)
 
 
 def _header_lines(headers: Any) -> str:
-    """``name: value`` lines (credentials redacted); names and values may be bytes (ASGI) or str."""
+    """``name: value`` lines (credentials masked); names and values may be bytes (ASGI) or str."""
     if not headers:
         return ""
     if isinstance(headers[0][0], bytes):
         # ASGI headers: latin-1 maps bytes to characters one to one, so byte slicing is exact;
         # one join and one decode per block (this runs for every recorded exchange)
         return b"\n".join([k + b": " + v[:4096] if k.lower() not in _SECRET_HEADER_BYTES
-                           else _redacted_line(k, v) for k, v in headers]).decode("latin-1")
-    lines = []
-    for k, v in headers:
-        if k.lower() in SECRET_HEADERS:
-            v = redact_header(k, v)
-        lines.append(f"{k}: {v[:4096]}")
-    return "\n".join(lines)
-
-
-def _redacted_line(name: bytes, value: bytes) -> bytes:
-    """``redact_header`` on bytes: the scheme word of an ``*authorization`` header is kept."""
-    scheme, _, rest = value.partition(b" ")
-    if rest and name.lower().endswith(b"authorization"):
-        return name + b": " + (scheme + b" " + REDACTED.encode())[:4096]
-    return name + b": " + REDACTED.encode()
+                           else k + b": " + mask_credential(v.decode("latin-1")).encode("latin-1")
+                           for k, v in headers]).decode("latin-1")
+    return "\n".join(f"{k}: {mask_header(k, v)[:4096]}" for k, v in headers)
 
 
 def fingerprint(key: bytes, authorization: str) -> str:
@@ -134,9 +112,10 @@ class Recorder:
     runs before anything is written, so no unredacted value ever reaches the database.
     """
 
-    def __init__(self, store: SqliteStore, body_limit: int = 65_536) -> None:
+    def __init__(self, store: SqliteStore, body_limit: int = 65_536, secrets: tuple[str, ...] = ()) -> None:
         self.store = store
         self.body_limit = body_limit
+        self.redactor = Redactor(secrets)  # the server's own credentials, wherever a client put them
         self._key = store.recorder_key()
         self._fingerprints: dict[str, str] = {}  # a client sends one credential thousands of times
         self._pending: list[tuple[Any, ...]] = []
@@ -172,9 +151,10 @@ class Recorder:
                 if len(self._fingerprints) >= 64:
                     self._fingerprints.clear()
                 credential = self._fingerprints[authorization] = fingerprint(self._key, authorization)
-        return (_timestamp(at), method, path, redact_query(query)[:4096] if query else "", status,
-                round(duration_ms, 3), _header_lines(req_h), req_text, _header_lines(resp_h), resp_text,
-                int(t1 or t2), credential)
+        text = self.redactor.text
+        return (_timestamp(at), method, text(path), text(redact_query(query))[:4096] if query else "", status,
+                round(duration_ms, 3), text(_header_lines(req_h)), text(req_text) if req_text else req_text,
+                text(_header_lines(resp_h)), text(resp_text) if resp_text else resp_text, int(t1 or t2), credential)
 
     def flush(self) -> None:
         self._scheduled = None

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from reference_server import filters as flt
+from reference_server import filter_eval, parser
 from reference_server.errors import (
     InvalidFilter, InvalidValue, NotFound, PreconditionFailed, TooMany, Uniqueness,
 )
 from reference_server.patch import apply_patch
-from reference_server.paths import AttrPath
+from reference_server.parser import AttrPath
 from reference_server.profiles import Profile
 from reference_server.schema import ResourceModel, apply_overrides
 from reference_server.settings import ServerSettings
@@ -35,18 +35,17 @@ ENDPOINTS = {"User": "Users", "Group": "Groups"}
 # in its one canonical spelling, with a plain string literal (no escapes, no control characters).
 # It is answered without the general parser: the node is the parser's own node for a template with
 # the literal swapped in (tests/server/test_speed_paths.py checks both give equal trees).
-_PLAIN_EQ = re.compile(r'(userName|externalId|displayName|id) eq "([^"\\\x00-\x1f\x7f]*)"')
-_EQ_TEMPLATES: dict[str, Any] = {name: flt.parse_filter(f'{name} eq "x"')
-                                 for name in ("userName", "externalId", "displayName", "id")}
+_PLAIN_EQ = re.compile("(" + "|".join(filter_eval.INDEXED) + r') eq "([^"\\\x00-\x1f\x7f]*)"')
+_EQ_TEMPLATES: dict[str, Any] = {name: parser.parse_filter(f'{name} eq "x"') for name in filter_eval.INDEXED}
 
 
-def parse_filter(text: str) -> flt.Filter:
-    """``filters.parse_filter`` with a fast path for ``<indexed attribute> eq "<plain string>"``."""
+def parse_filter_fast(text: str) -> parser.Filter:
+    """``parser.parse_filter`` with a fast path for ``<indexed attribute> eq "<plain string>"``."""
     m = _PLAIN_EQ.fullmatch(text)
     if m is not None:
         template = _EQ_TEMPLATES[m.group(1)]
-        return flt.Compare(path=template.path, op=template.op, value=m.group(2))
-    return flt.parse_filter(text)
+        return parser.Compare(path=template.path, op=template.op, value=m.group(2))
+    return parser.parse_filter(text)
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ class ScimService:
         self._filter_models = dict(models)
         if behaviour.case_sensitive_user_name_filter:
             self._filter_models["User"] = apply_overrides(models["User"], {"userName": {"caseExact": True}})
-        self._constraints = [(flt.parse_filter(c.filter), c.detail) for c in profile.constraints]
+        self._constraints = [(parser.parse_filter(c.filter), c.detail) for c in profile.constraints]
 
     # -- rendering ---------------------------------------------------------------------------
 
@@ -182,7 +181,7 @@ class ScimService:
             return
         model = self.models["User"]
         for f, detail in self._constraints:
-            if not flt.matches(f, data, model):
+            if not filter_eval.matches(f, data, model):
                 raise InvalidValue(detail)
         seats = self.profile.seats
         if seats is None:
@@ -295,7 +294,7 @@ class ScimService:
 
     # -- queries -----------------------------------------------------------------------------
 
-    def _check_filterable(self, f: flt.Filter) -> None:
+    def _check_filterable(self, f: parser.Filter) -> None:
         allowed = self.profile.filterable
         if allowed is None:
             return
@@ -305,13 +304,13 @@ class ScimService:
                 raise InvalidFilter(f"filtering on {path} is not supported; "
                                     f"supported: {', '.join(allowed)}")
 
-    def _candidates(self, rtype: str, f: flt.Filter | None, base: str, need_all: bool) -> list[dict[str, Any]] | None:
+    def _candidates(self, rtype: str, f: parser.Filter | None, base: str, need_all: bool) -> list[dict[str, Any]] | None:
         """Matching rendered resources, or None when a plain page from the store will do."""
         include_deleted = self.behaviour.list_deleted
         model = self._filter_models[rtype]
         if f is None and not need_all:
             return None
-        hint = flt.index_hint(f) if f is not None else None
+        hint = filter_eval.index_hint(f) if f is not None else None
         if hint is not None:
             name, value = hint
             if name == "id":
@@ -324,22 +323,22 @@ class ScimService:
         else:
             if self.store.count(rtype, include_deleted=include_deleted) > self.settings.scan_limit:
                 raise TooMany(f"this query needs a full scan of more than {self.settings.scan_limit} resources; "
-                              "filter with eq on userName, externalId, id or displayName")
+                              f"filter with eq on {' or '.join(filter_eval.INDEXED)}")
             groups = self.store.all_groups_of() if rtype == "User" else {}
             rendered = [self.render(r, base, groups.get(r.id, []))
                         for r in self.store.scan(rtype, include_deleted=include_deleted)]
         if f is None:
             return rendered
-        return [r for r in rendered if flt.matches(f, r, model)]
+        return [r for r in rendered if filter_eval.matches(f, r, model)]
 
     def query(self, rtypes: list[str], q: Query, base: str) -> Page:
         """A list or search (RFC 7644 §3.4.2-§3.4.3) over one or (root) several resource types."""
         f = None
         if q.filter is not None:
-            f = parse_filter(q.filter)
+            f = parse_filter_fast(q.filter)
             self._check_filterable(f)
             for rtype in rtypes:
-                flt.check_filter(f, self._filter_models[rtype])
+                filter_eval.check_filter(f, self._filter_models[rtype])
         start = max(q.start_index, 1)
         count = self.settings.max_results if q.count is None else max(min(q.count, self.settings.max_results), 0)
         need_all = q.sort_by is not None or len(rtypes) > 1
@@ -398,15 +397,15 @@ def _strip(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _filter_paths(f: flt.Filter) -> Iterator[AttrPath]:
-    if isinstance(f, (flt.Compare, flt.Present)):
+def _filter_paths(f: parser.Filter) -> Iterator[AttrPath]:
+    if isinstance(f, (parser.Compare, parser.Present)):
         yield f.path
-    elif isinstance(f, (flt.And, flt.Or)):
+    elif isinstance(f, (parser.And, parser.Or)):
         for t in f.terms:
             yield from _filter_paths(t)
-    elif isinstance(f, flt.Not):
+    elif isinstance(f, parser.Not):
         yield from _filter_paths(f.inner)
-    elif isinstance(f, flt.ValuePath):
+    elif isinstance(f, parser.ValuePath):
         yield f.path
 
 

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from redaction import has_userinfo
+
 
 def utc_now() -> datetime:
     """The default clock: real UTC time (the one place the server reads the wall clock)."""
@@ -69,6 +71,8 @@ class ServerSettings:
             raise ValueError("token_ttl must be at least 1 second")
         if self.synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise ValueError(f"bad synchronous setting {self.synchronous!r}")
+        if self.public_url and has_userinfo(self.public_url):  # it would be in every meta.location
+            raise ValueError("--public-url must not carry user:password@ (it is sent in every response)")
 
     def __repr__(self) -> str:  # never show credentials
         return (f"ServerSettings(db={self.db!r}, tokens=<{len(self.tokens)} redacted>, "

@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from reference_server.errors import InvalidPath, InvalidValue
-from reference_server.filters import parse_datetime
-from reference_server.paths import get_ci
+from reference_server.filter_eval import parse_datetime
+from reference_server.parser import get_ci
 from reference_server.schema import Attribute, ResourceModel
 
 

@@ -100,7 +100,9 @@ _UNIQUE = ("CREATE UNIQUE INDEX IF NOT EXISTS ux_user_name ON resources(type, us
            "WHERE deleted = 0 AND user_name IS NOT NULL")
 _NOT_UNIQUE = ("CREATE INDEX IF NOT EXISTS ix_user_name_dup ON resources(type, user_name) "
                "WHERE deleted = 0 AND user_name IS NOT NULL")
-_COLUMNS = {"userName": "user_name", "externalId": "external_id", "displayName": "display_name", "id": "id"}
+#: The attributes the store indexes, and their columns: the one list (filter_eval.index_hint and the
+#: service's ``eq`` fast path read it).
+INDEXED_COLUMNS = {"userName": "user_name", "externalId": "external_id", "displayName": "display_name", "id": "id"}
 _SELECT = "SELECT seq, id, type, version, data, deleted FROM resources"
 RECORDING_COLUMNS = ("at", "method", "path", "query", "status", "duration_ms", "request_headers", "request_body",
                      "response_headers", "response_body", "truncated", "credential")
@@ -242,7 +244,7 @@ class SqliteStore:
 
     def find(self, rtype: str, attribute: str, value: str, *, include_deleted: bool = False) -> list[Row]:
         """Rows whose indexed column equals ``value`` (normalised by the caller)."""
-        col = _COLUMNS[attribute]
+        col = INDEXED_COLUMNS[attribute]
         live = "" if include_deleted else " AND deleted = 0"
         return [_row(r) for r in self.conn.execute(f"{_SELECT} WHERE type = ? AND {col} = ?{live} ORDER BY seq",
                                                    (rtype, value))]

@@ -38,8 +38,8 @@ from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
 from reference_server.errors import InvalidSyntax, InvalidValue, Mutability
-from reference_server.filters import parse_datetime
-from reference_server.paths import get_ci, key_ci
+from reference_server.filter_eval import parse_datetime
+from reference_server.parser import get_ci, key_ci
 from reference_server.schema import Attribute, ResourceModel, Resolved, Schema
 
 @dataclass(frozen=True)

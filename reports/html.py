@@ -28,7 +28,8 @@ import jinja2
 from markupsafe import Markup
 
 from harness.results import SCHEMA_VERSION, RunResult
-from reports.curl import OAUTH_TOKEN_RECIPE, uses_oauth
+from harness.curl import OAUTH_TOKEN_RECIPE, uses_oauth
+from redaction import scrub
 from reports.timeline import SERIES
 from reports.view import LEVELS, Limits, build_view
 from reports.writer import RunFileWriter
@@ -141,7 +142,7 @@ def write_html(run: RunResult, path: str | os.PathLike[str], limits: Limits | No
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = render_html(run, limits)
+    text = scrub(render_html(run, limits))  # the redaction layer's last pass
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     try:
         with open(tmp, "x", encoding="utf-8") as handle:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.results import RunResult
+from redaction import scrub
 from reports.writer import RunFileWriter
 
 __all__ = ["JsonWriter", "write_results", "load_results", "ResultsFileError"]
@@ -45,7 +46,8 @@ def _atomic_write(path: Path, text: str) -> Path:
 
 def write_results(run: RunResult, path: str | Path) -> Path:
     """Write ``run`` as results.json (UTF-8, indented, keys in schema order)."""
-    return _atomic_write(Path(path), json.dumps(run.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    text = json.dumps(run.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    return _atomic_write(Path(path), scrub(text))  # the redaction layer's last pass
 
 
 def load_results(path: str | Path) -> RunResult:

@@ -26,6 +26,7 @@ from xml.etree import ElementTree as ET
 
 from harness.recorder import Exchange
 from harness.results import CheckResult, Outcome, RunResult
+from redaction import scrub
 from reports.writer import RunFileWriter
 
 __all__ = ["render_junit", "write_junit", "JunitWriter", "xml_safe"]
@@ -127,7 +128,7 @@ def write_junit(run: RunResult, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render_junit(run), encoding="utf-8")
+    tmp.write_text(scrub(render_junit(run)), encoding="utf-8")  # the redaction layer's last pass
     tmp.replace(path)
     return path
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from harness.recorder import Exchange
 from harness.results import CheckResult, Outcome, RunResult, Step
-from reports.curl import curl_command
-from reports.sanitize import clean_run
+from harness.curl import curl_command
+from reports.coerce import clean_run
 from reports.timeline import Timeline, build_timeline
 from harness.verdicts import BLOCKER_RULE, CauseGroup, IdpVerdict, group_by_cause, idp_verdicts
 

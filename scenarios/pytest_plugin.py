@@ -38,7 +38,7 @@ import pytest
 
 from harness.checks import CheckSpec
 from harness.console import counted
-from harness.config import ConfigError, RunConfig, token_from_env
+from harness.config import ConfigError, RunConfig, fails_run, token_from_env
 from harness.oauth import OAuthSettings, secret_from_env
 from harness.results import CheckResult, Outcome
 from harness.runner import RunSession, load_checks
@@ -204,8 +204,7 @@ class ScimCheckItem(pytest.Item):
             pytest.skip(f"{result.id}: {result.message or 'not applicable'}")
         if result.outcome is Outcome.PASS:
             return
-        fails = result.outcome in (Outcome.FAIL, Outcome.ERROR) or (
-            result.outcome is Outcome.WARN and self.state.config.fail_on == "should")
+        fails = fails_run(result.outcome, self.state.config.fail_on)
         text = self.evidence(result)
         if fails:
             raise ScimFinding(result, text)

@@ -50,7 +50,7 @@ def configure_replay(config: pytest.Config, target: Target, spec: str) -> None:
         options = ReplayOptions(compare=config.getoption("scim_compare"), select=tuple(config.getoption("scim_select")))
     except (SessionError, ValueError) as exc:
         raise pytest.UsageError(f"scim-harness: {exc}") from None
-    from reports.curl import curl_command
+    from harness.curl import curl_command
 
     replayer = Replayer(session, target, options, curl=lambda ex: curl_command(ex, body_limit=2000))
     config.stash[_STATE] = _ReplayState(replayer)

@@ -1,6 +1,8 @@
 """The import direction between the top-level packages (docs/architecture.md).
 
-- reference_server imports none of the other packages;
+- redaction (what is secret and how outputs hide it) is a leaf: the standard library only; every
+  package may import it, so the harness and the reference server share one list;
+- reference_server imports none of the other packages (redaction aside);
 - harness never imports reference_server, mock_idp, reports or scenarios, except the CLI
   composition root (harness/cli.py), which may import scenarios to load the checks;
 - scenarios -> harness; mock_idp -> harness; reports -> harness;
@@ -19,14 +21,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("reference_server", "harness", "scenarios", "mock_idp", "reports")
+PACKAGES = ("reference_server", "harness", "scenarios", "mock_idp", "reports", "redaction")
 
 ALLOWED: dict[str, set[str]] = {
-    "reference_server": set(),
-    "harness": set(),
-    "scenarios": {"harness"},
-    "mock_idp": {"harness"},
-    "reports": {"harness"},
+    "redaction": set(),
+    "reference_server": {"redaction"},
+    "harness": {"redaction"},
+    "scenarios": {"harness", "redaction"},
+    "mock_idp": {"harness", "redaction"},
+    "reports": {"harness", "redaction"},
 }
 
 # Composition roots: thin modules that wire packages together. Never reference_server.
@@ -136,3 +139,17 @@ def test_packages_export_curated_all() -> None:
         assert isinstance(exported, list) and exported, f"{pkg}/__init__.py needs a curated __all__"
         for name in exported:
             assert hasattr(module, name), f"{pkg}.__all__ names {name}, which it does not define"
+
+
+def test_redaction_is_a_standard_library_leaf() -> None:
+    """Both sides import it, so it may import nothing but the standard library."""
+    import sys
+
+    for path in sorted((ROOT / "redaction").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for alias in node.names}
+        names |= {node.module.split(".")[0] for node in ast.walk(tree)
+                  if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+        outside = {n for n in names if n not in sys.stdlib_module_names and n not in {"redaction", "__future__"}}
+        assert not outside, f"{path.relative_to(ROOT)} imports {sorted(outside)}"

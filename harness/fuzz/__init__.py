@@ -5,8 +5,8 @@ schemathesis against it and returns a ``RunResult(kind="fuzz")`` whose findings 
 minimal reproducing request and its ``curl`` line.
 """
 
-from harness.fuzz.findings import Finding, curl_line
+from harness.fuzz.findings import Finding
 from harness.fuzz.openapi import build_openapi
 from harness.fuzz.runner import FuzzConfig, Progress, fuzz_target
 
-__all__ = ["Finding", "FuzzConfig", "Progress", "build_openapi", "curl_line", "fuzz_target"]
+__all__ = ["Finding", "FuzzConfig", "Progress", "build_openapi", "fuzz_target"]

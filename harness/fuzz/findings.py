@@ -5,21 +5,20 @@ wrong and where (a 5xx on ``POST /Users`` is one finding however many generated 
 it, and whichever checks saw it). Each becomes a FAIL :class:`~harness.results.CheckResult`
 in area ``fuzz``, level MUST, whose evidence is the minimal reproducing exchange (recorded
 through :mod:`harness.recorder`, so the credential is already redacted) and a ``curl`` line
-that reads the credential from ``$SCIM_TOKEN``. Every check family that found nothing
+(:func:`harness.curl.curl_command`) that reads the credential from ``$SCIM_TOKEN``. Every check family that found nothing
 becomes one PASS result, so a clean run still says what was verified.
 """
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from harness.curl import curl_command
 from harness.recorder import Exchange
-from harness.redact import REDACTED
 from harness.results import CheckResult, Level, Outcome, Step
 
-__all__ = ["Finding", "FAMILIES", "RawFailure", "curl_line", "to_results", "category_of", "group_failures"]
+__all__ = ["Finding", "FAMILIES", "RawFailure", "to_results", "category_of", "group_failures"]
 
 #: Check family -> (title, what it rests on, how to fix). Keys are the categories of findings.
 FAMILIES: dict[str, tuple[str, str, str]] = {
@@ -93,24 +92,6 @@ class Finding:
         return (self.category, self.method, self.template)
 
 
-def curl_line(exchange: Exchange) -> str:
-    """A shell-safe ``curl`` for ``exchange``'s request; the credential is ``$SCIM_TOKEN``."""
-    parts = ["curl", "-sS", "--globoff", "-X", shlex.quote(exchange.method), shlex.quote(exchange.url)]
-    for name, value in exchange.request_headers:
-        lname = name.lower()
-        if lname in {"host", "content-length", "connection", "accept-encoding", "user-agent"}:
-            continue
-        if REDACTED in value:
-            scheme = value.replace(REDACTED, "").strip()
-            scheme = scheme if scheme.isalpha() else ""
-            parts += ["-H", f'"{name}: {(scheme + " ") if scheme else ""}$SCIM_TOKEN"']
-        else:
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
-    if exchange.request_body is not None:
-        parts += ["--data-binary", shlex.quote(exchange.request_body)]
-    return " ".join(parts)
-
-
 @dataclass
 class RawFailure:
     """One failing check on one generated request, as schemathesis reported it."""
@@ -175,7 +156,7 @@ def to_results(findings: list[Finding], requests: int, errors: list[str] | tuple
             steps.append(Step(
                 name=f"minimal reproducer ({verdict}; body {finding.original_size} -> {finding.minimal_size} bytes)",
                 outcome=Outcome.FAIL if finding.reproduced else Outcome.WARN,
-                message=curl_line(reproducer), exchange_ids=[reproducer.id],
+                message=curl_command(reproducer), exchange_ids=[reproducer.id],
             ))
         out.append(CheckResult(
             id=_result_id(finding), title=f"{title}: {finding.method} {finding.template}", area="fuzz",

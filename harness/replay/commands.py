@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from harness.cli import _auth_options, _token  # the one set of target/credential options
+from harness.auth_options import oauth_settings
 from harness.config import DEFAULT_OUT, ConfigError, make_target, require_writable_dir
 from harness.console import counted, counts_line, plain
 from harness.har import HAR_FILE, write_har
@@ -76,7 +77,7 @@ def _print(result: RunResult) -> None:
             click.echo(f"  IdP: {plain(r.idp_impact, 400)}")
         replayed = by_id.get(r.exchange_ids[-1]) if r.exchange_ids else None
         if replayed is not None and replayed.id.startswith("ex-"):
-            from reports.curl import curl_command
+            from harness.curl import curl_command
 
             click.echo(f"  reproduce: {curl_command(replayed, body_limit=2000)}")
 
@@ -133,7 +134,7 @@ def replay(session: str | None, target: str, token: str | None, basic: str | Non
         raise click.UsageError("give a SESSION (a file or a bundled name; see --list)")
     try:
         the_target = make_target(target, token=_token(token, basic, header), basic=basic, header=header,
-                                 timeout=timeout, insecure=insecure, **more_auth)
+                                 timeout=timeout, insecure=insecure, oauth=oauth_settings(), **more_auth)
         options = ReplayOptions(compare=level, select=select, timing=timing, on_conflict=on_conflict)
         loaded = load_session(session)
         if options.select and not select_exchanges(loaded, options.select):
@@ -145,7 +146,7 @@ def replay(session: str | None, target: str, token: str | None, basic: str | Non
                f"against {plain(the_target.base_url, 200)}, compare {level}", err=True)
     for note in loaded.notes:
         click.echo(f"note: {note}", err=True)
-    from reports.curl import curl_command
+    from harness.curl import curl_command
 
     result = replay_session(loaded, the_target, options, curl=lambda ex: curl_command(ex, body_limit=2000),
                             progress=_progress(sys.stderr))

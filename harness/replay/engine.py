@@ -30,6 +30,7 @@ from harness.config import public_url
 from harness.http import USER_AGENT, Target, TargetClient
 from harness.recorder import Exchange, Recorder
 from harness.redact import Redactor
+from redaction import SENSITIVE_QUERY_PARAMS
 from harness.replay.compare import LEVELS, Answer, Divergence, compare
 from harness.replay.consequence import consequence, identify, request_kind
 from harness.replay.remap import IdMap
@@ -162,9 +163,11 @@ class Replayer:
             return self._result(r, outcome, why, rec_ex, None, impact=consequence(r, None, self.idp, True))
         started = time.perf_counter()
         path = self.ids.text(r.path)
-        # the target's own base query (?aadOptscim062020) is added by the client: not twice
+        # the target's own base query (?aadOptscim062020) is added by the client: not twice; the
+        # recording client's credentials (?access_token=) are dropped like its Authorization header
         query = self.ids.text("&".join(p for p in r.query.split("&")
-                                       if p and p.partition("=")[0] not in self._base_params))
+                                       if p and p.partition("=")[0] not in self._base_params
+                                       and p.partition("=")[0].lower() not in SENSITIVE_QUERY_PARAMS))
         body: bytes | None = None
         if r.request_body is not None:
             doc = r.request_json()
@@ -206,7 +209,7 @@ class Replayer:
         red = Redactor()
         query = f"?{r.query}" if r.query else ""
         ex = Exchange(id=f"rec-{r.index:04d}", at=r.at or isoformat(self._started), method=r.method,
-                      url=red.text(f"{r.path}{query}"), request_headers=red.headers(r.request_headers),
+                      url=red.url(f"{r.path}{query}"), request_headers=red.headers(r.request_headers),
                       request_body=r.request_body, status=r.status, response_headers=red.headers(r.response_headers),
                       response_body=r.response_body, elapsed_ms=r.elapsed_ms, request_truncated=r.truncated)
         self.exchanges.append(ex)
@@ -226,7 +229,7 @@ class Replayer:
         rec_status = "no answer" if r.status is None else str(r.status)
         seen = "" if ex is None else (str(ex.status) if ex.status is not None else f"no answer ({ex.error})")
         return CheckResult(
-            id=f"replay.{r.index:04d}", title=self._redactor.text(r.label)[:300], area="replay", level=Level.MUST,
+            id=f"replay.{r.index:04d}", title=self._redactor.url(r.label)[:300], area="replay", level=Level.MUST,
             outcome=outcome, rests_on=f"{_REST_ON} (#{r.index} of {self.session.name})", fix=fix,
             suites=[], tags=[request_kind(r)], message=message,
             expected=f"{rec_status} {r.header('content-type')}".strip() if divergences else "",

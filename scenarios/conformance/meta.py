@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 from harness.checks import CheckContext, check
 from harness.results import Level
 
@@ -67,8 +69,11 @@ def _fraction_digits(value: object) -> int:
 def location_resolves(ctx: CheckContext) -> None:
     user = ctx.create_user()
     location = (user.get("meta") or {}).get("location")
-    ctx.expect(isinstance(location, str) and location.startswith(("http://", "https://")), "an absolute URL", location)
-    ex = ctx.get(str(location))
+    ctx.expect(isinstance(location, str) and location.strip() != "", "a URI", location)
+    # A reference is "an absolute or relative URI" (RFC 7643 §2.3.7): a relative one is
+    # resolved against the request URL as RFC 3986 §5.2 says, then it must lead to the user.
+    resolved = urljoin(ctx.client.url_for(f"{ctx.users}/{user['id']}"), str(location))
+    ex = ctx.get(resolved)
     if ex.error and "another origin" in ex.error:
         ctx.fail("meta.location points at another origin than the target", ctx.client.url_for(f"{ctx.users}/{user['id']}"),
                  location, ex)

@@ -9,7 +9,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from harness.fuzz.findings import Finding, category_of, curl_line, to_results
+from harness.curl import curl_command
+from harness.fuzz.findings import Finding, category_of, to_results
 from harness.fuzz.scim_checks import contains_sent
 from harness.fuzz.shrink import Replay, Replayer, replay_from, shrink
 from harness.http import Auth, Target, TargetClient
@@ -102,10 +103,10 @@ def test_replay_from_keeps_path_query_and_raw_bodies() -> None:
     assert replay.raw == b"not json" and replay.body is None
 
 
-def test_curl_line_uses_the_variable_and_never_the_token() -> None:
+def test_the_fuzz_curl_line_uses_the_variable_and_never_the_token() -> None:
     client = _client(lambda request: _reply(500))
     ex = client.post("/Users", json={"userName": "it's"})
-    line = curl_line(ex)
+    line = curl_command(ex)
     assert "s3cret-token" not in line and '"Authorization: Bearer $SCIM_TOKEN"' in line
     words = shlex.split(line)  # a valid shell line; the body survives quoting
     assert words[words.index("--data-binary") + 1] == '{"userName": "it\'s"}'

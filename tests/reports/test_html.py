@@ -201,7 +201,7 @@ def test_a_small_report_is_not_shortened() -> None:
 
 
 def test_long_request_bodies_are_referenced_in_curl() -> None:
-    from reports.curl import curl_command
+    from harness.curl import curl_command
 
     ex = failing_run().exchanges[1]
     line = curl_command(ex, body_limit=10)

@@ -1,11 +1,11 @@
-"""SCIM path syntax: attribute paths, the filter grammar and PATCH paths (RFC 7644 §3.4.2.2,
-§3.5.2, §3.10).  Syntax only; what a filter means is ``filters.py`` (which re-exports the parser).
+"""The SCIM parser: attribute paths, filters and PATCH paths (RFC 7644 §3.4.2.2, §3.5.2, §3.10).
+Syntax only; what a filter means (evaluation, type checks, index hints) is ``filter_eval.py``.
 
 * ``AttrPath`` is ``[URI ":"] ATTRNAME ["." subAttr]``.  Names keep the client's spelling; schema
   resolution (case-insensitive, longest URN prefix) is ``ResourceModel.resolve(path.text)``.
 * ``parse_filter`` builds ``Compare``/``Present``/``And``/``Or``/``Not``/``ValuePath`` nodes with a
   bounded recursive-descent parser (length and nesting limits; InvalidFilter naming the position);
-  the choices it makes are listed in the ``filters`` module docstring.
+  the choices it makes are listed in the ``filter_eval`` module docstring.
 * ``PatchPath`` is ``attrPath`` or ``valuePath ["." subAttr]`` where valuePath is
   ``attrPath "[" valFilter "]"`` (RFC 7644 §3.5.2 Figure 7).  JSON-Pointer forms (``/emails/0``)
   and index brackets (``emails[0]``) are rejected with InvalidPath.

@@ -1,4 +1,4 @@
-"""filters.py: the RFC 7644 §3.4.2.2 grammar, evaluation rules, bounds and index hints."""
+"""parser.parse_filter and filter_eval.py: the RFC 7644 §3.4.2.2 grammar, evaluation rules, bounds and index hints."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reference_server.errors import InvalidFilter
-from reference_server.filters import (
-    MAX_DEPTH, And, Compare, Not, Or, Present, ValuePath, check_filter, index_hint, matches, parse_datetime,
-    parse_filter,
-)
+from reference_server.filter_eval import check_filter, index_hint, matches, parse_datetime
+from reference_server.parser import MAX_DEPTH, And, Compare, Not, Or, Present, ValuePath, parse_filter
 from reference_server.schema import ENTERPRISE_URN, USER_URN
 
 from .conftest import METADATA_URN

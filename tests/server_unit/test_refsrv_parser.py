@@ -1,12 +1,11 @@
-"""paths.py: attribute paths and PATCH paths (RFC 7644 §3.5.2 Figure 7), case-insensitive access."""
+"""parser.py: attribute paths and PATCH paths (RFC 7644 §3.5.2 Figure 7), case-insensitive access."""
 
 from __future__ import annotations
 
 import pytest
 
 from reference_server.errors import InvalidFilter, InvalidPath
-from reference_server.filters import Compare
-from reference_server.paths import AttrPath, get_ci, key_ci, parse_attr_path, parse_patch_path
+from reference_server.parser import AttrPath, Compare, get_ci, key_ci, parse_attr_path, parse_patch_path
 from reference_server.schema import ENTERPRISE_URN
 
 

@@ -1,4 +1,8 @@
-"""SCIM filters: grammar and evaluation (RFC 7644 §3.4.2.2).  The parser is in ``paths.py``.
+"""What a SCIM filter means: evaluation against a resource (RFC 7644 §3.4.2.2).
+
+The text is parsed into ``Compare``/``And``/... nodes by ``parser.parse_filter``; this module
+evaluates those nodes (``matches``), checks their types up front (``check_filter``) and finds the
+indexed equality a store may use (``index_hint``).
 
 Grammar (operators and attribute names case-insensitive; precedence ``not`` > ``and`` > ``or``)::
 
@@ -33,17 +37,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from reference_server.errors import InvalidFilter
-from reference_server.paths import (  # the grammar lives in paths.py; re-exported here for callers
-    COMPARE_OPS, MAX_DEPTH, MAX_FILTER_LENGTH, And, AttrPath, Compare, Filter, Not, Or, Present, ValuePath, get_ci,
-    parse_filter, parse_value_filter,
-)
+from reference_server.parser import And, AttrPath, Compare, Filter, Not, Or, Present, ValuePath, get_ci
 from reference_server.schema import Attribute, ResourceModel
+from reference_server.store import INDEXED_COLUMNS
 
-__all__ = ["COMPARE_OPS", "MAX_DEPTH", "MAX_FILTER_LENGTH", "INDEXED", "And", "AttrPath", "Compare", "Filter", "Not",
-           "Or", "Present", "ValuePath", "parse_filter", "parse_value_filter", "parse_datetime", "check_filter",
-           "matches", "value_matches", "index_hint", "equalities"]
+__all__ = ["INDEXED", "parse_datetime", "check_filter", "matches", "value_matches", "index_hint", "equalities"]
 
-INDEXED = ("userName", "externalId", "id", "displayName")
+INDEXED = tuple(INDEXED_COLUMNS)  # what the store can look up directly
 
 
 # --- evaluation -------------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def matches(flt: Filter, resource: dict[str, Any], model: ResourceModel) -> bool
 
 
 def index_hint(flt: Filter) -> tuple[str, str] | None:
-    """``(attribute, value)`` for a top-level ``eq`` on userName/externalId/id/displayName that the
+    """``(attribute, value)`` for a top-level ``eq`` on an :data:`INDEXED` attribute that the
     whole filter requires (the filter itself, or a conjunct of an ``and``).  The store may use it to
     fetch candidates; it must still evaluate the whole filter (case rules come from the schema)."""
     if isinstance(flt, Compare) and flt.op == "eq" and isinstance(flt.value, str) and flt.path.sub is None:

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from harness.clock import VirtualClock
-from reports.curl import curl_command
+from harness.curl import curl_command
 from tests.reports.fixtures import HOSTILE, TOKEN, _recorder, record
 
 NASTY = "'; touch /tmp/pwned-by-curl; echo '$(id)`id`\\n\"$SCIM_TOKEN\"\n" + HOSTILE[0]
