@@ -71,8 +71,8 @@ def location_resolves(ctx: CheckContext) -> None:
     location = (user.get("meta") or {}).get("location")
     ctx.expect(isinstance(location, str) and location.strip() != "", "a URI", location)
     # A reference is "an absolute or relative URI" (RFC 7643 §2.3.7): a relative one is
-    # resolved against the request URL as RFC 3986 §5.2 says, then it must lead to the user.
-    resolved = urljoin(ctx.client.url_for(f"{ctx.users}/{user['id']}"), str(location))
+    # resolved (RFC 3986 §5.2) against the URL the representation came from, the POST's.
+    resolved = urljoin(ctx.client.url_for(ctx.users), str(location))
     ex = ctx.get(resolved)
     if ex.error and "another origin" in ex.error:
         ctx.fail("meta.location points at another origin than the target", ctx.client.url_for(f"{ctx.users}/{user['id']}"),

@@ -74,10 +74,11 @@ class FakeScim:
 
             self.app = slow  # type: ignore[assignment]
 
-    def seed(self, kind: str, **attrs: Any) -> dict[str, Any]:
+    def seed(self, kind: str, root: str = "", **attrs: Any) -> dict[str, Any]:
+        """``root``: the path the fake is mounted under, so meta.location is a correct reference."""
         rid = f"id{next(self._ids)}"
         resource = {"schemas": [USER if kind == "Users" else GROUP], "id": rid, **attrs,
-                    "meta": {"resourceType": kind[:-1], "location": f"/{kind}/{rid}"}}
+                    "meta": {"resourceType": kind[:-1], "location": f"{root}/{kind}/{rid}"}}
         self.store[kind][rid] = resource
         return resource
 
@@ -146,7 +147,8 @@ class FakeScim:
                     value = value.get(part) if isinstance(value, dict) else None
                 if value in (None, ""):
                     return error(400, f"{path} is required", "invalidValue")
-            return scim(self.seed(kind, **{k: v for k, v in body.items() if k not in {"id", "meta", "schemas"}}), 201)
+            return scim(self.seed(kind, request.scope.get("root_path", ""),
+                                  **{k: v for k, v in body.items() if k not in {"id", "meta", "schemas", "root"}}), 201)
         items = list(self.store[kind].values())
         text = request.query_params.get("filter")
         if text and not self.ignore_filters:
