@@ -52,7 +52,11 @@ class Discovery:
         if feature in {"groups", "users"}:
             return self.resource_type("Group" if feature == "groups" else "User") is not None or None
         if feature == "enterprise":
-            return self.has_extension("User", ENTERPRISE_USER) or None if self.resource_types else None
+            if self.has_extension("User", ENTERPRISE_USER) or self.schema(ENTERPRISE_USER) is not None:
+                return True
+            # Not advertised only when the target did describe its User type and schemas
+            # and neither names the extension (RFC 7643 §6 schemaExtensions, §7 /Schemas).
+            return False if self.resource_type("User") is not None and self.schemas else None
         if not isinstance(self.spc, dict):
             return None
         member = self.spc.get(feature)
