@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -115,16 +114,6 @@ def parse_speed(speed: str) -> VirtualClock:
     raise ValueError(f"--speed must be 'instant' or a factor like '60x', got {speed!r}")
 
 
-def _with_query(url: str, query: str) -> str:
-    """Append the profile's Tenant URL flag (``?aadOptscim062020``) if the admin left it out."""
-    if not query:
-        return url
-    parts = urlsplit(url)
-    if query in parts.query.split("&"):
-        return url
-    return urlunsplit(parts._replace(query="&".join(p for p in (parts.query, query) if p)))
-
-
 def _job_id(idp: str, seed: int) -> str:
     digest = hashlib.sha256(f"{idp}:{seed}".encode()).hexdigest()
     prefix = "scim" if idp.startswith("entra") else idp
@@ -158,7 +147,7 @@ def simulate(
     refused = profile.refuses(config.target.auth.kind)
     if refused:
         return _cannot_start(config, f"Could not start: {refused}.")
-    target = replace(config.target, base_url=_with_query(config.target.base_url, profile.tenant_url_query))
+    target = replace(config.target, base_url=profile.tenant_url(config.target.base_url))
     recorder = _RecentRecorder(target.redactor(), clock)
     client = TargetClient(target, recorder=recorder, http=http, clock=clock, user_agent=profile.user_agent,
                           headers=profile.headers())
@@ -352,7 +341,7 @@ def check_connection(idp: str, target: Target, *, http: httpx.Client | None = No
     refused = profile.refuses(target.auth.kind)
     if refused:
         return ConnectionResult(2, f"Could not start: {refused}.", [], [])
-    target = replace(target, base_url=_with_query(target.base_url, profile.tenant_url_query))
+    target = replace(target, base_url=profile.tenant_url(target.base_url))
     clock = VirtualClock(EPOCH)
     recorder = Recorder(target.redactor(), clock)
     client = TargetClient(target, recorder=recorder, http=http, clock=clock, user_agent=profile.user_agent,

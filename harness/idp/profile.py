@@ -16,6 +16,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 __all__ = ["Profile", "ProfileError", "load_profile", "profile_names", "PROFILE_DIR", "AUTH_METHODS"]
 
@@ -187,6 +188,17 @@ class Profile:
     def headers(self) -> list[tuple[str, str]]:
         """:attr:`extra_headers` as (name, value) pairs."""
         return [(h.partition(":")[0].strip(), h.partition(":")[2].strip()) for h in self.extra_headers]
+
+    def tenant_url(self, url: str) -> str:
+        """The Tenant URL as this IdP's admin types it: with ``tenant_url_query`` (Entra's
+        ``aadOptscim062020``) appended when the given URL lacks it."""
+        query = self.tenant_url_query
+        if not query:
+            return url
+        parts = urlsplit(url)
+        if query in parts.query.split("&"):
+            return url
+        return urlunsplit(parts._replace(query="&".join(p for p in (parts.query, query) if p)))
 
     def op(self, name: str) -> str:
         """An op name in this profile's casing: ``op("replace")`` → "Replace" or "replace"."""

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -170,16 +169,6 @@ class PacedDriver(Driver):
         return result, ids
 
 
-def _with_query(url: str, query: str) -> str:
-    """The Tenant URL with the profile's flag (``?aadOptscim062020``), as simulate types it."""
-    if not query:
-        return url
-    parts = urlsplit(url)
-    if query in parts.query.split("&"):
-        return url
-    return urlunsplit(parts._replace(query="&".join(p for p in (parts.query, query) if p)))
-
-
 @dataclass
 class TenantReport:
     """What one tenant's job did, as the tenant table shows it."""
@@ -254,7 +243,7 @@ class TenantJob:
         self.report = TenantReport(spec.index, spec.idp, spec.prefix, spec.initial)
         paced = factor is not None and spec.initial
         self.clock: VirtualClock = RealTimeClock(factor) if factor is not None else VirtualClock(EPOCH)
-        target = replace(target, base_url=_with_query(target.base_url, self.profile.tenant_url_query))
+        target = replace(target, base_url=self.profile.tenant_url(target.base_url))
         self.client = MeteredClient(target, on_request, recorder=Recorder(
             target.redactor(), self.clock, keep=False), http=http, clock=self.clock, user_agent=self.profile.user_agent)
         low, high = (float(x) * 60 for x in self.profile.initial_minutes_per_object)
