@@ -106,12 +106,15 @@ class ScimEdge:
             log.exception("internal error on %s %s", scope.get("method"), original_path)
             response = error_response(ScimError("internal server error; the request was not completed",
                                                 status=500))
+        # Stamped before the answer leaves: a client that reacts to it (advancing a shared
+        # clock after a 429, say) must not move the time this exchange is recorded at.
+        answered_at = self.clock()
         await send({"type": "http.response.start", "status": response.status,
                     "headers": response.encoded_headers()})
         await send({"type": "http.response.body", "body": response.body if scope["method"] != "HEAD" else b""})
         if self.recorder is not None and not original_path.startswith("/_recordings"):
             self.recorder.record(
-                at=self.clock(), method=scope["method"],
+                at=answered_at, method=scope["method"],
                 path=original_path,
                 query=query.decode("latin-1"), status=response.status,
                 duration_ms=(time.perf_counter() - started) * 1000,
