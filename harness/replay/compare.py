@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.replay.remap import IdMap
+from harness.replay.session import _json_or_none as _json  # one body parser for the package
 
 __all__ = ["LEVELS", "Divergence", "compare", "body_kind", "Answer"]
 
@@ -49,17 +50,6 @@ class Divergence:
     def describe(self) -> str:
         where = f" at {self.path}" if self.path else ""
         return f"{self.aspect}{where}: recorded {self.recorded}, replayed {self.replayed}"
-
-
-def _json(text: str | None) -> Any:
-    import json
-
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
 
 
 def body_kind(status: int | None, content_type: str, doc: Any, text: str | None) -> str:
