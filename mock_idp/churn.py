@@ -272,13 +272,12 @@ def apply_event(d: Directory, event: ChurnEvent, rng: random.Random) -> str:
 
 def _hard_delete(d: Directory, user: User, rng: random.Random) -> None:
     d.former_scope_groups[user.object_id] = [g.object_id for g in d.groups_of(user.object_id) if g.assigned]
-    d.users.pop(user.object_id)
+    d.mark_hard_deleted(user.object_id)
     for group in d.groups_of(user.object_id):
         d.remove_member(group, user.object_id)
     for other in d.users.values():
         if other.manager_id == user.object_id:
             other.manager_id = None
-    d.hard_deleted_users[user.object_id] = user
 
 
 def _group_event(d: Directory, event: ChurnEvent, rng: random.Random) -> str:

@@ -3,14 +3,22 @@
 The same seed always yields the same people (faker seeded per instance, plus one
 ``random.Random``), so simulations are reproducible byte for byte. The directory also keeps
 the "watermark" bookkeeping an IdP needs: which objects changed since the last cycle.
+
+People are held as compact columns, not objects: a person is a row, and what was drawn for it
+is a few small integers in ``array``s (indexes into the name pools and value tuples); every
+string but the object id is built when read. What churn changes later is kept as edits per
+row. A :class:`User` is a view on its row, so a load worker holds hundreds of tenants of
+thousands of people (docs/load.md, "Measured").
 """
 
 from __future__ import annotations
 
 import random
 import uuid
+from array import array
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from faker import Faker
 
@@ -21,31 +29,73 @@ DEPARTMENTS = ("Sales", "Marketing", "Engineering", "Finance", "Support", "Legal
 COMPANIES = ("Premium", "Standard")  # seed 003: userType from companyName
 ROLES = ("User", "ReadOnly", "Admin", "EnterpriseAdmin")  # seed 003's app roles
 TITLES = ("Engineer", "Analyst", "Manager", "Consultant", "Designer", "Specialist", "Director", "Associate")
+POOL = 300  # first and last names drawn from faker once per directory
+EMPLOYEE_BASE = 1001  # the first person's employeeId
+
+T = TypeVar("T")
 
 
-@dataclass
+class _Field(Generic[T]):
+    """A user attribute: the row's edit when churn changed it, else what was drawn for the row."""
+
+    def __init__(self, drawn: Callable[["Directory", int], T]) -> None:
+        self.drawn = drawn
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, user: "User", owner: type | None = None) -> T:
+        edits = user.directory._edits.get(user.row)
+        if edits is not None and self.name in edits:
+            value: T = edits[self.name]
+            return value
+        return self.drawn(user.directory, user.row)
+
+    def __set__(self, user: "User", value: T) -> None:
+        user.directory._edits.setdefault(user.row, {})[self.name] = value
+
+
 class User:
-    """An Entra user (the attributes the default mapping and the seeds read)."""
+    """An Entra user (the attributes the default mapping and the seeds read): a view on one row."""
 
-    object_id: str
-    user_principal_name: str
-    mail: str | None
-    mail_nickname: str
-    given_name: str
-    surname: str
-    display_name: str
-    job_title: str
-    department: str
-    company_name: str
-    employee_id: str
-    manager_id: str | None = None
-    account_enabled: bool = True
-    soft_deleted: bool = False
-    assigned: bool = False
+    __slots__ = ("directory", "row")
+
+    def __init__(self, directory: "Directory", row: int) -> None:
+        self.directory = directory
+        self.row = row
+
+    @property
+    def object_id(self) -> str:
+        return self.directory._ids[self.row]
+
+    user_principal_name: _Field[str] = _Field(lambda d, r: d._drawn_upn(r))
+    mail: _Field[str | None] = _Field(lambda d, r: d._drawn_upn(r))
+    mail_nickname: _Field[str] = _Field(lambda d, r: d._drawn_upn(r).split("@")[0])
+    given_name: _Field[str] = _Field(lambda d, r: d._given[d._col_given[r]])
+    surname: _Field[str] = _Field(lambda d, r: d._family[d._col_family[r]])
+    display_name: _Field[str] = _Field(lambda d, r: f"{d._given[d._col_given[r]]} {d._family[d._col_family[r]]}")
+    job_title: _Field[str] = _Field(lambda d, r: TITLES[d._col_title[r]])
+    department: _Field[str] = _Field(lambda d, r: DEPARTMENTS[d._col_department[r]])
+    company_name: _Field[str] = _Field(lambda d, r: COMPANIES[d._col_company[r]])
+    employee_id: _Field[str] = _Field(lambda d, r: str(EMPLOYEE_BASE + r))
+    manager_id: _Field[str | None] = _Field(lambda d, r: d._ids[d._col_manager[r]] if d._col_manager[r] >= 0 else None)
+    account_enabled: _Field[bool] = _Field(lambda d, r: True)
+    soft_deleted: _Field[bool] = _Field(lambda d, r: False)
+    assigned: _Field[bool] = _Field(lambda d, r: bool(d._col_assigned[r]))
     #: JumpCloud pushes a user whose password expired as inactive (idp-behaviors §2, confirmed J7)
-    password_expired: bool = False
-    extension: dict[str, str] = field(default_factory=dict)
-    app_roles: list[str] = field(default_factory=list)
+    password_expired: _Field[bool] = _Field(lambda d, r: False)
+    extension: _Field[dict[str, str]] = _Field(lambda d, r: {"extensionAttribute1": f"CC-{d._col_cc[r]}"})
+    app_roles: _Field[list[str]] = _Field(lambda d, r: [ROLES[d._col_role[r]]])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, User) and other.directory is self.directory and other.row == self.row
+
+    def __hash__(self) -> int:
+        return hash((id(self.directory), self.row))
+
+    def __repr__(self) -> str:
+        return f"User({self.user_principal_name!r})"
 
     def source_attributes(self) -> dict[str, Any]:
         """Attributes by their Entra source names, as mapping expressions read them."""
@@ -74,7 +124,7 @@ class User:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Group:
     object_id: str
     display_name: str
@@ -83,6 +133,33 @@ class Group:
 
     def source_attributes(self) -> dict[str, Any]:
         return {"objectId": self.object_id, "displayName": self.display_name, "mailNickname": self.display_name}
+
+
+class _Users(Mapping[str, User]):
+    """Users by object id, in creation order: the present ones, or (``gone``) the hard-deleted
+    ones in deletion order. Views are made on access."""
+
+    def __init__(self, directory: "Directory", gone: bool) -> None:
+        self._d = directory
+        self._gone = gone
+
+    def __getitem__(self, uid: str) -> User:
+        d = self._d
+        if (uid in d._gone) != self._gone:
+            raise KeyError(uid)
+        return User(d, d._rows[uid])
+
+    def __contains__(self, uid: object) -> bool:
+        return uid in self._d._rows and (uid in self._d._gone) == self._gone
+
+    def __iter__(self) -> Iterator[str]:
+        d = self._d
+        if self._gone:
+            return iter(list(d._gone))
+        return (uid for uid in d._rows if uid not in d._gone)
+
+    def __len__(self) -> int:
+        return len(self._d._gone) if self._gone else len(self._d._rows) - len(self._d._gone)
 
 
 class Directory:
@@ -102,69 +179,83 @@ class Directory:
         #: Put before every userPrincipalName (so userName, mail, externalId) and group name:
         #: tenants of one load run never collide on a target, and cleanup finds them by prefix.
         self.prefix = prefix
-        self.users: dict[str, User] = {}
+        # Name pools drawn once from faker (seeded), then picked with the seeded rng: same
+        # names, ten times faster than asking faker per person.
+        self._given: list[str] = [faker.first_name() for _ in range(POOL)]
+        self._family: list[str] = [faker.last_name() for _ in range(POOL)]
+        self._clean_given: list[str] = [_clean(n) for n in self._given]
+        self._clean_family: list[str] = [_clean(n) for n in self._family]
+        # The same userPrincipalName base (case-insensitively) gets the same code.
+        first: dict[str, int] = {}
+        self._canon_given = [first.setdefault(n.lower(), i) for i, n in enumerate(self._clean_given)]
+        last: dict[str, int] = {}
+        self._canon_family = [last.setdefault(n.lower(), i) for i, n in enumerate(self._clean_family)]
+        # -- one entry per person ever created (a row), in creation order ---------------------
+        self._ids: list[str] = []
+        self._rows: dict[str, int] = {}  # object id -> row
+        self._gone: dict[str, None] = {}  # hard-deleted object ids, in deletion order
+        self._col_given: array[int] = array("H")
+        self._col_family: array[int] = array("H")
+        self._col_base: array[int] = array("I")  # which userPrincipalName base (see _canon_*)
+        self._col_upn_n: array[int] = array("I")  # 1: the base as is; n: the base + n (the nth person so named)
+        self._col_title: array[int] = array("B")
+        self._col_department: array[int] = array("B")
+        self._col_company: array[int] = array("B")
+        self._col_role: array[int] = array("B")
+        self._col_assigned: array[int] = array("B")
+        self._col_cc: array[int] = array("H")
+        self._col_manager: array[int] = array("i")  # row of the manager drawn at creation, -1: none
+        self._member_of: list[tuple[str, ...]] = []  # group ids, in join order (an index)
+        self._edits: dict[int, dict[str, Any]] = {}  # row -> attributes churn changed
+        self.users: Mapping[str, User] = _Users(self, gone=False)
+        self.hard_deleted_users: Mapping[str, User] = _Users(self, gone=True)
         self.groups: dict[str, Group] = {}
-        self.hard_deleted_users: dict[str, User] = {}
         self.hard_deleted_groups: dict[str, Group] = {}
         #: assigned groups a hard-deleted user belonged to when deleted (its scope then)
         self.former_scope_groups: dict[str, list[str]] = {}
-        self._groups_of: dict[str, dict[str, None]] = {}  # user id -> group ids (ordered), an index
         self.dirty_users: set[str] = set()
         self.dirty_groups: set[str] = set()
-        self._used_upns: set[str] = set()
-        self._clean_names: dict[str, str] = {}
-        self._employee = 1000
-        # Name pools drawn once from faker (seeded), then picked with the seeded rng: same
-        # names, ten times faster than asking faker per person.
-        self._given = [faker.first_name() for _ in range(300)]
-        self._family = [faker.last_name() for _ in range(300)]
 
     # -- identifiers --------------------------------------------------------------------
     def new_id(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
-    def _unique_upn(self, given: str, surname: str) -> str:
-        # the same as cleaning f"{given}.{surname}" character by character, but each pool name
-        # (300 + 300 of them) is cleaned once
-        base = f"{self.prefix}{self._clean_name(given)}.{self._clean_name(surname)}"
-        candidate, n = base, 1
-        while candidate.lower() in self._used_upns:
-            n += 1
-            candidate = f"{base}{n}"
-        self._used_upns.add(candidate.lower())
-        return f"{candidate}@{DOMAIN}"
-
-    def _clean_name(self, name: str) -> str:
-        """``name`` with only letters, digits and dots (a UPN's local part)."""
-        clean = self._clean_names.get(name)
-        if clean is None:
-            clean = self._clean_names[name] = "".join(c for c in name if c.isalnum() or c == ".")
-        return clean
+    def _drawn_upn(self, row: int) -> str:
+        """The userPrincipalName drawn for ``row`` (mail and mailNickname keep it after a change)."""
+        n = self._col_upn_n[row]
+        local = f"{self.prefix}{self._clean_given[self._col_given[row]]}.{self._clean_family[self._col_family[row]]}"
+        return f"{local}{n if n > 1 else ''}@{DOMAIN}"
 
     # -- people --------------------------------------------------------------------------
     def new_user(self, assigned: bool = False) -> User:
-        given, surname = self.rng.choice(self._given), self.rng.choice(self._family)
-        upn = self._unique_upn(given, surname)
-        self._employee += 1
-        user = User(
-            object_id=self.new_id(),
-            user_principal_name=upn,
-            mail=upn,
-            mail_nickname=upn.split("@")[0],
-            given_name=given,
-            surname=surname,
-            display_name=f"{given} {surname}",
-            job_title=self.rng.choice(TITLES),
-            department=self.rng.choice(DEPARTMENTS),
-            company_name=self.rng.choice(COMPANIES),
-            employee_id=str(self._employee),
-            assigned=assigned,
-            extension={"extensionAttribute1": f"CC-{self.rng.randint(100, 999)}"},
-            app_roles=[self.rng.choice(ROLES)],
-        )
-        self.users[user.object_id] = user
-        self.dirty_users.add(user.object_id)
-        return user
+        rng = self.rng
+        given, family = rng.choice(range(POOL)), rng.choice(range(POOL))
+        # unique case-insensitively, as "Given.Surname", "Given.Surname2", ...: the nth so named
+        base = self._canon_given[given] * POOL + self._canon_family[family]
+        n = self._col_base.count(base) + 1
+        object_id = self.new_id()
+        row = len(self._ids)
+        self._ids.append(object_id)
+        self._rows[object_id] = row
+        self._col_given.append(given)
+        self._col_family.append(family)
+        self._col_base.append(base)
+        self._col_upn_n.append(n)
+        self._col_title.append(rng.choice(range(len(TITLES))))
+        self._col_department.append(rng.choice(range(len(DEPARTMENTS))))
+        self._col_company.append(rng.choice(range(len(COMPANIES))))
+        self._col_cc.append(rng.randint(100, 999))
+        self._col_role.append(rng.choice(range(len(ROLES))))
+        self._col_assigned.append(int(assigned))
+        self._col_manager.append(-1)
+        self._member_of.append(())
+        self.dirty_users.add(object_id)
+        return User(self, row)
+
+    def mark_hard_deleted(self, user_id: str) -> None:
+        """The user leaves :attr:`users` for :attr:`hard_deleted_users` (its row stays)."""
+        if user_id in self._rows:
+            self._gone[user_id] = None
 
     def new_group(self, name: str, assigned: bool = True) -> Group:
         group = Group(object_id=self.new_id(), display_name=name, assigned=assigned)
@@ -181,22 +272,25 @@ class Directory:
 
     # -- scope ---------------------------------------------------------------------------
     def groups_of(self, user_id: str) -> list[Group]:
-        return [self.groups[g] for g in self._groups_of.get(user_id, ()) if g in self.groups]
+        row = self._rows.get(user_id)
+        return [] if row is None else [self.groups[g] for g in self._member_of[row] if g in self.groups]
 
     def add_member(self, group: Group, user_id: str) -> bool:
         """Add a direct member (False if already one); marks the group changed."""
-        if group.object_id in self._groups_of.get(user_id, {}):
+        row = self._rows[user_id]
+        if group.object_id in self._member_of[row]:
             return False
         group.members.append(user_id)
-        self._groups_of.setdefault(user_id, {})[group.object_id] = None
+        self._member_of[row] += (group.object_id,)
         self.dirty_groups.add(group.object_id)
         return True
 
     def remove_member(self, group: Group, user_id: str) -> bool:
-        if group.object_id not in self._groups_of.get(user_id, {}):
+        row = self._rows[user_id]
+        if group.object_id not in self._member_of[row]:
             return False
         group.members.remove(user_id)
-        del self._groups_of[user_id][group.object_id]
+        self._member_of[row] = tuple(g for g in self._member_of[row] if g != group.object_id)
         self.dirty_groups.add(group.object_id)
         return True
 
@@ -235,6 +329,11 @@ class Directory:
         self.dirty_users.update(group.members)
 
 
+def _clean(name: str) -> str:
+    """``name`` with only letters, digits and dots (a UPN's local part)."""
+    return "".join(c for c in name if c.isalnum() or c == ".")
+
+
 def make_directory(users: int, groups: int, seed: int, scope: str = "assigned", prefix: str = "") -> Directory:
     """A tenant of ``users`` people and ``groups`` groups, deterministic for ``seed``.
 
@@ -248,25 +347,26 @@ def make_directory(users: int, groups: int, seed: int, scope: str = "assigned", 
     faker = Faker("en_US")
     faker.seed_instance(seed)
     directory = Directory(rng, faker, scope, prefix)
-    people = [directory.new_user(assigned=rng.random() < 0.1) for _ in range(users)]
+    people = [directory.new_user(assigned=rng.random() < 0.1).row for _ in range(users)]
     for i in range(groups):
         # every group but a few is assigned; JumpCloud's bound groups are these
         directory.new_group(directory.unique_group_name(), assigned=(i % 10 != 9))
     group_list = list(directory.groups.values())
     assigned_groups = [g for g in group_list if g.assigned]
-    for person in people:
+    for row in people:
         if not group_list:
             break
         picks = rng.sample(group_list, k=min(len(group_list), rng.randint(1, 3)))
         if assigned_groups and not any(g.assigned for g in picks):
             picks[0] = rng.choice(assigned_groups)
         for g in picks:
-            directory.add_member(g, person.object_id)
-    by_department: dict[str, list[User]] = {}
-    for person in people:
-        by_department.setdefault(person.department, []).append(person)
+            directory.add_member(g, directory._ids[row])
+    by_department: dict[int, list[int]] = {}
+    for row in people:
+        by_department.setdefault(directory._col_department[row], []).append(row)
     for staff in by_department.values():
         head = staff[0]
-        for person in staff[1:]:
-            person.manager_id = head.object_id if rng.random() < 0.7 else None
+        for row in staff[1:]:
+            # drawn, not an edit: written into the column
+            directory._col_manager[row] = head if rng.random() < 0.7 else -1
     return directory

@@ -121,7 +121,7 @@ class Engine:
         self._cycle: CycleRecord | None = None
         #: kinds of change the target was sent and accepted (create, disable, delete, rename, ...)
         self.exercised: Counter[str] = Counter()
-        #: target id -> the userName sent (Okta's member ``display``)
+        #: target id -> the userName sent (Okta's member ``display``; only when the profile sends it)
         self.user_names: dict[str, str] = {}
         #: failed changes waiting for an admin's retry (on_failure = "admin-retry", Okta's Tasks)
         self.tasks: dict[tuple[str, str], dict[str, Any]] = {}
@@ -276,7 +276,8 @@ class Engine:
             result = self._run(provision_user(p, want, self._refs), source)
             if result.target_id and result.status != "failure":
                 job.user_links[uid] = result.target_id
-                self.user_names[result.target_id] = str(want.create.get("userName", ""))
+                if self.profile.member_display:  # kept only where members carry it (a load tenant holds thousands)
+                    self.user_names[result.target_id] = str(want.create.get("userName", ""))
                 if self._manager_path and user.manager_id and (result.action == "create" or want.manager is None):
                     deferred.append(uid)
                 if result.action == "create":
