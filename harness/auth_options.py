@@ -1,8 +1,10 @@
 """The OAuth 2.0 client-credentials options, one set for every command that talks to a target.
 
-``run``, ``cleanup``, ``fuzz``, ``simulate`` and ``test-connection`` decorate themselves with
-:func:`oauth_options`; the values are collected into the click context (the commands' own
-signatures do not grow) and :func:`oauth_settings` turns them into :class:`OAuthSettings`.
+``run``, ``cleanup``, ``fuzz``, ``replay`` and ``load`` take :func:`target_options` (``--target``,
+one way to authenticate, ``--timeout``, ``--insecure``, and the OAuth options) and pick the token
+with :func:`chosen_token`; ``simulate`` and ``test-connection`` add :func:`oauth_options` to their
+own. The OAuth values are collected into the click context (the commands' own signatures do not
+grow) and :func:`oauth_settings` turns them into :class:`OAuthSettings`.
 
 Example::
 
@@ -17,9 +19,11 @@ from typing import Any, TypeVar
 
 import click
 
+from harness.config import TOKEN_ENV
 from harness.oauth import CLIENT_AUTH, SECRET_ENV, OAuthSettings
 
-__all__ = ["oauth_options", "oauth_expiry_option", "oauth_settings", "OAUTH_FLAG", "explicit"]
+__all__ = ["oauth_options", "oauth_expiry_option", "oauth_settings", "OAUTH_FLAG", "explicit", "target_options",
+           "chosen_token"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _KEY = "scim_harness.oauth"
@@ -88,3 +92,34 @@ def explicit(ctx: click.Context, name: str) -> bool:
     source = ctx.get_parameter_source(name)
     return source is not None and source is not click.core.ParameterSource.ENVIRONMENT and \
         source is not click.core.ParameterSource.DEFAULT
+
+
+def target_options(func: F) -> F:
+    """``--target`` and one way to authenticate (``--token``, ``--basic``, ``--header`` or the
+    OAuth options), ``--timeout`` and ``--insecure``: the set every command that talks to a
+    target with the harness's credentials shares."""
+    options = [
+        click.option("--target", required=True, metavar="URL",
+                     help="The SCIM base URL, where /Users lives (a query string such as ?aadOptscim062020 is kept)."),
+        click.option("--token", envvar=list(TOKEN_ENV), metavar="T",
+                     help="Bearer token (or set SCIM_HARNESS_TOKEN or SCIM_TOKEN, which keeps it out of shell "
+                          "history)."),
+        click.option("--basic", metavar="USER:PASS", help="HTTP Basic credentials instead of a token."),
+        click.option("--header", "header", metavar="'NAME: VALUE'", help="A custom credential header instead of a token."),
+        click.option("--timeout", type=click.FloatRange(min=0.05), default=10.0, show_default=True, metavar="S",
+                     help="Seconds to wait for each response."),
+        click.option("--insecure", is_flag=True, help="Do not verify the target's TLS certificate (lab use only)."),
+    ]
+    func = oauth_options(func)  # listed after --header in --help
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def chosen_token(token: str | None, basic: str | None, header: str | None) -> str | None:
+    """The token, unless it only came from $SCIM_HARNESS_TOKEN/$SCIM_TOKEN while --basic, --header
+    or OAuth was given (an exported token does not compete with explicit credentials)."""
+    ctx = click.get_current_context()
+    if (basic or header or oauth_settings(ctx)) and ctx.get_parameter_source("token") is click.core.ParameterSource.ENVIRONMENT:
+        return None
+    return token

@@ -7,7 +7,9 @@ prefix are deleted: the match is re-checked here, so a target that ignores the f
 never make us delete someone else's data. Ids are URL-quoted (an id is untrusted text).
 
 Bounded: at most ``max_pages`` pages of ``page_size`` per resource type; every request has
-the target's timeout. Returns a :class:`CleanupResult`; never raises for what the target does.
+the target's timeout. A 429 is honoured: the request is sent again after ``Retry-After``
+(at most :data:`~harness.retry.MAX_WAIT_SECONDS` per wait, :data:`~harness.retry.MAX_ATTEMPTS`
+sends), waiting on the client's clock. Returns a :class:`CleanupResult`; never raises for what the target does.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from harness.clock import Clock
 from harness.config import check_prefix
 from harness.discovery import Discovery, discover
 from harness.http import Target, TargetClient
+from harness.retry import send_honouring_429
 
 __all__ = ["cleanup", "CleanupResult", "NAME_ATTRIBUTES"]
 
@@ -76,7 +79,7 @@ def _list(
     found: dict[str, str] = {}
 
     def page(params: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, int | None, str]:
-        ex = client.get(endpoint, params=params)
+        ex = send_honouring_429(lambda: client.get(endpoint, params=params), client.clock)
         if ex.error:
             return None, None, f"GET {endpoint}: {ex.error}"
         if ex.status in (401, 403):
@@ -157,7 +160,7 @@ def cleanup(
                 result.found.append(path)
                 if dry_run:
                     continue
-                ex = client.delete(path)
+                ex = send_honouring_429(lambda: client.delete(path), client.clock)
                 if ex.error:
                     result.failed.append((path, ex.error))
                 elif ex.status in (200, 204, 404):  # 404: already gone, which is what we want

@@ -12,17 +12,17 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, cast
 
 import click
 
-from harness.auth_options import oauth_expiry_option, oauth_options, oauth_settings
+from harness.auth_options import chosen_token, oauth_expiry_option, oauth_settings, target_options
 from harness.checks import REGISTRY, SUITES
 from harness.cleanup import cleanup as cleanup_prefix
-from harness.config import (DEFAULT_OUT, FAIL_ON, TOKEN_ENV, ConfigError, RunConfig, check_prefix, make_target,
+from harness.config import (DEFAULT_OUT, FAIL_ON, ConfigError, RunConfig, check_prefix, make_target,
                             require_writable_dir)
 from harness.console import ConsoleHandler, counted, plain
 from harness.runner import load_checks, run_suite
@@ -83,35 +83,6 @@ def _load_registry() -> None:
         click.echo(f"warning: {problem}", err=True)
 
 
-def _auth_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--target and one way to authenticate, shared by run and cleanup."""
-    options = [
-        click.option("--target", required=True, metavar="URL",
-                     help="The SCIM base URL, where /Users lives (a query string such as ?aadOptscim062020 is kept)."),
-        click.option("--token", envvar=list(TOKEN_ENV), metavar="T",
-                     help="Bearer token (or set SCIM_HARNESS_TOKEN or SCIM_TOKEN, which keeps it out of shell "
-                          "history)."),
-        click.option("--basic", metavar="USER:PASS", help="HTTP Basic credentials instead of a token."),
-        click.option("--header", "header", metavar="'NAME: VALUE'", help="A custom credential header instead of a token."),
-        click.option("--timeout", type=click.FloatRange(min=0.05), default=10.0, show_default=True, metavar="S",
-                     help="Seconds to wait for each response."),
-        click.option("--insecure", is_flag=True, help="Do not verify the target's TLS certificate (lab use only)."),
-    ]
-    func = oauth_options(func)  # listed after --header in --help
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def _token(token: str | None, basic: str | None, header: str | None) -> str | None:
-    """The token, unless it only came from $SCIM_HARNESS_TOKEN/$SCIM_TOKEN while --basic/--header was given."""
-    ctx = click.get_current_context()
-    source = ctx.get_parameter_source("token")
-    if (basic or header or oauth_settings(ctx)) and source is click.core.ParameterSource.ENVIRONMENT:
-        return None
-    return token
-
-
 def _usage(message: str) -> NoReturn:
     raise click.UsageError(message)
 
@@ -134,7 +105,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 @main.command()
-@_auth_options
+@target_options
 @oauth_expiry_option
 @click.option("--suite", "suites", multiple=True, type=click.Choice([*SUITES, "all"]), default=("all",),
               show_default=True, help="Which suite(s): the RFC checks or what an IdP relies on (repeatable).")
@@ -173,7 +144,7 @@ def run(target: str, token: str | None, basic: str | None, header: str | None, t
     creates is named with the run's prefix and removed afterwards, also on Ctrl-C.
     """
     try:
-        config = RunConfig.from_options(target=target, token=_token(token, basic, header), basic=basic,
+        config = RunConfig.from_options(target=target, token=chosen_token(token, basic, header), basic=basic,
                                          header=header, suites=suites,
                                          select=select, exclude=exclude, out=out, fail_on=fail_on, workers=workers,
                                          timeout=timeout, run_timeout=run_timeout, insecure=insecure, prefix=prefix,
@@ -238,7 +209,7 @@ def _writers(out: Path) -> list[_Writer]:
 
 
 @main.command(name="cleanup")
-@_auth_options
+@target_options
 @click.option("--prefix", required=True, metavar="P", help="Delete users and groups whose name starts with P.")
 @click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
 def cleanup_command(target: str, token: str | None, basic: str | None, header: str | None, timeout: float,
@@ -255,7 +226,7 @@ def cleanup_command(target: str, token: str | None, basic: str | None, header: s
     """
     try:
         check_prefix(prefix)
-        the_target = make_target(target, token=_token(token, basic, header), basic=basic, header=header,
+        the_target = make_target(target, token=chosen_token(token, basic, header), basic=basic, header=header,
                                  timeout=timeout, insecure=insecure, oauth=oauth_settings())
     except ConfigError as exc:
         _usage(str(exc))

@@ -16,19 +16,11 @@ from harness.http import TargetClient
 from harness.recorder import Exchange
 from harness.idp.requests import Request
 from harness.idp.profile import Profile
+from harness.retry import retry_after_seconds
 
-__all__ = ["Driver", "retry_after_seconds"]
+__all__ = ["Driver", "retry_after_seconds"]  # retry_after_seconds: harness.retry's, re-exported
 
 T = TypeVar("T")
-
-
-def retry_after_seconds(ex: Exchange, default: float = 1.0) -> float:
-    """``Retry-After`` in seconds (delta-seconds form, RFC 9110 §10.2.3); ``default`` otherwise."""
-    raw = ex.header("Retry-After")
-    try:
-        return max(0.0, float(raw)) if raw is not None else default
-    except ValueError:
-        return default
 
 
 class Driver:

@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import click
-from click.core import ParameterSource
 
-from harness.auth_options import oauth_options, oauth_settings
-from harness.config import (DEFAULT_OUT, TOKEN_ENV, ConfigError, check_prefix, cleanup_command, make_target,
+from harness.auth_options import chosen_token, oauth_settings, target_options
+from harness.config import (DEFAULT_OUT, ConfigError, check_prefix, cleanup_command, make_target,
                             require_writable_dir)
 from harness.console import counted, plain
 from harness.fuzz.runner import FuzzConfig, Progress, fuzz_target
@@ -79,12 +78,7 @@ def _print_summary(result: RunResult) -> None:
 
 
 @click.command(name="fuzz", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--target", required=True, metavar="URL", help="The SCIM base URL, where /Users lives.")
-@click.option("--token", envvar=list(TOKEN_ENV), metavar="T",
-              help="Bearer token (or set SCIM_HARNESS_TOKEN or SCIM_TOKEN, which keeps it out of shell history).")
-@click.option("--basic", metavar="USER:PASS", help="HTTP Basic credentials instead of a token.")
-@click.option("--header", metavar="'NAME: VALUE'", help="A custom credential header instead of a token.")
-@oauth_options
+@target_options
 @click.option("--max-examples", type=click.IntRange(1, 100_000), default=50, show_default=True, metavar="N",
               help="Generated examples per operation and phase.")
 @click.option("--time-limit", type=click.FloatRange(min=1), default=60.0, show_default=True, metavar="S",
@@ -93,9 +87,6 @@ def _print_summary(result: RunResult) -> None:
               help="Stop generating after about N requests (a count bound beside the time limit).")
 @click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=None, metavar="S",
               help="Seed for a reproducible run (printed when not given).")
-@click.option("--timeout", type=click.FloatRange(min=0.05), default=10.0, show_default=True, metavar="S",
-              help="Seconds to wait for each response.")
-@click.option("--insecure", is_flag=True, help="Do not verify the target's TLS certificate (lab use only).")
 @click.option("--prefix", default=None, metavar="P", help="Prefix of every generated name (default: fz-<random>-).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=FUZZ_OUT, show_default=True,
               help="Where results.json, junit.xml and report.html go (not run's folder: a fuzz run must not "
@@ -126,11 +117,8 @@ def fuzz(target: str, token: str | None, basic: str | None, header: str | None, 
     Every user or group it creates is named with the run's prefix and deleted at the end.
     """
     try:
-        oauth = oauth_settings()
-        if (basic or header or oauth) and click.get_current_context().get_parameter_source("token") is ParameterSource.ENVIRONMENT:
-            token = None  # an exported token does not compete with explicit --basic/--header/OAuth
-        the_target = make_target(target, token=token, basic=basic, header=header, timeout=timeout, insecure=insecure,
-                                 oauth=oauth)
+        the_target = make_target(target, token=chosen_token(token, basic, header), basic=basic, header=header, timeout=timeout, insecure=insecure,
+                                 oauth=oauth_settings())
         extra: dict[str, Any] = {"seed": seed} if seed is not None else {}
         if prefix:
             extra["prefix"] = check_prefix(prefix)

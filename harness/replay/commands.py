@@ -15,8 +15,7 @@ from typing import Any
 
 import click
 
-from harness.cli import _auth_options, _token  # the one set of target/credential options
-from harness.auth_options import oauth_settings
+from harness.auth_options import chosen_token, oauth_settings, target_options  # the one credential option set
 from harness.config import DEFAULT_OUT, ConfigError, make_target, require_writable_dir
 from harness.console import counted, counts_line, plain
 from harness.har import HAR_FILE, write_har
@@ -93,7 +92,7 @@ def _list(ctx: click.Context, param: click.Parameter, value: bool) -> None:
 
 @click.command("replay", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.argument("session", required=False)
-@_auth_options
+@target_options
 @click.option("--select", multiple=True, metavar="'METHOD /path glob'",
               help="Replay only matching exchanges, e.g. 'PATCH /Users/*' or '/Groups*' (repeatable).")
 @click.option("--timing", default="none", show_default=True, metavar="keep|none|Nx",
@@ -133,7 +132,7 @@ def replay(session: str | None, target: str, token: str | None, basic: str | Non
     if not session:
         raise click.UsageError("give a SESSION (a file or a bundled name; see --list)")
     try:
-        the_target = make_target(target, token=_token(token, basic, header), basic=basic, header=header,
+        the_target = make_target(target, token=chosen_token(token, basic, header), basic=basic, header=header,
                                  timeout=timeout, insecure=insecure, oauth=oauth_settings(), **more_auth)
         options = ReplayOptions(compare=level, select=select, timing=timing, on_conflict=on_conflict)
         loaded = load_session(session)

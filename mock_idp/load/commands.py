@@ -11,8 +11,7 @@ from typing import Any
 
 import click
 
-from harness.auth_options import oauth_settings
-from harness.cli import _auth_options, _token  # the one credential option set every command shares
+from harness.auth_options import chosen_token, oauth_settings, target_options  # the one credential option set
 from harness.config import ConfigError, make_target, require_writable_dir
 from mock_idp.load.config import LoadConfig, LoadError, new_run_prefix, parse_duration
 from mock_idp.load.outcome import DEFAULT_FAIL_ON
@@ -32,7 +31,7 @@ def _idps(text: str) -> tuple[str, ...]:
 
 
 @click.command("load")
-@_auth_options
+@target_options
 @click.option("--idp", "idp", default="entra", show_default=True, metavar="IDP[,IDP]",
               help="IdP profile(s) of the tenants, spread round-robin: entra, entra-legacy, jumpcloud.")
 @click.option("--tenants", default=10, show_default=True, type=click.IntRange(1, 100_000), help="Tenants (one job each).")
@@ -95,7 +94,7 @@ def load(target: str, token: str | None, basic: str | None, header: str | None, 
     target, refused credentials, the target stopped answering, bad options).
     """
     try:
-        the_target = make_target(target, token=_token(token, basic, header), basic=basic, header=header,
+        the_target = make_target(target, token=chosen_token(token, basic, header), basic=basic, header=header,
                                  timeout=timeout, insecure=insecure, oauth=oauth_settings())
         if is_worker:
             if not master_host:

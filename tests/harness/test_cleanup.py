@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
 import pytest
 
 from harness.cleanup import cleanup
 from harness.config import ConfigError
+from harness.discovery import Discovery
 from harness.http import Auth, Target, TargetClient
 from tests.harness.fakes import FakeScim
 from tests.harness.support import TOKEN, inprocess
@@ -94,3 +100,49 @@ def test_refused_credentials_are_named_and_not_retried_by_paging() -> None:
     listings = [c for c in fake.calls if c[0] == "GET" and c[1] in ("/Users", "/Groups")]
     assert len(listings) == 2, listings
     assert len(fake.store["Users"]) == 12 and len(fake.store["Groups"]) == 2  # nothing deleted
+
+
+def test_a_429_is_honoured_within_bounds_on_the_injected_clock() -> None:
+    from harness.clock import VirtualClock
+    from harness.retry import MAX_ATTEMPTS, MAX_WAIT_SECONDS
+
+    async def always_429(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        calls.append(scope["path"])
+        await send({"type": "http.response.start", "status": 429,
+                    "headers": [(b"retry-after", b"3600"), (b"content-type", b"application/scim+json")]})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    calls: list[str] = []
+    clock = VirtualClock()
+    client = TargetClient(Target("http://localhost", Auth.bearer(TOKEN)), http=inprocess(always_429), clock=clock)
+    result = cleanup(client, "sh-abc123-", discovery=Discovery())
+    assert result.exit_code == 2 and "answered 429" in result.summary()
+    # per type a filtered listing, then a paged one: each sent MAX_ATTEMPTS times, each wait cut to the bound
+    assert calls == ["/Groups"] * 2 * MAX_ATTEMPTS + ["/Users"] * 2 * MAX_ATTEMPTS
+    assert clock.monotonic() == 4 * (MAX_ATTEMPTS - 1) * MAX_WAIT_SECONDS
+
+
+@pytest.mark.socket
+def test_cleanup_honours_retry_after_from_the_reference_servers_rate_limiter(tmp_path: Path) -> None:
+    from reference_server.app import create_app
+    from reference_server.settings import ServerSettings
+
+    app = create_app(ServerSettings(db=str(tmp_path / "ref.db"), tokens=(TOKEN,), quirks=("rate-limit-429",)))
+    with serve(app) as url, httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10) as http:
+        for i in range(4):
+            body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": f"sh-abc123-u{i}"}
+            while http.post("/Users", json=body).status_code == 429:
+                pass  # the limiter refuses every third request; the next one passes
+        result = cleanup(Target(url, Auth.bearer(TOKEN), timeout=5), "sh-abc123-")
+        recorded = http.get("/_recordings", params={"limit": 1000}).json()["Resources"]
+    assert result.exit_code == 0 and len(result.deleted) == 4 and not result.failed, result.summary()
+    ours = [r for r in recorded if r["method"] == "DELETE" or r["query"] and "sw" in r["query"]]
+    refused = [i for i, r in enumerate(recorded) if r["status"] == 429 and r in ours]
+    assert refused, "the limiter refused some of cleanup's requests"
+    for i in refused:  # the same request again, no sooner than Retry-After: 1
+        again = recorded[i + 1]
+        assert (again["method"], again["path"], again["query"]) == (recorded[i]["method"], recorded[i]["path"],
+                                                                     recorded[i]["query"])
+        waited = datetime.fromisoformat(again["at"].replace("Z", "+00:00")) - \
+            datetime.fromisoformat(recorded[i]["at"].replace("Z", "+00:00"))
+        assert waited.total_seconds() >= 1.0
