@@ -8,7 +8,7 @@ reproducible), and a 429 is retried ``profile.rate_limit_retries`` times after i
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterable
 from typing import Any, TypeVar
 
 from harness.clock import Clock
@@ -53,6 +53,14 @@ class Driver:
             attempts += 1
             self.throttled += 1
             self.clock.sleep(min(retry_after_seconds(ex), self.profile.rate_limit_max_wait_seconds))
+
+    def each(self, items: Iterable[str], work: Callable[[str], None]) -> None:
+        """Do ``work`` for each of a cycle's independent changes (one object each). Here one after
+        the other, in order (simulate: the same bytes for the same seed); a load job's driver may
+        have several in flight at once. The engine starts the next phase (managers after users,
+        groups after managers) only when this returns, so a user exists before its group sends it."""
+        for item in items:
+            work(item)
 
     def run(self, flow: Generator[Request, Exchange, T]) -> tuple[T, list[str]]:
         """Drive ``flow`` to completion; returns its result and the exchange ids it caused."""

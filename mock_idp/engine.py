@@ -293,14 +293,16 @@ class Engine:
         self._run(_empty_flow(result), source)
 
     def resolve_managers(self, deferred: list[str]) -> None:
-        for uid in deferred:
-            user = self.directory.users.get(uid)
-            if user is None or uid not in self.job.user_links:
-                continue
-            manager = self.job.user_links.get(user.manager_id or "")
-            if manager:  # only the reference is needed, not the whole mapped user
-                want = WantUser(uid, user.display_name, (), {}, {}, manager, manager_path=self._manager_path)
-                self._run(set_manager(self.profile, want, self.job.user_links[uid]), Source(uid, user.display_name, "User"))
+        self.driver.each(list(deferred), self._resolve_manager)
+
+    def _resolve_manager(self, uid: str) -> None:
+        user = self.directory.users.get(uid)
+        if user is None or uid not in self.job.user_links:
+            return
+        manager = self.job.user_links.get(user.manager_id or "")
+        if manager:  # only the reference is needed, not the whole mapped user
+            want = WantUser(uid, user.display_name, (), {}, {}, manager, manager_path=self._manager_path)
+            self._run(set_manager(self.profile, want, self.job.user_links[uid]), Source(uid, user.display_name, "User"))
 
     def process_group(self, gid: str) -> None:
         d, p, job = self.directory, self.profile, self.job
@@ -351,13 +353,19 @@ class Engine:
                 (job.pending_users if entry.kind == "User" else job.pending_groups)[entry.key] = None
         try:
             deferred: list[str] = []
-            for uid in list(job.pending_users):
-                del job.pending_users[uid]
+
+            def user(uid: str) -> None:
+                job.pending_users.pop(uid, None)
                 self.process_user(uid, deferred)
-            self.resolve_managers(deferred)
-            for gid in list(job.pending_groups):
-                del job.pending_groups[gid]
+
+            def group(gid: str) -> None:
+                job.pending_groups.pop(gid, None)
                 self.process_group(gid)
+
+            # users, then their manager references, then groups: each phase ends before the next
+            self.driver.each(list(job.pending_users), user)
+            self.resolve_managers(deferred)
+            self.driver.each(list(job.pending_groups), group)
         except _Abort:
             pass
         cycle.finished_at = self.clock.now()

@@ -46,8 +46,8 @@ def _idps(text: str) -> tuple[str, ...]:
 @click.option("--pace", default="documented", show_default=True,
               help="documented (the IdP's own pace: Entra 0.01-0.08 min per object, cycles every 40 min), "
                    "fast (no pacing) or a speed-up such as 60x.")
-@click.option("--job-concurrency", type=click.IntRange(1, 64), help="Objects one job works on at once "
-              "(default: the profile's, 1; unconfirmed).")
+@click.option("--job-concurrency", type=click.IntRange(1, 64), help="Changes one job has in flight at once, "
+              "each its own requests (default: the profile's, 1; unconfirmed).")
 @click.option("--seed", default=7, show_default=True, type=int, help="Same seed, same tenants, same requests.")
 @click.option("--processes", default=0, show_default=True, type=click.IntRange(0, 256),
               help="Start a Locust master and this many local worker processes (0: one process).")

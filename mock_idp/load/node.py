@@ -21,11 +21,13 @@ import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable, Iterable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import gevent  # noqa: E402
 from gevent.event import AsyncResult  # noqa: E402
+from gevent.pool import Pool  # noqa: E402
 from locust import User, constant, events, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
 from locust.exception import StopUser  # noqa: E402
@@ -34,6 +36,7 @@ from locust.runners import STATE_STOPPED, MasterRunner, Runner, WorkerRunner  # 
 import httpx  # noqa: E402
 
 from harness.http import Target  # noqa: E402
+from harness.idp.profile import load_profile  # noqa: E402
 from mock_idp.load.config import LoadConfig, TenantSpec, tenant_specs  # noqa: E402
 from mock_idp.load.gevent_transport import GeventTransport  # noqa: E402
 from mock_idp.load.run import target_from  # noqa: E402
@@ -140,6 +143,25 @@ def _on_request(method: str, name: str, ms: float, length: int, error: str | Non
         STATE.no_answer = 0
 
 
+def _in_parallel(items: Iterable[str], work: Callable[[str], None], concurrency: int) -> None:
+    """One phase of a job's changes, ``concurrency`` in flight at once (a gevent pool per phase).
+    The first exception (the job went into quarantine) stops the others and goes on to the engine."""
+    def guarded(item: str) -> Exception | None:
+        try:
+            work(item)
+        except Exception as exc:  # noqa: BLE001 - handed to the caller, not lost in the hub's log
+            return exc
+        return None
+
+    pool = Pool(concurrency)
+    try:
+        for failed in pool.imap_unordered(guarded, items):
+            if failed is not None:
+                raise failed
+    finally:
+        pool.kill()  # also when Locust stops this user mid-phase
+
+
 class TenantUser(User):
     """One Locust user = one tenant's provisioning job, run once to its bound."""
 
@@ -152,12 +174,13 @@ class TenantUser(User):
             raise StopUser()
         runner = _runner()
         worker = runner.client_id if isinstance(runner, WorkerRunner) else "local"
-        # one connection per job, through geventhttpclient (bench_load: near bare Locust's speed)
-        http = httpx.Client(transport=GeventTransport(insecure=STATE.target.insecure), follow_redirects=False,
-                            trust_env=False)
+        # one connection per change in flight, through geventhttpclient (bench_load: near bare Locust's speed)
+        concurrency = config.job_concurrency or load_profile(spec.idp).job_concurrency
+        http = httpx.Client(transport=GeventTransport(insecure=STATE.target.insecure, concurrency=concurrency),
+                            follow_redirects=False, trust_env=False)
         job = TenantJob(spec, dataclasses.replace(STATE.target, base_url=config.target_url), _on_request,
                         factor=config.factor, cycles=config.cycles, duration=config.duration,
-                        job_concurrency=config.job_concurrency, http=http)
+                        job_concurrency=concurrency, http=http, parallel=_in_parallel)
         STATE.jobs[spec.index] = job
         try:
             job.run()

@@ -16,7 +16,7 @@ import math
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,13 +31,14 @@ from mock_idp.churn import day_model
 from mock_idp.directory import make_directory
 from mock_idp.driver import Driver
 from mock_idp.engine import Engine, Job
+from mock_idp.flows import Flow, FlowResult
 from harness.idp.requests import Request
 from mock_idp.logs import ProvisioningLog
 from mock_idp.mapping import load_mapping
 from mock_idp.load.config import TenantSpec
 from mock_idp.load.shapes import shape_of
 
-__all__ = ["TenantJob", "TenantReport", "RealTimeClock", "MeteredClient", "PacedDriver", "OnRequest",
+__all__ = ["TenantJob", "TenantReport", "RealTimeClock", "MeteredClient", "PacedDriver", "OnRequest", "Parallel",
            "WARM_UP", "SIMULATE_REQUEST_COST", "MAX_SHAPES", "cycle_span_minutes"]
 
 #: simulate's default virtual cost of one request (SimulationConfig.request_cost_ms / 1000)
@@ -51,6 +52,9 @@ DEFAULT_CYCLE_MINUTES = 40.0
 
 #: (method, name, response ms, response bytes, error or None)
 OnRequest = Callable[[str, str, float, int, "str | None"], None]
+#: Runs ``work`` for every item, up to ``concurrency`` at once; returns when all are done and
+#: re-raises the first exception (node.py: a gevent pool)
+Parallel = Callable[[Iterable[str], Callable[[str], None], int], None]
 
 
 def cycle_span_minutes(profile: Profile) -> float:
@@ -129,40 +133,64 @@ def _objects(request: Request) -> int:
     return count
 
 
+def _tally(flow: Flow, counts: list[int]) -> Flow:
+    """``flow`` unchanged, adding the objects each of its requests touches to ``counts[0]``."""
+    try:
+        request = next(flow)
+    except StopIteration as stop:
+        result: FlowResult = stop.value
+        return result
+    while True:
+        counts[0] += _objects(request)
+        ex = yield request
+        try:
+            request = flow.send(ex)
+        except StopIteration as stop:
+            done: FlowResult = stop.value
+            return done
+
+
 class PacedDriver(Driver):
-    """The engine's driver, giving each change of an initial cycle the profile's time per object.
+    """The engine's driver, giving each change of an initial cycle the profile's time per object,
+    with up to ``concurrency`` changes of the job in flight at once.
 
     ``per_object`` is (low, high) IdP seconds; each change draws its time from it (seeded) for
-    every object it touches (the user or group, plus each member added), divided by the job's
-    concurrency, and waits out what the requests did not already use. Unpaced when ``None``.
+    every object it touches (the user or group, plus each member added) and waits out what the
+    requests did not already use (unpaced when ``None``): with C changes in flight, an initial
+    cycle takes about 1/C of the documented time. ``parallel`` runs a phase's changes C at a time
+    (node.py: a gevent pool); without it, or with C = 1, one after the other as in ``simulate``.
     """
 
     def __init__(self, client: MeteredClient, clock: VirtualClock, profile: Profile, request_cost: float,
                  per_object: tuple[float, float] | None, concurrency: int, rng: random.Random,
-                 warm_up: bool = False) -> None:
+                 warm_up: bool = False, parallel: Parallel | None = None) -> None:
         super().__init__(client, clock, profile, request_cost)
         self.metered = client
         self.per_object = per_object
         self.warm_up = warm_up  # an already-synced tenant: its initial cycle is a catch-up, named apart
         self.concurrency = max(1, concurrency)
+        if self.concurrency > 1 and parallel is None:
+            raise ValueError("a job concurrency above 1 needs a parallel runner")
+        self.parallel = parallel
         self.rng = rng
         self.job: Job | None = None
-        self._objects = 0
 
-    def send(self, request: Request, ids: list[str] | None = None) -> Exchange:
-        self._objects += _objects(request)
-        return super().send(request, ids)
+    def each(self, items: Iterable[str], work: Callable[[str], None]) -> None:
+        if self.parallel is None or self.concurrency == 1:
+            super().each(items, work)
+        else:
+            self.parallel(items, work, self.concurrency)
 
     def run(self, flow: Any) -> tuple[Any, list[str]]:
         started = self.clock.monotonic()
-        self._objects = 0
+        objects = [0]
         cycle = self.job.cycles[-1] if self.job and self.job.cycles else None
         initial = cycle is not None and cycle.kind == "initial" and cycle.finished_at is None
         self.metered.warm_up = self.warm_up and initial
-        result, ids = super().run(flow)
+        result, ids = super().run(_tally(flow, objects))
         if initial and self.per_object and ids:
             low, high = self.per_object
-            budget = self.rng.uniform(low, high) * (1 + self._objects) / self.concurrency
+            budget = self.rng.uniform(low, high) * (1 + objects[0])
             rest = budget - (self.clock.monotonic() - started)
             if rest > 0:
                 self.clock.sleep(rest)
@@ -236,7 +264,7 @@ class TenantJob:
 
     def __init__(self, spec: TenantSpec, target: Target, on_request: OnRequest, *, factor: float | None,
                  cycles: int | None, duration: float | None, job_concurrency: int | None = None,
-                 http: httpx.Client | None = None) -> None:
+                 http: httpx.Client | None = None, parallel: Parallel | None = None) -> None:
         self.spec = spec
         self.profile = load_profile(spec.idp)
         self.factor = factor
@@ -251,7 +279,8 @@ class TenantJob:
         concurrency = job_concurrency or self.profile.job_concurrency
         cost = 0.0 if factor is not None else SIMULATE_REQUEST_COST
         self.driver = PacedDriver(self.client, self.clock, self.profile, cost, self.per_object if paced else None,
-                                  concurrency, random.Random(spec.seed + 3), warm_up=not spec.initial)
+                                  concurrency, random.Random(spec.seed + 3), warm_up=not spec.initial,
+                                  parallel=parallel)
         span = cycle_span_minutes(self.profile)
         if cycles is not None:
             self.span = timedelta(minutes=span * cycles + span / 2)

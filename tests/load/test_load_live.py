@@ -5,6 +5,7 @@ the ways a run ends (unreachable target, Ctrl-C). Every run is bounded by cycles
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -139,6 +140,47 @@ def test_quirks_make_thresholds_and_the_quarantine_prediction_fire(tmp_path: Pat
         assert not at_risk
     assert outcome.load["cleanup"]["deleted"] > 0
     assert outcome.load["cleanup"]["failed"] == 0  # cleanup waits out the rate limiter's Retry-After
+
+
+class InFlight:
+    """ASGI middleware: the most requests inside the server at once (each held 50 ms, so requests
+    a client really sends together overlap here)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.now, self.peak = app, 0, 0
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        self.now += 1  # one event loop: no lock needed
+        self.peak = max(self.peak, self.now)
+        try:
+            await asyncio.sleep(0.05)
+            await self.app(scope, receive, send)
+        finally:
+            self.now -= 1
+
+
+def test_job_concurrency_is_that_many_requests_of_one_job_in_flight(tmp_path: Path) -> None:
+    shapes: dict[int, list[str]] = {}
+    for concurrency in (1, 4):
+        server = InFlight(create_app(ServerSettings(db=str(tmp_path / f"ref{concurrency}.db"), tokens=(TOKEN,))))
+        with serve(server) as url:
+            config = LoadConfig(url + "/", tenants=1, users=12, groups=2, seed=11, cycles=1, pace="fast", keep=True,
+                                job_concurrency=concurrency)
+            outcome = run_load(config, Target(url + "/", Auth.bearer(TOKEN), timeout=30), tmp_path / str(concurrency))
+            recorded = [r for r in _recordings(url) if _agent(r).startswith(ENTRA_UA)]
+        assert outcome.exit_code == 0, outcome.run.message
+        tenant = outcome.load["tenants"][0]
+        assert tenant["finished"] and tenant["failed"] == 0
+        assert server.peak == 1 if concurrency == 1 else 1 < server.peak <= concurrency, (concurrency, server.peak)
+        # still in the IdP's order: every user is created before a group PATCH adds members
+        writes = [(r["method"], r["path"].split("/")[1]) for r in recorded if r["method"] in ("POST", "PATCH")]
+        initial_posts = [i for i, w in enumerate(writes) if w == ("POST", "Users")][:12]
+        assert len(initial_posts) == 12 and max(initial_posts) < writes.index(("PATCH", "Groups"))
+        shapes[concurrency] = tenant["shapes"]
+    # the same changes as one at a time, only interleaved
+    assert shapes[1] != shapes[4] and sorted(shapes[1]) == sorted(shapes[4])
 
 
 def test_unreachable_target_is_exit_2_with_the_reason(tmp_path: Path) -> None:
