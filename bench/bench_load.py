@@ -1,13 +1,15 @@
 """Load engine figures: memory per tenant, our per-request overhead against bare Locust, scaling.
 
-1. Memory: tenants of 5,000 users (and 50 groups) built from their seeds in one process, with
-   the links a job holds after its initial cycle; resident memory per tenant, extrapolated to
-   300 tenants (goal: under 1.5 GB in one worker).
+1. Memory: (a) tenants of 5,000 users (and 50 groups), each a real TenantJob run through its
+   whole initial cycle against an in-process sink (every create answered with a new id), kept
+   alive with everything the engine holds; resident memory per synced tenant. (b) A real Locust
+   worker running 300 such tenants at the documented pace (goal: under 1.5 GB in one worker).
 2. Requests/s of one Locust process issuing the same GET (a userName lookup) through bare Locust
    (``FastHttpUser``) and through our stack (``TargetClient`` over the geventhttpclient transport
    the tenant jobs use + shape + Locust event; also over httpx's own transport), against a
    trivial ASGI endpoint (the ceiling) and the reference server. Goal: ours >= 0.5 of bare.
-3. ``scim-harness load --pace fast`` for a few seconds with 1, then 2 worker processes.
+3. ``scim-harness load --pace fast`` for a few seconds with 1, then 2 worker processes, against
+   the trivial endpoint (the ceiling) and the reference server, with the CPU the target used.
 Every target runs in its own process on a loopback port; every run is bounded in time.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -25,20 +28,36 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token"
 SECONDS = 8
-TENANTS_MEASURED = 20
+TENANTS_MEASURED = 6
+WORKER_TENANTS = 300
 
 MEMORY = """
-import resource, sys, uuid
-from mock_idp.directory import make_directory
-from mock_idp.engine import Job
+import gc, json, uuid
+import httpx
+from harness.http import Auth, Target
+from mock_idp.load.config import LoadConfig, tenant_specs
+from mock_idp.load.tenant import TenantJob
+LIST = b'{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}'
+def sink(request):
+    if request.method == "POST":
+        body = json.loads(request.content); body["id"] = str(uuid.uuid4())
+        return httpx.Response(201, headers={"content-type": "application/scim+json"}, content=json.dumps(body).encode())
+    if request.method == "GET":
+        return httpx.Response(200, headers={"content-type": "application/scim+json"}, content=LIST)
+    return httpx.Response(204)
 def rss(): return int(open('/proc/self/statm').read().split()[1]) * 4096
-base = rss(); keep = []
-for i in range(%(n)d):
-    d = make_directory(5000, 50, 1000 + i, "assigned", f"lt000000-t{i:04d}-")
-    job = Job(); job.user_links = {u: str(uuid.uuid4()) for u in d.users}
-    for g in d.groups.values():
-        job.group_links[g.object_id] = str(uuid.uuid4()); job.group_members[g.object_id] = {job.user_links[m] for m in g.members}
-    keep.append((d, job))
+def job(n, users, prefix):
+    spec = tenant_specs(LoadConfig("http://sink/", tenants=n, users=users, groups=50, cycles=0, pace="fast",
+                                   run_prefix=prefix))
+    return [TenantJob(s, Target("http://sink/", Auth.bearer("t")), lambda *a: None, factor=None, cycles=0,
+                      duration=None, http=httpx.Client(transport=httpx.MockTransport(sink))) for s in spec]
+job(1, 50, "lt000001-")[0].run()  # imports, profile and mapping caches
+gc.collect(); base = rss(); keep = []
+for j in job(%(n)d, 5000, "lt000000-"):
+    report = j.run()
+    assert report.error is None and len(j.engine.job.user_links) > 4000
+    keep.append(j)
+gc.collect()
 print((rss() - base) / %(n)d)
 """
 
@@ -95,24 +114,46 @@ def _locust_rps(user: str, url: str, tmp: Path, transport: str = "gevent") -> fl
     return requests / max(1e-6, last - first)
 
 
-def _load_rps(url: str, processes: int, tmp: Path) -> float:
-    out = tmp / f"load{processes}"
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _idle_seconds() -> float:
+    """Seconds every core of this machine spent idle since boot (/proc/stat: idle + iowait)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    return (int(fields[3]) + int(fields[4])) / os.sysconf("SC_CLK_TCK")
+
+
+def _load_rps(url: str, processes: int, tmp: Path, target_pid: int) -> dict[str, float]:
+    """A ``--pace fast`` run: requests/s (the median 2-second window, from Locust's per-second
+    counts, ramp-up and tail left out) and, over the run, the cores the target used, the cores
+    our Locust processes used, and the share of the machine left idle."""
+    out = tmp / f"load{processes}-{target_pid}"
     cmd = [sys.executable, "-c", "from harness.cli import main; main()", "load", "--target", url + "/", "--token", TOKEN,
-           "--tenants", "8", "--users", "300", "--groups", "10", "--pace", "fast", "--duration", f"{SECONDS}s",
+           "--tenants", "8", "--users", "300", "--groups", "10", "--pace", "fast", "--duration", f"{SECONDS * 2}s",
            "--spawn-rate", "100", "--processes", str(processes), "--keep", "--out", str(out)]
+    target, idle, ours = _cpu_seconds(target_pid), _idle_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.monotonic()
     subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=180)
+    wall = time.monotonic() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     data = json.loads((out / "results.json").read_text())
-    timeline = [p for p in data["load"]["timeline"] if p["rps"] > 0]
-    return sum(p["rps"] for p in timeline) / max(1, len(timeline))
+    windows = sorted(p["rps"] for p in data["load"]["timeline"][1:-1])
+    return {"rps": windows[len(windows) // 2] if windows else 0.0,
+            "target": (_cpu_seconds(target_pid) - target) / wall,
+            "ours": (after.ru_utime + after.ru_stime - ours.ru_utime - ours.ru_stime) / wall,
+            "idle": (_idle_seconds() - idle) / wall / (os.cpu_count() or 1)}
 
 
 def _worker_memory(url: str, tmp: Path) -> dict[str, object]:
-    """A real run: 20 tenants of 5,000 users at the documented pace in one process, for 20 s."""
+    """A real run: 300 tenants of 5,000 users at the documented pace in one process (each tenant's
+    directory takes about 0.3 s of CPU to draw, so spawning all 300 takes a minute or two)."""
     out = tmp / "memory"
     cmd = [sys.executable, "-c", "from harness.cli import main; main()", "load", "--target", url + "/", "--token", TOKEN,
-           "--tenants", "20", "--users", "5000", "--groups", "50", "--pace", "documented", "--duration", "20s",
-           "--spawn-rate", "20", "--out", str(out)]
-    subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=300)
+           "--tenants", str(WORKER_TENANTS), "--users", "5000", "--groups", "50", "--pace", "documented",
+           "--duration", "200s", "--spawn-rate", "10", "--keep", "--out", str(out)]
+    subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=600)
     memory: dict[str, object] = json.loads((out / "results.json").read_text())["load"]["memory"]
     return memory
 
@@ -136,21 +177,32 @@ def main() -> None:
                 proc.wait()
             print(f"{kind:9} target: bare FastHttpUser {bare:7.0f} req/s, our stack {ours:7.0f} req/s, "
                   f"ratio {ours / bare if bare else 0:.2f} (goal >= 0.5); with httpx's own transport {plain:.0f} req/s")
-        proc, url = _server("reference", tmp / "scale.db")
+        proc, url = _server("reference", tmp / "memory.db")
         try:
             memory = _worker_memory(url, tmp)
-            per = memory.get("per_tenant_bytes")
-            for node, m in (memory.get("processes") or {}).items():  # type: ignore[attr-defined]
-                print(f"a real worker ({node}): {m['rss_start'] / 1e6:.0f} MB at start, {m['rss_max'] / 1e6:.0f} MB "
-                      f"with {m['tenants_max']} tenants of 5,000 users running; "
-                      f"{(per or 0) / 1e6:.1f} MB per tenant, 300 tenants ~ {(per or 0) * 300 / 1e9:.2f} GB")
-            one = _load_rps(url, 1, tmp)
-            two = _load_rps(url, 2, tmp)
         finally:
             proc.terminate()
             proc.wait()
-        print(f"load --pace fast vs the reference server: 1 worker {one:.0f} req/s, 2 workers {two:.0f} req/s "
-              f"(x{two / one if one else 0:.2f})")
+        per = float(memory.get("per_tenant_bytes") or 0)  # type: ignore[arg-type]
+        for node, m in (memory.get("processes") or {}).items():  # type: ignore[attr-defined]
+            print(f"a real worker ({node}): {m['rss_start'] / 1e6:.0f} MB at start, {m['rss_max'] / 1e6:.0f} MB "
+                  f"with {m['tenants_max']} tenants of 5,000 users running ({per / 1e6:.2f} MB per tenant)")
+        scaling(tmp)
+
+
+def scaling(tmp: Path) -> None:
+    """1 and 2 worker processes against each target (one run each), with where the CPU went."""
+    for kind in ("trivial", "reference"):
+        proc, url = _server(kind, tmp / f"scale-{kind}.db")
+        try:
+            one, two = _load_rps(url, 1, tmp, proc.pid), _load_rps(url, 2, tmp, proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait()
+        for n, r in ((1, one), (2, two)):
+            print(f"load --pace fast vs the {kind} target, {n} worker(s): {r['rps']:.0f} req/s; cores used: target "
+                  f"{r['target']:.2f}, our Locust processes {r['ours']:.2f}; machine idle {r['idle']:.0%}")
+        print(f"  1 -> 2 workers: x{two['rps'] / one['rps'] if one['rps'] else 0:.2f}")
 
 
 if __name__ == "__main__":

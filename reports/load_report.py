@@ -89,14 +89,15 @@ def _chart(timeline: list[dict[str, Any]], series: list[tuple[str, str]], unit: 
     if not timeline:
         return '<p class="muted">No samples (the run was shorter than one sampling interval).</p>'
     x_max = max(float(p["t"]) for p in timeline)
-    y_max = max([float(p.get(key, 0)) for p in timeline for key, _ in series] + [1.0])
+    # a window without statistics (a worker had not reported yet) has no percentiles: no point
+    y_max = max([float(p[key]) for p in timeline for key, _ in series if p.get(key) is not None] + [1.0])
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img">',
              f'<line x1="{PAD}" y1="{H - PAD + 10}" x2="{W - PAD}" y2="{H - PAD + 10}" stroke="#999"/>',
              f'<line x1="{PAD}" y1="10" x2="{PAD}" y2="{H - PAD + 10}" stroke="#999"/>',
              f'<text x="2" y="14" font-size="11">{y_max:.0f} {unit}</text>',
              f'<text x="{W - PAD - 30}" y="{H - 8}" font-size="11">{x_max:.0f} s</text>']
     for n, (key, colour) in enumerate(series):
-        pts = polyline([(float(p["t"]), float(p.get(key, 0))) for p in timeline], x_max, y_max)
+        pts = polyline([(float(p["t"]), float(p[key])) for p in timeline if p.get(key) is not None], x_max, y_max)
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.6" points="{pts}"/>')
         parts.append(f'<text x="{PAD + 10 + n * 70}" y="{H - 8}" font-size="11" fill="{colour}">{key}</text>')
     parts.append("</svg>")

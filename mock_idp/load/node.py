@@ -253,9 +253,9 @@ def _aborted() -> bool:
     return STATE.abort is not None
 
 
-def _percentile(hist: dict[int, int], total: int, q: float) -> float:
+def _percentile(hist: dict[int, int], total: int, q: float) -> float | None:
     if total <= 0:
-        return 0.0
+        return None
     want, seen = q * total, 0
     for ms in sorted(hist):
         seen += hist[ms]
@@ -265,32 +265,46 @@ def _percentile(hist: dict[int, int], total: int, q: float) -> float:
 
 
 class Sampler:
-    """Throughput and p50/p95/p99 per window, from the cumulative histogram Locust keeps."""
+    """Throughput and p50/p95/p99 per window.
+
+    Workers send their statistics to the master every few seconds, so the cumulative histogram
+    grows in steps: a window's percentiles are those of the requests reported in it (``None``
+    when no report came), and its requests/s are counted at the end (:meth:`finish`) from
+    Locust's per-second counts, where each request sits in the second it was made.
+    """
 
     def __init__(self, env: Environment) -> None:
         self.env = env
         self.t0 = time.monotonic()
-        self.last_t = self.t0
+        self.last_wall = time.time()
         self.last_hist: dict[int, int] = {}
-        self.last_fail = 0
         self.points: list[dict[str, Any]] = []
+        self.windows: list[tuple[int, int]] = []  # the wall-clock seconds [from, to) of each point
 
     def sample(self) -> dict[str, Any]:
         total = self.env.stats.total
-        now = time.monotonic()
+        now, wall = time.monotonic(), time.time()
         hist = dict(total.response_times)
         window = {k: v - self.last_hist.get(k, 0) for k, v in hist.items() if v - self.last_hist.get(k, 0) > 0}
         count = sum(window.values())
-        fails = total.num_failures - self.last_fail
-        dt = max(1e-6, now - self.last_t)
-        point = {"t": round(now - self.t0, 2), "rps": round(count / dt, 2), "fail_rps": round(fails / dt, 2),
+        point = {"t": round(now - self.t0, 2), "rps": round(total.current_rps, 2),
+                 "fail_rps": round(total.current_fail_per_sec, 2),
                  "p50": _percentile(window, count, 0.5), "p95": _percentile(window, count, 0.95),
                  "p99": _percentile(window, count, 0.99), "users": _runner().user_count,
                  "initial": sum(1 for p in STATE.phases.values() if p == "initial")}
-        self.last_t, self.last_hist, self.last_fail = now, hist, total.num_failures
-        if count or self.points:
-            self.points.append(point)
+        self.points.append(point)
+        self.windows.append((int(self.last_wall), int(wall)))
+        self.last_hist, self.last_wall = hist, wall
         return point
+
+    def finish(self) -> list[dict[str, Any]]:
+        """The timeline, each window's requests/s and failures/s from the per-second counts."""
+        total = self.env.stats.total
+        for point, (start, end) in zip(self.points, self.windows):
+            seconds = range(start, max(end, start + 1))
+            point["rps"] = round(sum(total.num_reqs_per_sec.get(s, 0) for s in seconds) / len(seconds), 2)
+            point["fail_rps"] = round(sum(total.num_fail_per_sec.get(s, 0) for s in seconds) / len(seconds), 2)
+        return self.points
 
 
 def _entry(e: Any) -> dict[str, Any]:
@@ -311,7 +325,7 @@ def _raw(env: Environment, sampler: Sampler, started: float, stopped_by: str, wo
         "shapes": [_entry(e) for e in sorted(stats.entries.values(), key=lambda e: (e.name, e.method))],
         "errors": [{"method": e.method, "name": e.name, "error": str(e.error), "occurrences": e.occurrences}
                    for e in stats.errors.values()],
-        "timeline": sampler.points,
+        "timeline": sampler.finish(),
         "tenants": [STATE.reports[i] for i in sorted(STATE.reports)],
         "claimed": STATE.next_tenant,
         "memory": STATE.memory,
@@ -319,7 +333,8 @@ def _raw(env: Environment, sampler: Sampler, started: float, stopped_by: str, wo
 
 
 def _progress(point: dict[str, Any], done: int, total: int, errors: float) -> None:
-    sys.stderr.write(f"  {point['t']:7.0f}s  {point['rps']:8.1f} req/s  p95 {point['p95']:6.0f} ms  "
+    p95 = "     -" if point["p95"] is None else f"{point['p95']:6.0f}"  # no statistics reached us in this window
+    sys.stderr.write(f"  {point['t']:7.0f}s  {point['rps']:8.1f} req/s  p95 {p95} ms  "
                      f"errors {errors:5.1%}  tenants: {point['users']} running, {point['initial']} in initial cycle,"
                      f" {done}/{total} done\n")
     sys.stderr.flush()
