@@ -31,6 +31,7 @@ ROLES = ("User", "ReadOnly", "Admin", "EnterpriseAdmin")  # seed 003's app roles
 TITLES = ("Engineer", "Analyst", "Manager", "Consultant", "Designer", "Specialist", "Director", "Associate")
 POOL = 300  # first and last names drawn from faker once per directory
 EMPLOYEE_BASE = 1001  # the first person's employeeId
+PAUSE_EVERY = 250  # people drawn between two calls of make_directory's ``pause``
 
 T = TypeVar("T")
 
@@ -334,11 +335,13 @@ def _clean(name: str) -> str:
     return "".join(c for c in name if c.isalnum() or c == ".")
 
 
-def make_directory(users: int, groups: int, seed: int, scope: str = "assigned", prefix: str = "") -> Directory:
+def make_directory(users: int, groups: int, seed: int, scope: str = "assigned", prefix: str = "",
+                   pause: Callable[[], None] | None = None) -> Directory:
     """A tenant of ``users`` people and ``groups`` groups, deterministic for ``seed``.
 
     ``prefix`` goes before every user principal name and group name (load: one per tenant);
-    the same seed draws the same people with or without it.
+    the same seed draws the same people with or without it. ``pause`` is called every few
+    hundred people (load: lets the worker's other tenants send meanwhile); it draws nothing.
 
     Most people belong to one to three groups; most groups are assigned to the app; a
     tenth of the people are assigned directly; a manager chain is drawn per department.
@@ -347,7 +350,11 @@ def make_directory(users: int, groups: int, seed: int, scope: str = "assigned", 
     faker = Faker("en_US")
     faker.seed_instance(seed)
     directory = Directory(rng, faker, scope, prefix)
-    people = [directory.new_user(assigned=rng.random() < 0.1).row for _ in range(users)]
+    people: list[int] = []
+    for n in range(users):
+        people.append(directory.new_user(assigned=rng.random() < 0.1).row)
+        if pause is not None and n % PAUSE_EVERY == PAUSE_EVERY - 1:
+            pause()
     for i in range(groups):
         # every group but a few is assigned; JumpCloud's bound groups are these
         directory.new_group(directory.unique_group_name(), assigned=(i % 10 != 9))

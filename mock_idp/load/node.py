@@ -180,7 +180,8 @@ class TenantUser(User):
                             follow_redirects=False, trust_env=False)
         job = TenantJob(spec, dataclasses.replace(STATE.target, base_url=config.target_url), _on_request,
                         factor=config.factor, cycles=config.cycles, duration=config.duration,
-                        job_concurrency=concurrency, http=http, parallel=_in_parallel)
+                        job_concurrency=concurrency, http=http, parallel=_in_parallel,
+                        pause=lambda: gevent.sleep(0))  # let the other tenants send while this one is drawn
         STATE.jobs[spec.index] = job
         try:
             job.run()

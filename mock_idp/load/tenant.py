@@ -264,7 +264,8 @@ class TenantJob:
 
     def __init__(self, spec: TenantSpec, target: Target, on_request: OnRequest, *, factor: float | None,
                  cycles: int | None, duration: float | None, job_concurrency: int | None = None,
-                 http: httpx.Client | None = None, parallel: Parallel | None = None) -> None:
+                 http: httpx.Client | None = None, parallel: Parallel | None = None,
+                 pause: Callable[[], None] | None = None) -> None:
         self.spec = spec
         self.profile = load_profile(spec.idp)
         self.factor = factor
@@ -290,11 +291,12 @@ class TenantJob:
             self.span = timedelta(days=7)  # fast and bounded by real time: a week of directory life
         self.engine: Engine | None = None
         self._started: datetime | None = None
+        self.pause = pause  # while drawing the directory (node.py: yield to the other tenants)
 
     def run(self) -> TenantReport:
         """Run the job to its bound; if stopped from outside (Locust), :meth:`finish` still reports."""
         spec, profile = self.spec, self.profile
-        directory = make_directory(spec.users, spec.groups, spec.seed, "assigned", spec.prefix)
+        directory = make_directory(spec.users, spec.groups, spec.seed, "assigned", spec.prefix, self.pause)
         mapping = load_mapping(profile.default_mapping)
         log = ProvisioningLog(f"load.{spec.prefix}", profile.name, None, tail=1)
         days = max(1, math.ceil(self.span / timedelta(days=1)))
