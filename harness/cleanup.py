@@ -8,8 +8,8 @@ never make us delete someone else's data. Ids are URL-quoted (an id is untrusted
 
 Bounded: at most ``max_pages`` pages of ``page_size`` per resource type; every request has
 the target's timeout. A 429 is honoured: the request is sent again after ``Retry-After``
-(at most :data:`~harness.retry.MAX_WAIT_SECONDS` per wait, :data:`~harness.retry.MAX_ATTEMPTS`
-sends), waiting on the client's clock. Returns a :class:`CleanupResult`; never raises for what the target does.
+(:data:`~harness.retry.MAX_ATTEMPTS` sends at most; a wait longer than
+:data:`~harness.retry.MAX_WAIT_SECONDS` is not waited, the 429 stands), on the client's clock. Returns a :class:`CleanupResult`; never raises for what the target does.
 """
 
 from __future__ import annotations

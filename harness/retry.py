@@ -30,11 +30,13 @@ def retry_after_seconds(ex: Exchange, default: float = 1.0) -> float:
 
 def send_honouring_429(send: Callable[[], Exchange], clock: Clock, *, attempts: int = MAX_ATTEMPTS,
                        max_wait: float = MAX_WAIT_SECONDS) -> Exchange:
-    """``send()``; after a 429, wait ``Retry-After`` (at most ``max_wait`` seconds) and send again,
-    ``attempts`` sends in all. Returns the last answer (still a 429 when every attempt was refused)."""
+    """``send()``; after a 429, wait ``Retry-After`` and send again, ``attempts`` sends in all.
+    A 429 asking for more than ``max_wait`` seconds is the answer: sending again sooner than the
+    target asked would not honour it. Returns the last answer (a 429 when every attempt was refused)."""
     for _ in range(max(1, attempts) - 1):
         ex = send()
-        if ex.status != 429:
+        wait = retry_after_seconds(ex)
+        if ex.status != 429 or wait > max_wait:
             return ex
-        clock.sleep(min(retry_after_seconds(ex), max_wait))
+        clock.sleep(wait)
     return send()

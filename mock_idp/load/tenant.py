@@ -158,7 +158,7 @@ class PacedDriver(Driver):
     every object it touches (the user or group, plus each member added) and waits out what the
     requests did not already use (unpaced when ``None``): with C changes in flight, an initial
     cycle takes about 1/C of the documented time. ``parallel`` runs a phase's changes C at a time
-    (node.py: a gevent pool); without it, or with C = 1, one after the other as in ``simulate``.
+    (node.py: a gevent pool; required when C > 1); with C = 1, one after the other as in ``simulate``.
     """
 
     def __init__(self, client: MeteredClient, clock: VirtualClock, profile: Profile, request_cost: float,
