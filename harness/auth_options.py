@@ -1,9 +1,9 @@
 """The OAuth 2.0 client-credentials options, one set for every command that talks to a target.
 
-``run``, ``cleanup``, ``fuzz``, ``replay`` and ``load`` take :func:`target_options` (``--target``,
-one way to authenticate, ``--timeout``, ``--insecure``, and the OAuth options) and pick the token
-with :func:`chosen_token`; ``simulate`` and ``test-connection`` add :func:`oauth_options` to their
-own. The OAuth values are collected into the click context (the commands' own signatures do not
+Every command that talks to a target with credentials (``run``, ``cleanup``, ``fuzz``, ``replay``,
+``simulate``, ``test-connection``, ``load``) takes :func:`target_options` (``--target``, one way to
+authenticate, ``--timeout``, ``--insecure``, and the OAuth options) and picks the token with
+:func:`chosen_token`; an IdP profile refuses a credential its IdP cannot send. The OAuth values are collected into the click context (the commands' own signatures do not
 grow) and :func:`oauth_settings` turns them into :class:`OAuthSettings`.
 
 Example::

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from harness.auth_options import oauth_options, oauth_settings
+from harness.auth_options import chosen_token, oauth_settings, target_options
 from harness.config import ConfigError, make_target
 from harness.har import HAR_FILE, HarPage, build_har
 from harness.http import Target
@@ -26,24 +26,19 @@ __all__ = ["simulate", "connection_test_command"]
 _IDPS = click.Choice(profile_names())
 
 
-def _target(url: str, token: str | None, basic: str | None, timeout: float) -> Target:
-    """One way to authenticate: --token, --basic or the OAuth client-credentials options."""
-    ctx = click.get_current_context()
-    oauth = oauth_settings(ctx)
-    if (basic or oauth) and ctx.get_parameter_source("token") is click.core.ParameterSource.ENVIRONMENT:
-        token = None  # an exported SCIM_TOKEN does not compete with explicit credentials
+def _target(url: str, token: str | None, basic: str | None, header: str | None, timeout: float,
+            insecure: bool) -> Target:
+    """The target and its credentials from the shared options (the profile refuses what its IdP cannot send)."""
     try:
-        return make_target(url, token=token, basic=basic, timeout=timeout, oauth=oauth, flags=("--token", "--basic", None))
+        return make_target(url, token=chosen_token(token, basic, header), basic=basic, header=header, timeout=timeout,
+                           insecure=insecure, oauth=oauth_settings())
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
 
 
 @click.command("simulate")
 @click.option("--idp", type=_IDPS, required=True, help="The IdP profile to replay.")
-@click.option("--target", "url", required=True, metavar="URL", help="The SCIM base URL (Entra's Tenant URL).")
-@click.option("--token", envvar="SCIM_TOKEN", metavar="T", help="Bearer token (or env SCIM_TOKEN).")
-@click.option("--basic", metavar="USER:PASS", help="HTTP Basic credentials instead of a token.")
-@oauth_options
+@target_options
 @click.option("--users", default=50, show_default=True, type=click.IntRange(0, 100_000), help="People in the fake tenant.")
 @click.option("--groups", default=5, show_default=True, type=click.IntRange(0, 10_000), help="Groups in the fake tenant.")
 @click.option("--days", default=1.0, show_default=True, type=click.FloatRange(0.01, 60), help="Virtual days of directory life.")
@@ -61,14 +56,13 @@ def _target(url: str, token: str | None, basic: str | None, timeout: float) -> T
               help="Do not add the day-1 changes (disable, delete, member removal, rename, manager) every run exercises.")
 @click.option("--no-groups", is_flag=True, help="Group management off (JumpCloud seed 001).")
 @click.option("--no-test-connection", is_flag=True, help="Skip Test Connection (credentials saved earlier).")
-@click.option("--timeout", default=60.0, show_default=True, type=float, help="Seconds per request.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--on-demand", "on_demand", metavar="USER",
               help="After the run, provision this user (userPrincipalName) on demand, as Entra's 'Provision on demand'.")
 @click.option("--rate-limit", "rate_limit", type=click.Choice(["profile", "honour", "escrow"]), default="profile",
               show_default=True, help="429 handling: the profile's default, honour Retry-After (3 retries), or fail "
                                       "the change and retry later (Entra's escrow; the next event for JumpCloud).")
-def simulate(url: str, token: str | None, basic: str | None, idp: str, users: int, groups: int, days: float, seed: int,
+def simulate(target: str, token: str | None, basic: str | None, header: str | None, insecure: bool, idp: str, users: int, groups: int, days: float, seed: int,
              mapping: str | None, scope: str, speed: str, out: Path, scenario: Path | None, no_churn: bool,
              no_cover: bool, no_groups: bool, no_test_connection: bool, timeout: float, quiet: bool,
              on_demand: str | None = None, rate_limit: str = "profile") -> None:
@@ -89,7 +83,7 @@ def simulate(url: str, token: str | None, basic: str | None, idp: str, users: in
     (quarantine included); 2 could not start (test connection failed, target unreachable).
     """
     config = SimulationConfig(
-        idp=idp, target=_target(url, token, basic, timeout), users=users, groups=groups, days=days, seed=seed,
+        idp=idp, target=_target(target, token, basic, header, timeout, insecure), users=users, groups=groups, days=days, seed=seed,
         mapping=mapping, scope=scope, speed=speed, out=out, scenario=scenario, churn=not no_churn, cover=not no_cover,
         test_connection=not no_test_connection, manage_groups=False if no_groups else None,
         profile_overrides={} if rate_limit == "profile" else {"rate_limit_retries": 3 if rate_limit == "honour" else 0},
@@ -128,15 +122,11 @@ def _write_report(run: object, path: Path) -> str:
 
 @click.command("test-connection")
 @click.option("--idp", type=_IDPS, required=True, help="The IdP profile whose Test Connection to run.")
-@click.option("--target", "url", required=True, metavar="URL", help="The SCIM base URL (Entra's Tenant URL).")
-@click.option("--token", envvar="SCIM_TOKEN", metavar="T", help="Bearer token (or env SCIM_TOKEN).")
-@click.option("--basic", metavar="USER:PASS", help="HTTP Basic credentials instead of a token.")
-@oauth_options
-@click.option("--timeout", default=60.0, show_default=True, type=float, help="Seconds per request.")
+@target_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also write the exchanges as exchanges.har (HAR 1.2) into this folder.")
-def connection_test_command(idp: str, url: str, token: str | None, basic: str | None, timeout: float,
-                            out: Path | None) -> None:
+def connection_test_command(idp: str, target: str, token: str | None, basic: str | None, header: str | None,
+                            timeout: float, insecure: bool, out: Path | None) -> None:
     """Run only the IdP's Test Connection against a SCIM endpoint.
 
     Entra ID reads (a userName probe with a random GUID, then a group probe) and needs 200
@@ -148,7 +138,7 @@ def connection_test_command(idp: str, url: str, token: str | None, basic: str | 
     \b
     Exit codes: 0 passed, 2 failed (with the reason an admin would see).
     """
-    result = check_connection(idp, _target(url, token, basic, timeout))
+    result = check_connection(idp, _target(target, token, basic, header, timeout, insecure))
     for note in result.notes:
         click.echo(f"  {note}")
     for ex in result.exchanges:
