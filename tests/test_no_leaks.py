@@ -233,8 +233,6 @@ def test_no_secret_in_anything_a_command_writes(server: Server, tmp_path: Path, 
         assert URL_CREDENTIALS_REFUSED in streams.decode(errors="replace"), streams.decode(errors="replace")[-800:]
         assert proc.returncode in (2, 4)  # 4: pytest's own code for a usage error
         assert not list(files_under(out))
-    elif way == "env2" and command in ("simulate", "test-connection"):
-        assert proc.returncode == 2  # these read SCIM_TOKEN only: "give credentials", nothing sent
     elif way == "basic" and command in ("simulate", "test-connection"):
         assert proc.returncode == 2  # no simulated IdP authenticates with Basic (harness/idp profiles)
     elif way == "oauthurl":  # refused before anything is sent, one line
