@@ -13,6 +13,7 @@ from typing import Any
 
 from harness.checks import ERROR_URN, CheckContext, CouldNotJudge
 from harness.discovery import CORE_GROUP, CORE_USER, ENTERPRISE_USER
+from harness.fixtures import declares, writable_strings
 from harness.recorder import Exchange
 from scenarios.causes import ERROR_STATUS_NOT_STRING
 
@@ -38,6 +39,8 @@ __all__ = [
     "expect_error",
     "judge_error_body",
     "skip_unless_user_groups",
+    "free_strings",
+    "user_declares",
 ]
 
 SPC_URN = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
@@ -176,3 +179,20 @@ def skip_unless_user_groups(ctx: CheckContext) -> None:
     attribute = ctx.discovery.attribute(CORE_USER, "groups")
     if attribute is None or attribute.get("returned") == "never":
         ctx.skip("the target's User schema does not return groups")
+
+
+def free_strings(ctx: CheckContext, *prefer: str, need: int = 1) -> list[str]:
+    """Writable single-valued string attributes the target's User schema declares (``prefer``
+    first; harness.fixtures.writable_strings): what a check that exercises "some writable string
+    attribute" writes and reads back. SKIP, not applicable, when the schema declares fewer than
+    ``need``: an attribute the target does not declare it may ignore (RFC 7644 §3.3)."""
+    found = writable_strings(ctx.discovery, CORE_USER, prefer)
+    if len(found) < need:
+        ctx.skip(f"not applicable: the target's User schema declares {len(found)} writable single-valued string "
+                 f"attribute(s) other than userName; this check needs {need}")
+    return found
+
+
+def user_declares(ctx: CheckContext, path: str) -> bool:
+    """Whether the target's User schema declares ``path`` (True when it publishes none)."""
+    return declares(ctx.discovery, CORE_USER, path)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from harness.checks import CheckContext, check
+from harness.checks import CheckContext, CouldNotJudge, check
 from harness.results import Level
 
-from scenarios.conformance._probes import member_ids, patch_ok, resource_path, read_back, values_of
+from scenarios.conformance._probes import accept_refusal, member_ids, patch_ok, resource_path, read_back, values_of
 from scenarios.conformance.common import skip_unless_user_groups, expect_error, random_id
 from scenarios.conformance.rfc_text import QUOTES
 
@@ -47,8 +47,13 @@ def member_immutable(ctx: CheckContext) -> None:
     u1, u2 = ctx.create_user(), ctx.create_user()
     group = ctx.create_group(members=[{"value": u1["id"]}])
     path = resource_path(ctx.groups, group)
+    before, got = read_back(ctx, path)
+    if u1["id"] not in member_ids(before):
+        raise CouldNotJudge("not judged: the group created with a member does not list it (judged by "
+                            "groups.members-round-trip), so there is no member value to edit", got,
+                            "groups.members-round-trip")
     ex = ctx.patch_op(path, {"op": "replace", "path": f'members[value eq "{u1["id"]}"].value', "value": u2["id"]})
-    expect_error(ctx, ex, 400, scim_type="mutability")
+    accept_refusal(ctx, ex, 400, scim_type="mutability")
     body, got = read_back(ctx, path)
     ctx.expect(member_ids(body) == {u1["id"]}, [u1["id"]], sorted(member_ids(body)), got)
 
@@ -61,8 +66,8 @@ def user_groups_readonly(ctx: CheckContext) -> None:
     user, group = ctx.create_user(), ctx.create_group()
     ex = ctx.patch_op(resource_path(ctx.users, user), {"op": "add", "path": "groups", "value": [{"value": group["id"]}]})
     ctx.expect_answer(ex)
-    if ex.status == 400:
-        expect_error(ctx, ex, 400, scim_type="mutability")
+    if ex.status in (400, 501):
+        accept_refusal(ctx, ex, 400, scim_type="mutability")
     else:
         ctx.expect_status(ex, 200, 204)
     body, got = read_back(ctx, resource_path(ctx.groups, group))
