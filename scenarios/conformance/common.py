@@ -15,7 +15,7 @@ from harness.checks import ERROR_URN, CheckContext, CouldNotJudge
 from harness.discovery import CORE_GROUP, CORE_USER, ENTERPRISE_USER
 from harness.fixtures import declares, writable_strings
 from harness.recorder import Exchange
-from scenarios.causes import ERROR_STATUS_NOT_STRING
+from scenarios.causes import ERROR_STATUS_NOT_STRING, PAGING_IGNORED, PROJECTION_IGNORED
 
 __all__ = [
     "CORE_USER",
@@ -41,6 +41,8 @@ __all__ = [
     "skip_unless_user_groups",
     "free_strings",
     "user_declares",
+    "expect_projected",
+    "expect_page_size",
 ]
 
 SPC_URN = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
@@ -196,3 +198,45 @@ def free_strings(ctx: CheckContext, *prefer: str, need: int = 1) -> list[str]:
 def user_declares(ctx: CheckContext, path: str) -> bool:
     """Whether the target's User schema declares ``path`` (True when it publishes none)."""
     return declares(ctx.discovery, CORE_USER, path)
+
+
+def _projection_ignored(ctx: CheckContext) -> bool:
+    """Whether the target ignores ``attributes`` and ``excludedAttributes`` altogether: a user of
+    this check's own, read with ``attributes=userName`` and with ``excludedAttributes=emails``,
+    comes back with its emails both times."""
+    user = ctx.create_user()
+    path = resource_path(ctx.users, user)
+    only = ctx.get(path, params={"attributes": "userName"}).json_or_none()
+    without = ctx.get(path, params={"excludedAttributes": "emails"}).json_or_none()
+    return all(isinstance(b, dict) and find_key(b.get("emails"), "value") for b in (only, without))
+
+
+def expect_projected(ctx: CheckContext, condition: Any, expected: Any, seen: Any, ex: Exchange, message: str,
+                     *, refinement: bool = False) -> None:
+    """Judge that a projection (attributes / excludedAttributes) was applied.
+
+    When it was not and the target ignores both parameters altogether, that one behaviour is the
+    shared cause ``projection-ignored`` (one finding however many checks see it). A check about
+    a refinement of the projection (URN-qualified or differently cased names, sub-attributes)
+    then cannot observe its own behaviour: ERROR, not judged, naming the cause."""
+    if condition:
+        return
+    if _projection_ignored(ctx):
+        why = "the target ignores attributes= and excludedAttributes= altogether"
+        if refinement:
+            raise CouldNotJudge(f"not observable: {why} ({message})", ex, PROJECTION_IGNORED)
+        ctx.fail(f"{message}: {why}", expected, seen, ex, cause=PROJECTION_IGNORED)
+    ctx.fail(message, expected, seen, ex)
+
+
+def expect_page_size(ctx: CheckContext, body: dict[str, Any], ex: Exchange, count: int, *, subject: bool = True) -> None:
+    """A page asked for with ``count`` holds at most ``max(count, 0)`` resources (RFC 7644
+    §3.4.2.4). More means count is ignored: the shared cause ``paging-ignored``, a FAIL for a
+    check whose subject is paging, else ERROR (the check's own behaviour is not observable)."""
+    got = len(ids_of(body))
+    if got <= max(count, 0):
+        return
+    message = f"count={count} returned {got} resources: count is ignored"
+    if not subject:
+        raise CouldNotJudge(f"not observable: {message}, so pages cannot be compared", ex, PAGING_IGNORED)
+    ctx.fail(message, f"at most {max(count, 0)} resources", got, ex, cause=PAGING_IGNORED)

@@ -11,7 +11,7 @@ from harness.fixtures import OMIT
 from harness.results import Level
 
 from scenarios.conformance._probes import accept_refusal, emails_of, not_observable_if_501, patch_ok, resource_path, read_back
-from scenarios.conformance.common import expect_error, free_strings, random_id
+from scenarios.conformance.common import expect_error, expect_projected, free_strings, random_id
 from scenarios.causes import PATCH_NOT_IMPLEMENTED, UNKNOWN_ID_NOT_404
 from scenarios.conformance.rfc_text import QUOTES
 
@@ -131,8 +131,8 @@ def attributes_param(ctx: CheckContext) -> None:
     body = ctx.expect_resource(ex, 200)
     ctx.expect(body.get(attr) == "Proj", f"{attr} Proj", body.get(attr), ex)
     others = [k for k in (*more[:1], "emails") if k in body]
-    ctx.expect(not others, f"only id and {attr}", sorted(body), ex,
-               message=f"the PATCH answer was not projected to attributes={attr}")
+    expect_projected(ctx, not others, f"only id and {attr}", sorted(body), ex,
+                     f"the PATCH answer was not projected to attributes={attr}")
 
 
 @check(id="patch.add-single-valued", quote=QUOTES["patch.add-single-valued"], title="add on a single-valued attribute sets it",
