@@ -21,6 +21,7 @@ __all__ = [
     "PATCH_NOT_IMPLEMENTED",
     "PAGING_IGNORED",
     "PROJECTION_IGNORED",
+    "DELETED_STILL_READABLE",
 ]
 
 FILTER_IGNORED = cause("filter-ignored", "the filter is ignored: a lookup returns resources that do not match it")
@@ -34,3 +35,4 @@ ERROR_STATUS_NOT_STRING = cause("error-status-not-string", "error bodies carry s
 PATCH_NOT_IMPLEMENTED = cause("patch-form-501", "PATCH answers 501 (Not Implemented) to operations it is sent")
 PAGING_IGNORED = cause("paging-ignored", "startIndex and count are ignored on GET: a page holds every result")
 PROJECTION_IGNORED = cause("projection-ignored", "the attributes and excludedAttributes parameters are ignored")
+DELETED_STILL_READABLE = cause("deleted-still-readable", "a deleted user is still readable: DELETE does not delete")

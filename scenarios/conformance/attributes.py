@@ -8,7 +8,7 @@ from harness.checks import CheckContext, CouldNotJudge, check
 from harness.recorder import Exchange
 from harness.results import Level
 
-from scenarios.conformance.common import CORE_GROUP, CORE_USER, fetch, parse_datetime, user_declares
+from scenarios.conformance.common import MEMBERS_DROPPED, CORE_GROUP, CORE_USER, fetch, parse_datetime, user_declares
 from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "attributes"
@@ -165,7 +165,8 @@ def ref_resolves(ctx: CheckContext) -> None:
     body, ex = fetch(ctx, ctx.groups, group)
     members = [m for m in body.get("members") or [] if isinstance(m, dict)]
     if not members:
-        raise CouldNotJudge("the group created with one member lists none", ex)
+        raise CouldNotJudge(f"not judged: the group created with one member lists none (judged by {MEMBERS_DROPPED})",
+                            ex, MEMBERS_DROPPED)
     ref = members[0].get("$ref")
     if not ref:
         ctx.skip("the target does not return members[].$ref")

@@ -15,7 +15,7 @@ from harness.checks import ERROR_URN, CheckContext, CouldNotJudge
 from harness.discovery import CORE_GROUP, CORE_USER, ENTERPRISE_USER
 from harness.fixtures import declares, writable_strings
 from harness.recorder import Exchange
-from scenarios.causes import ERROR_STATUS_NOT_STRING, PAGING_IGNORED, PROJECTION_IGNORED
+from scenarios.causes import DELETED_STILL_READABLE, ERROR_STATUS_NOT_STRING, PAGING_IGNORED, PROJECTION_IGNORED
 
 __all__ = [
     "CORE_USER",
@@ -43,6 +43,10 @@ __all__ = [
     "user_declares",
     "expect_projected",
     "expect_page_size",
+    "expect_deleted",
+    "unless_deleted",
+    "group_with_members",
+    "MEMBERS_DROPPED",
 ]
 
 SPC_URN = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
@@ -240,3 +244,44 @@ def expect_page_size(ctx: CheckContext, body: dict[str, Any], ex: Exchange, coun
     if not subject:
         raise CouldNotJudge(f"not observable: {message}, so pages cannot be compared", ex, PAGING_IGNORED)
     ctx.fail(message, f"at most {max(count, 0)} resources", got, ex, cause=PAGING_IGNORED)
+
+
+def expect_deleted(ctx: CheckContext, path: str, message: str = "GET after DELETE did not answer 404") -> None:
+    """After a DELETE that answered 2xx, GET ``path`` answers 404 (RFC 7644 §3.6). A 200 means the
+    resource was not deleted at all: the shared cause ``deleted-still-readable``, whichever check
+    (RFC or IdP) sees it."""
+    ex = ctx.get(path)
+    if ex.status == 200:
+        ctx.fail(f"{message}: the deleted resource is still readable (200)", "404", 200, ex, cause=DELETED_STILL_READABLE)
+    ctx.expect_error_status(ex, 404, message=message)
+
+
+def unless_deleted(ctx: CheckContext, path: str, message: str, *, subject: bool = True) -> None:
+    """Called where a check saw the traces of a deleted resource (still listed, still a member,
+    its name still taken): if GET ``path`` still answers 200 the DELETE deleted nothing, which is
+    the shared cause ``deleted-still-readable``: a FAIL under it when the trace is what the check
+    is about (``subject``), else ERROR, the check's own behaviour being not observable."""
+    ex = ctx.get(path)
+    if ex.status != 200:
+        return
+    why = f"{message}; the deleted resource is still readable (GET answers 200): DELETE does not delete"
+    if not subject:
+        raise CouldNotJudge(f"not observable: {why}", ex, DELETED_STILL_READABLE)
+    ctx.fail(why, "404", 200, ex, cause=DELETED_STILL_READABLE)
+
+
+#: The check that judges a group POST's members (a check's id is its own cause).
+MEMBERS_DROPPED = "groups.members-round-trip"
+
+
+def group_with_members(ctx: CheckContext, users: list[dict[str, Any]]) -> dict[str, Any]:
+    """A group of this check's own, created with ``users`` as members and read back. ERROR (not
+    judged) when the target does not list them: the members of a group POST are
+    groups.members-round-trip's subject, and a check about changing members has nothing to change."""
+    group = ctx.create_group(members=[{"value": u["id"]} for u in users])
+    body, ex = read_back(ctx, resource_path(ctx.groups, group))
+    listed = {str(m.get("value")) for m in body.get("members") or [] if isinstance(m, dict)}
+    if not {str(u["id"]) for u in users} <= listed:
+        raise CouldNotJudge(f"not judged: the group created with {len(users)} member(s) lists {len(listed)} of them "
+                            f"(judged by {MEMBERS_DROPPED})", ex, MEMBERS_DROPPED)
+    return group

@@ -33,7 +33,7 @@ from scenarios.readiness.common import (
     user_declares,
     user_path,
 )
-from scenarios.conformance.common import expect_projected
+from scenarios.conformance.common import expect_projected, group_with_members
 
 AREA = "entra"
 SUITE = ("entra",)
@@ -335,7 +335,7 @@ def group_add_members(ctx: CheckContext) -> None:
            idp_impact="Removing one person from a group in Entra ID empties the whole group in the app.")
 def legacy_member_remove(ctx: CheckContext) -> None:
     users = [ctx.create_user() for _ in range(3)]
-    group = ctx.create_group(members=[{"value": u["id"]} for u in users])
+    group = group_with_members(ctx, users)
     for request in build.member_patches(LEGACY, group["id"], remove=[users[0]["id"]]):
         send_patch(ctx, LEGACY, request, what="legacy Remove members")
     body, ex = read_back(ctx, group_path(ctx, group))

@@ -11,7 +11,7 @@ from typing import Any
 
 from harness.checks import CheckContext
 from scenarios.causes import DUPLICATE_NOT_409, FILTER_IGNORED, USERNAME_EQ_CASE
-from scenarios.conformance.common import expect_page_size
+from scenarios.conformance.common import expect_deleted, expect_page_size
 from scenarios.readiness.common import (
     ENTRA,
     JUMPCLOUD,
@@ -331,7 +331,7 @@ def hard_delete(ctx: CheckContext) -> None:
     path = user_path(ctx, user)
     ctx.expect_status(send(ctx, ENTRA, build.delete("User", user["id"])), 204)
     ctx.forget(path)
-    ctx.expect_error_status(ctx.get(path), 404, message="GET after DELETE did not answer 404")
+    expect_deleted(ctx, path)
 
 
 @idp_check(id="idp.group-delete", title="DELETE /Groups/{id} answers 204 and the group is gone",
