@@ -115,6 +115,7 @@ def non_numeric(ctx: CheckContext) -> None:
     for params in ({"count": "abc"}, {"startIndex": "x1"}):
         ex = ctx.get(ctx.users, params=params)
         if ex.status == 200:  # validation cannot be observed where paging parameters are not read at all
+            ctx.create_user(), ctx.create_user()  # two, so a page of count=1 shows whether count is read
             page = ctx.get(ctx.users, params={"count": 1})
             listed_page = page.json_or_none()
             if page.status == 200 and isinstance(listed_page, dict):

@@ -106,7 +106,8 @@ def test_a_501_to_a_patch_form_is_one_finding(tmp_path: Path) -> None:
 def test_paging_ignored_on_get_is_one_cause(tmp_path: Path) -> None:
     paging = ("pagination.count-limits", "pagination.count-zero", "pagination.page-metadata", "pagination.past-end",
               "okta.test-connection", "okta.import-paging")
-    needing = ("pagination.walk-all", "sort.stable-pages", "search.same-as-get", "query.filter-with-attributes")
+    needing = ("pagination.walk-all", "sort.stable-pages", "search.same-as-get", "query.filter-with-attributes",
+               "pagination.non-numeric-400")
     run = _run("scimmy", (*paging, *needing), tmp_path)
     results = _by_id(run)
     assert {i: results[i].cause for i in paging} == dict.fromkeys(paging, "paging-ignored")
