@@ -6,10 +6,9 @@ checks decide. Written from RFC 7643/7644 only.
 
 from __future__ import annotations
 
+import json
 import weakref
 from typing import Any
-
-import json
 
 from harness.checks import CheckContext, CouldNotJudge
 from harness.recorder import Exchange
