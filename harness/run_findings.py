@@ -5,8 +5,9 @@ every answer can back a finding. Each is one :class:`CheckResult` (area ``discov
 ``run``), listed before the checks' results, judged once:
 
 - ``discovery.endpoint-relative`` (WARN, a MAY: the sentence has no keyword): a ResourceType
-  endpoint not written relative to the base URL (RFC 7643 §6); it was resolved per RFC 3986 and the checks used the resolved URL
-  (an endpoint on another origin is not used: the checks use ``{base}/Users``);
+  endpoint not written relative to the base URL (RFC 7643 §6); it was resolved per RFC 3986 and
+  the checks used the resolved URL (an endpoint on another origin is not used: the checks use
+  ``{base}/Users``);
 - ``run.first-probe`` (FAIL): the run's first ``GET {base}/Users?count=1`` answered 5xx;
 - ``run.fixture-user`` / ``run.fixture-group`` (FAIL): the target refused the test object built
   from its own /Schemas; the checks that needed one are "not judged" citing this cause;
