@@ -174,11 +174,18 @@ def test_same_seed_same_role_bytes(tmp_path: Path) -> None:
     assert _canonical(runs[0][1]) == _canonical(runs[1][1])
 
 
+def _shape(op: dict[str, Any]) -> tuple[Any, ...]:
+    """An op's form without its values: op, path, item keys and the keys of each item's JSON text."""
+    items = op["value"]
+    return op["op"], op["path"], tuple((tuple(sorted(i)), tuple(sorted(json.loads(i["value"])))) for i in items[:1])
+
+
 def test_a_server_that_keeps_the_json_text_fails_the_engine_and_the_readiness_check(tmp_path: Path) -> None:
-    kept, _, _ = _live("entra-legacy", tmp_path / "legacy", "roles-json-text-kept", mapping=TOOLKIT,
-                       extensions=TOOLKIT_EXTENSIONS)
+    kept, seen, _ = _live("entra-legacy", tmp_path / "legacy", "roles-json-text-kept", mapping=TOOLKIT,
+                          extensions=TOOLKIT_EXTENSIONS)
     assert kept.exit_code == 1
     assert {d.attribute for d in kept.differences} == {"roles"}
+    engine_forms = {_shape(op) for _, op in _role_ops(seen)}
     flag, _, _ = _live("entra", tmp_path / "flag", "roles-json-text-kept", mapping=TOOLKIT, extensions=TOOLKIT_EXTENSIONS)
     assert flag.exit_code == 0, flag.reason  # the flag sends the POST's form: nothing to parse
     outcomes = {}
@@ -186,7 +193,12 @@ def test_a_server_that_keeps_the_json_text_fails_the_engine_and_the_readiness_ch
         with inprocess(reference_app(quirks)) as client:
             discovery, _ = discover(client)
             result = run_check(REGISTRY.get("entra.legacy-roles-string"), CheckContext(client, discovery, "sht-roles-"))
+            sent = [json.loads(ex.request_body or "{}") for ex in client.recorder.exchanges if ex.method == "PATCH"]
         outcomes[quirks] = result.outcome
+        # the check sends the engine's form (one builder, one role shape): Add on a user without roles
+        check_forms = {_shape(op) for body in sent for op in body["Operations"]}
+        assert check_forms and {f[2][0] for f in check_forms} == {f[2][0] for f in engine_forms}
+        assert {f[1] for f in check_forms} == {"roles"} and {f[0] for f in check_forms} <= {"Add", "Replace"}
     assert outcomes[()] is Outcome.PASS and outcomes[("roles-json-text-kept",)] is not Outcome.PASS
 
 
