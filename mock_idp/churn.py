@@ -286,18 +286,19 @@ def apply_event(d: Directory, event: ChurnEvent, rng: random.Random) -> str:
 
 def _change_role(user: User, data: dict[str, Any], rng: random.Random) -> None:
     """Assign an app role, or unassign one of several (losing the last one is an "unassign")."""
-    held = user.app_roles
+    held = list(user.app_roles)
     if data.get("assign") or data.get("unassign"):
         if data.get("assign") and data["assign"] not in held:
             held.append(str(data["assign"]))
         if data.get("unassign") in held and len(held) > 1:
             held.remove(str(data["unassign"]))
-        return
-    spare = [r for r in ROLES if r not in held]
-    if len(held) > 1 and (not spare or rng.random() < 0.5):
-        held.remove(rng.choice(held))
-    elif spare:
-        held.append(rng.choice(spare))
+    else:
+        spare = [r for r in ROLES if r not in held]
+        if len(held) > 1 and (not spare or rng.random() < 0.5):
+            held.remove(rng.choice(held))
+        elif spare:
+            held.append(rng.choice(spare))
+    user.app_roles = tuple(held)  # the directory keeps it as this row's edit
 
 
 def _hard_delete(d: Directory, user: User, rng: random.Random) -> None:

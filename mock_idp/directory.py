@@ -87,7 +87,8 @@ class User:
     #: JumpCloud pushes a user whose password expired as inactive (idp-behaviors §2, confirmed J7)
     password_expired: _Field[bool] = _Field(lambda d, r: False)
     extension: _Field[dict[str, str]] = _Field(lambda d, r: {"extensionAttribute1": f"CC-{d._col_cc[r]}"})
-    app_roles: _Field[list[str]] = _Field(lambda d, r: [ROLES[d._col_role[r]]])
+    #: a tuple: a view's value is built when read, so a change is an assignment, never an append
+    app_roles: _Field[tuple[str, ...]] = _Field(lambda d, r: (ROLES[d._col_role[r]],))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, User) and other.directory is self.directory and other.row == self.row
