@@ -107,6 +107,8 @@ def _entry(ex: Exchange, page: str | None, redactor: Redactor) -> dict[str, Any]
                                  "receive": 0},
         "_id": ex.id,
     }
+    if ex.retried:
+        entry["_retried"] = redactor.text(ex.retried)
     if page is not None:
         entry["pageref"] = page
     return entry

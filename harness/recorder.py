@@ -54,6 +54,8 @@ class Exchange:
     response_truncated: bool = False
     body: bytes = field(default=b"", repr=False, compare=False)
     too_large: bool = False
+    #: Why the request was sent twice (a reused keep-alive connection closed unanswered, harness/wire.py).
+    retried: str | None = None
 
     # -- reading the response ------------------------------------------------------------
     def header(self, name: str) -> str | None:
@@ -100,6 +102,7 @@ class Exchange:
             },
             "elapsed_ms": round(self.elapsed_ms, 2),
             "error": self.error,
+            **({"retried": self.retried} if self.retried else {}),
         }
 
     @classmethod
@@ -119,6 +122,7 @@ class Exchange:
             response_truncated=response.get("truncated", False),
             elapsed_ms=data.get("elapsed_ms", 0.0),
             error=data.get("error"),
+            retried=data.get("retried"),
         )
 
 
@@ -126,6 +130,7 @@ def _new_exchange(
     id: str, at: str, method: str, url: str, request_headers: list[tuple[str, str]], request_body: str | None,
     status: int | None, response_headers: list[tuple[str, str]], response_body: str | None, elapsed_ms: float,
     error: str | None, request_truncated: bool, response_truncated: bool, body: bytes, too_large: bool,
+    retried: str | None = None,
 ) -> Exchange:
     """An :class:`Exchange` with every field set, without the frozen dataclass ``__init__``.
 
@@ -138,7 +143,7 @@ def _new_exchange(
         id=id, at=at, method=method, url=url, request_headers=request_headers, request_body=request_body,
         status=status, response_headers=response_headers, response_body=response_body, elapsed_ms=elapsed_ms,
         error=error, request_truncated=request_truncated, response_truncated=response_truncated, body=body,
-        too_large=too_large,
+        too_large=too_large, retried=retried,
     )
     return exchange
 
@@ -175,6 +180,7 @@ class Recorder:
         elapsed_ms: float,
         error: str | None = None,
         too_large: bool = False,
+        retried: str | None = None,
     ) -> Exchange:
         red = self.redactor
         limit = self.body_limit
@@ -206,11 +212,11 @@ class Recorder:
             req_cut,
             resp_cut or too_large,
         )
-        exchange = _new_exchange(*fields, response_body, too_large)
+        exchange = _new_exchange(*fields, response_body, too_large, red.text(retried) if retried else None)
         if self.keep:
             # The transcript keeps the bounded text; a large raw body lives only as long as
             # the caller holds the exchange (a hostile target cannot pile up memory).
-            kept = exchange if not resp_cut else _new_exchange(*fields, b"", too_large)
+            kept = exchange if not resp_cut else _new_exchange(*fields, b"", too_large, exchange.retried)
             with self._lock:
                 self._exchanges.append(kept)
                 self._kept()
