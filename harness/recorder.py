@@ -1,6 +1,7 @@
 """The one transcript of HTTP traffic: :class:`Exchange` records kept by a :class:`Recorder`.
 
-Credentials are redacted and bodies bounded *when an exchange is recorded*, so nothing
+Credentials (and the ``password`` members of bodies, redaction/body.py) are redacted and bodies
+bounded *when an exchange is recorded*, so nothing
 downstream (findings, reports, logs) can leak a token or explode on a 50 MB body.
 """
 
@@ -188,11 +189,11 @@ class Recorder:
         req_text, req_cut = (None, False)
         if request_body is not None:
             req_cut = len(request_body) > limit
-            req_text = red.text(request_body[:limit].decode("utf-8", errors="replace"))
+            req_text = red.body(request_body[:limit].decode("utf-8", errors="replace"))
         resp_text, resp_cut = (None, False)
         if status is not None:
             resp_cut = len(response_body) > limit
-            resp_text = red.text(response_body[:limit].decode("utf-8", errors="replace"))
+            resp_text = red.body(response_body[:limit].decode("utf-8", errors="replace"))
         at = self._stamp(self.clock.now())
         with self._lock:
             self._counter += 1

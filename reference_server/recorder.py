@@ -28,19 +28,11 @@ from typing import Any
 
 from reference_server.store import SqliteStore
 from redaction import (
-    REDACTED, SENSITIVE_BODY_KEYS, SENSITIVE_HEADERS, Redactor, mask_credential, mask_header, redact_query,
+    SENSITIVE_BODY_KEYS, SENSITIVE_HEADERS, Redactor, mask_credential, mask_header, redact_json, redact_query,
 )
 
 FLUSH_EVERY = 200
 FLUSH_DELAY = 0.25
-
-
-def _redact_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: (REDACTED if k.lower() in SENSITIVE_BODY_KEYS else _redact_json(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact_json(v) for v in value]
-    return value
 
 
 # The spellings a sensitive key has in practice (password, Password, PASSWORD): a byte scan, not a parse.
@@ -59,7 +51,7 @@ def bounded_body(raw: bytes, limit: int) -> tuple[str | None, bool]:
             raw = redacted.encode("utf-8")
     elif any(form in raw for form in _BODY_KEY_FORMS):
         try:
-            raw = json.dumps(_redact_json(json.loads(raw)), ensure_ascii=False).encode("utf-8")
+            raw = json.dumps(redact_json(json.loads(raw)), ensure_ascii=False).encode("utf-8")
         except (ValueError, RecursionError):
             raw = b"[unparsable body containing a credential field: not recorded]"
     truncated = len(raw) > limit

@@ -210,8 +210,10 @@ class Replayer:
         query = f"?{r.query}" if r.query else ""
         ex = Exchange(id=f"rec-{r.index:04d}", at=r.at or isoformat(self._started), method=r.method,
                       url=red.url(f"{r.path}{query}"), request_headers=red.headers(r.request_headers),
-                      request_body=r.request_body, status=r.status, response_headers=red.headers(r.response_headers),
-                      response_body=r.response_body, elapsed_ms=r.elapsed_ms, request_truncated=r.truncated)
+                      request_body=None if r.request_body is None else red.body(r.request_body), status=r.status,
+                      response_headers=red.headers(r.response_headers),
+                      response_body=None if r.response_body is None else red.body(r.response_body),
+                      elapsed_ms=r.elapsed_ms, request_truncated=r.truncated)
         self.exchanges.append(ex)
         return ex
 
