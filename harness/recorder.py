@@ -16,7 +16,7 @@ from typing import Any
 from harness.clock import Clock, SystemClock, isoformat
 from harness.redact import Redactor
 
-__all__ = ["Exchange", "Recorder", "DEFAULT_RECORD_BODY_LIMIT", "bounded_text"]
+__all__ = ["Exchange", "Recorder", "DEFAULT_RECORD_BODY_LIMIT", "bounded_text", "json_or_none"]
 
 #: How much of each body is kept in the transcript (bytes). Judging may read more.
 DEFAULT_RECORD_BODY_LIMIT = 64 * 1024
@@ -29,6 +29,19 @@ def bounded_text(data: bytes, limit: int) -> tuple[str, bool]:
     """Decode ``data`` as UTF-8 (replacing bad bytes) and cut it at ``limit`` bytes."""
     truncated = len(data) > limit
     return data[:limit].decode("utf-8", errors="replace"), truncated
+
+
+def json_or_none(text: str | None) -> Any:
+    """A recorded body (text) read as JSON; ``None`` when it is empty or not JSON.
+
+    The one reader of body text for replay, fuzzing and grading; a body from a target is
+    untrusted, so nesting too deep to parse is "not JSON" too."""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 @dataclass(frozen=True)

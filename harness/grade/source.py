@@ -10,7 +10,6 @@ import fnmatch
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 from harness.replay.session import Recorded, split_scim_path
 
@@ -79,10 +78,3 @@ def user_agent(exchanges: list[Recorded]) -> str:
         agent = r.header("user-agent", response=False)
         counts[agent] = counts.get(agent, 0) + 1
     return max(counts, key=lambda a: counts[a]) if counts else ""
-
-
-def as_json(text: str | None) -> Any:
-    try:
-        return json.loads(text) if text else None
-    except ValueError:
-        return None

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.recorder import json_or_none
+
 __all__ = ["Recorded", "Session", "SessionError", "load_session", "bundled_sessions", "parse_session",
            "BUNDLED_DIR"]
 
@@ -63,10 +65,10 @@ class Recorded:
         return next((v for k, v in pairs if k.lower() == lname), "")
 
     def request_json(self) -> Any:
-        return _json_or_none(self.request_body)
+        return json_or_none(self.request_body)
 
     def response_json(self) -> Any:
-        return _json_or_none(self.response_body)
+        return json_or_none(self.response_body)
 
     @property
     def label(self) -> str:
@@ -82,15 +84,6 @@ class Session:
     exchanges: tuple[Recorded, ...]
     user_agent: str = ""
     notes: tuple[str, ...] = field(default=())
-
-
-def _json_or_none(text: str | None) -> Any:
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
 
 
 def split_scim_path(url_path: str) -> str:
