@@ -27,8 +27,12 @@ from urllib.parse import urlsplit
 
 from harness.recorder import json_or_none
 
-__all__ = ["Recorded", "Session", "SessionError", "load_session", "bundled_sessions", "parse_session",
+__all__ = ["RECORDED", "Recorded", "Session", "SessionError", "load_session", "bundled_sessions", "parse_session",
            "BUNDLED_DIR"]
+
+#: How the ids of recorded exchanges begin in a replay's results (``rec-0001``), apart from the
+#: exchanges sent now (``ex-0001``).
+RECORDED = "rec-"
 
 #: Package folder holding the bundled sessions (``<profile>.jsonl``).
 BUNDLED_DIR = "sessions"
@@ -156,7 +160,7 @@ def parse_session(data: Any, name: str, source: str) -> Session:
         if isinstance(data, dict) and "exchanges" in data and "kind" in data:
             groups = {i: r.get("id", "") for r in data.get("results") or [] for i in r.get("exchange_ids") or []}
             # a replay's results.json also holds the recorded exchanges (rec-…): the session is what it sent
-            sent = [e for e in data["exchanges"] if not str(e.get("id", "")).startswith("rec-")]
+            sent = [e for e in data["exchanges"] if not str(e.get("id", "")).startswith(RECORDED)]
             items = [_from_exchange(n, e, groups) for n, e in enumerate(sent, 1)]
             return _session(name, source, "results", [r for r in items if r.status is not None])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
