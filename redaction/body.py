@@ -25,8 +25,10 @@ from redaction.rules import REDACTED, SENSITIVE_BODY_KEYS, redact_query
 __all__ = ["redact_body", "redact_json"]
 
 _KEYS = "|".join(sorted(map(re.escape, SENSITIVE_BODY_KEYS), key=len, reverse=True))
-#: A cheap first look: bodies that never spell a sensitive name are returned untouched.
-_MENTION = re.compile(_KEYS, re.IGNORECASE)
+#: A cheap first look, run on every recorded body: a body that spells none of these (lower-cased)
+#: holds no sensitive name and is returned untouched. Every name in SENSITIVE_BODY_KEYS contains
+#: one (tests/test_body_redaction.py); substring scans cost ~1.5 us on a 500-byte body, a regex ~40.
+HINTS = ("password", "token", "secret")
 _STRING = r'"(?:[^"\\]|\\.)*(?:"|$)'  # a JSON string, or its start when the text was cut inside it
 #: ``"password": "…"`` in text that does not parse (cut at the record bound).
 _MEMBER = re.compile(r'("(?:' + _KEYS + r')"\s*:\s*)' + _STRING, re.IGNORECASE)
@@ -55,7 +57,10 @@ def redact_json(value: Any) -> Any:
 
 def redact_body(text: str) -> str:
     """``text`` (a request or response body) with the secrets it carries replaced."""
-    if not text or _MENTION.search(text) is None:
+    if not text:
+        return text
+    low = text.lower()
+    if not any(hint in low for hint in HINTS):
         return text
     if text.lstrip()[:1] not in ("{", "["):
         return redact_query(text) if "=" in text else text  # a form: client_secret=…&password=…

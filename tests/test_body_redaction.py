@@ -65,6 +65,13 @@ def test_a_form_and_a_cut_body_are_masked_too() -> None:
     assert PLANTED not in redact_body(patch)
 
 
+def test_every_sensitive_name_passes_the_first_look() -> None:
+    from redaction import SENSITIVE_BODY_KEYS
+    from redaction.body import HINTS
+
+    assert all(any(hint in key for hint in HINTS) for key in SENSITIVE_BODY_KEYS)
+
+
 def test_bodies_without_secrets_are_left_as_they_were() -> None:
     for body in ('{"userName":"kim" ,  "passwordExpired": false}', '{"userName": "password"}', "plain text",
                  '{"schemas": []}', ""):
