@@ -272,6 +272,14 @@ class ScimRunFindingItem(_ScimItem):
         if made:
             self.judge(made[0])  # one finding per id: a run finding is one cause
 
+    def evidence(self, result: CheckResult) -> str:
+        """The finding, and the check items whose failure was this same cause (one defect, one finding)."""
+        claimed = [item.name for item in self.session.items
+                   if isinstance(item, ScimCheckItem) and item.result is not None and result.cause
+                   and item.result.cause == result.cause]
+        also = f"\n(one cause: the failure of {', '.join(claimed)} is this finding)" if claimed else ""
+        return super().evidence(result) + also
+
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, f"scim: {self.name} [run] {self.title}"
 

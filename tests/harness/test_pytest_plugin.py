@@ -137,15 +137,18 @@ def test_run_findings_are_items_after_the_checks(pytester: pytest.Pytester) -> N
     fake = FakeScim(token=TOKEN, count_error=True)
     with serve(fake.app) as url:
         result = pytester.runpytest("--scim-target", url, "--scim-token", TOKEN, "--scim-select",
-                                    "auth.missing-credentials-401", "-v", "-p", "no:cacheprovider")
+                                    "auth.missing-credentials-401", "--scim-select", "media.content-type-success",
+                                    "-v", "-p", "no:cacheprovider")
     text = result.stdout.str()
-    result.assert_outcomes(passed=RUN, failed=1)  # the check passes; one run finding, four not made
+    # the first check passes, the second meets the same 500; one run finding made, four not
+    result.assert_outcomes(passed=1 + RUN - 1, failed=2)
     assert "FAIL run.first-probe:" in text and "answered 500" in text and "/Users?count=1" in text
+    assert "(one cause: the failure of media.content-type-success is this finding)" in text
     assert TOKEN not in text
     order = [line.split("::", 1)[1].split(" ", 1)[0] for line in result.stdout.lines
              if line.startswith("scim-harness::") and ("PASSED" in line or "FAILED" in line)]
-    assert order == ["auth.missing-credentials-401", *RUN_FINDINGS]
-    assert f"1 check + {RUN} run-level checks against" in text
+    assert order == ["auth.missing-credentials-401", "media.content-type-success", *RUN_FINDINGS]
+    assert f"2 checks + {RUN} run-level checks against" in text
     assert result.ret == 1
 
 
