@@ -22,7 +22,7 @@ from typing import Any
 
 from redaction.rules import REDACTED, SENSITIVE_BODY_KEYS, redact_query
 
-__all__ = ["redact_body", "redact_json"]
+__all__ = ["redact_body", "redact_json", "HINTS"]
 
 _KEYS = "|".join(sorted(map(re.escape, SENSITIVE_BODY_KEYS), key=len, reverse=True))
 #: A cheap first look, run on every recorded body: a body that spells none of these (lower-cased)

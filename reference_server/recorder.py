@@ -27,16 +27,21 @@ from datetime import datetime
 from typing import Any
 
 from reference_server.store import SqliteStore
-from redaction import (
-    SENSITIVE_BODY_KEYS, SENSITIVE_HEADERS, Redactor, mask_credential, mask_header, redact_json, redact_query,
-)
+from redaction import SENSITIVE_HEADERS, Redactor, mask_credential, mask_header, redact_json, redact_query
+from redaction.body import HINTS as BODY_HINTS
 
 FLUSH_EVERY = 200
 FLUSH_DELAY = 0.25
 
 
-# The spellings a sensitive key has in practice (password, Password, PASSWORD): a byte scan, not a parse.
-_BODY_KEY_FORMS = tuple({f(k).encode() for k in SENSITIVE_BODY_KEYS for f in (str.lower, str.capitalize, str.upper)})
+# The first look the harness takes too (redaction.body.HINTS): a byte scan of the lower-cased body, so any
+# spelling of a sensitive name (password, passWord: attribute names are case-insensitive) is parsed.
+_HINTS = tuple(hint.encode() for hint in BODY_HINTS)
+
+
+def _mentions_secret(raw: bytes) -> bool:
+    low = raw.lower()
+    return any(hint in low for hint in _HINTS)
 
 
 def bounded_body(raw: bytes, limit: int) -> tuple[str | None, bool]:
@@ -49,7 +54,7 @@ def bounded_body(raw: bytes, limit: int) -> tuple[str | None, bool]:
         redacted = redact_query(text)
         if redacted != text:
             raw = redacted.encode("utf-8")
-    elif any(form in raw for form in _BODY_KEY_FORMS):
+    elif _mentions_secret(raw):
         try:
             raw = json.dumps(redact_json(json.loads(raw)), ensure_ascii=False).encode("utf-8")
         except (ValueError, RecursionError):

@@ -248,3 +248,12 @@ def test_replay_outputs_hold_no_password_a_recorded_session_carried(tmp_path: Pa
     assert len(recorded) == 2 and all(REDACTED in e["request"]["body"] for e in recorded)
     assert _leaks(out, PLANTED, PLANTED_SECRET) == {}
     assert PLANTED not in result.output and PLANTED_SECRET not in result.output
+
+
+def test_the_reference_server_hides_any_spelling_and_a_patch_to_password() -> None:
+    from reference_server.recorder import bounded_body
+
+    for body in ({"userName": "kim", "passWord": PLANTED}, {"Operations": [{"op": "replace", "path": "PASSword",
+                                                                             "value": PLANTED}]}):
+        text, _ = bounded_body(json.dumps(body).encode(), 65_536)
+        assert text is not None and PLANTED not in text and REDACTED in text
