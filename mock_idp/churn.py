@@ -11,7 +11,8 @@ Scenario file (JSON)::
       {"at": "+30m", "kind": "hire", "assign": true},
       {"at": "+2h", "kind": "title", "user": "Jo.Li@contoso.example", "value": "Director"},
       {"at": "day 2 10:15", "kind": "soft-delete", "user": 3},
-      {"at": "2026-01-06T11:00:00Z", "kind": "join", "user": 5, "group": "Sales Team 1"}
+      {"at": "2026-01-06T11:00:00Z", "kind": "join", "user": 5, "group": "Sales Team 1"},
+      {"at": "+3h", "kind": "role", "user": 2, "assign": "Admin", "unassign": "User"}
     ]}
 
 ``at``: "+1h30m" after the start, "day N HH:MM" (day 1 is the first), or ISO 8601.
@@ -28,9 +29,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from mock_idp.directory import DEPARTMENTS, TITLES, Directory, Group, User
+from mock_idp.directory import DEPARTMENTS, ROLES, TITLES, Directory, Group, User
 
-__all__ = ["ChurnEvent", "KINDS", "COVERED", "day_model", "load_scenario", "apply_event", "ScenarioError"]
+__all__ = ["ChurnEvent", "KINDS", "ROLE_KINDS", "COVERED", "day_model", "load_scenario", "apply_event", "ScenarioError"]
 
 #: Every event kind and its weight in the day model (0: scripted only).
 KINDS: dict[str, int] = {
@@ -58,7 +59,12 @@ KINDS: dict[str, int] = {
     "password-reset": 0,
     "retry": 0,  # an admin retries every failed task (Okta's Tasks, O9); the engine handles it
     "import": 0,  # an admin runs an import from the app (Okta, O1, O3): pages /Users and /Groups
+    "role": 6,  # an app role assigned or unassigned (drawn only when the mapping maps roles)
 }
+
+#: Kinds the day model draws only when the app's mapping sends what they change (so that a
+#: tenant whose mapping has no roles replays exactly as before).
+ROLE_KINDS = frozenset({"role"})
 
 
 #: Kinds of change every simulation exercises, however small the tenant and short the run
@@ -69,6 +75,8 @@ COVERED: dict[str, tuple[str, ...]] = {
     "member-removal": ("part",),
     "rename": ("rename",),
     "manager": ("manager",),
+    "move": ("move",),  # department, title and manager in one change (one PATCH)
+    "roles": ("role",),  # only when the mapping maps roles
 }
 
 
@@ -85,15 +93,17 @@ class ChurnEvent:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def day_model(start: datetime, days: int, users: int, rng: random.Random, cover: bool = False) -> list[ChurnEvent]:
+def day_model(start: datetime, days: int, users: int, rng: random.Random, cover: bool = False,
+              roles: bool = False) -> list[ChurnEvent]:
     """Events for ``days`` working days: about 2 % of the headcount changes a weekday.
 
     Events fall between 30 minutes and 8 hours after each day's start (the first cycle of
     the day has already run); weekends are quiet (a fifth of a weekday). ``cover`` adds, on
     the first day, one event per kind in :data:`COVERED`, each on a user in the app's scope,
-    so that even a small tenant over one day exercises deprovisioning.
+    so that even a small tenant over one day exercises deprovisioning. ``roles``: the app's
+    mapping maps roles, so app roles are assigned and unassigned too.
     """
-    kinds = [k for k, w in KINDS.items() if w]
+    kinds = [k for k, w in KINDS.items() if w and (roles or k not in ROLE_KINDS)]
     weights = [KINDS[k] for k in kinds]
     events: list[ChurnEvent] = []
     for day in range(days):
@@ -108,6 +118,8 @@ def day_model(start: datetime, days: int, users: int, rng: random.Random, cover:
         at = 1800.0
         for steps in COVERED.values():
             for step in steps:
+                if step in ROLE_KINDS and not roles:
+                    continue
                 at += rng.uniform(600, 1800)
                 events.append(ChurnEvent(start + timedelta(seconds=round(at)), step, data={"in_scope": True}))
         events.sort(key=lambda e: e.at)
@@ -225,6 +237,8 @@ def apply_event(d: Directory, event: ChurnEvent, rng: random.Random) -> str:
         user.job_title = str(data.get("title") or rng.choice([t for t in TITLES if t != user.job_title]))
         peers = [u for u in d.users.values() if u.object_id not in {uid, user.manager_id} and not u.soft_deleted]
         user.manager_id = rng.choice(peers).object_id if peers else user.manager_id
+    elif kind == "role":
+        _change_role(user, data, rng)
     elif kind == "password-expire":
         user.password_expired = True
     elif kind == "password-reset":
@@ -268,6 +282,22 @@ def apply_event(d: Directory, event: ChurnEvent, rng: random.Random) -> str:
     elif kind == "hard-delete":
         _hard_delete(d, user, rng)
     return f"{kind} {user.user_principal_name}"
+
+
+def _change_role(user: User, data: dict[str, Any], rng: random.Random) -> None:
+    """Assign an app role, or unassign one of several (losing the last one is an "unassign")."""
+    held = user.app_roles
+    if data.get("assign") or data.get("unassign"):
+        if data.get("assign") and data["assign"] not in held:
+            held.append(str(data["assign"]))
+        if data.get("unassign") in held and len(held) > 1:
+            held.remove(str(data["unassign"]))
+        return
+    spare = [r for r in ROLES if r not in held]
+    if len(held) > 1 and (not spare or rng.random() < 0.5):
+        held.remove(rng.choice(held))
+    elif spare:
+        held.append(rng.choice(spare))
 
 
 def _hard_delete(d: Directory, user: User, rng: random.Random) -> None:

@@ -478,8 +478,13 @@ def _kinds_of_change(kind: str, result: FlowResult) -> list[str]:
     if result.action in {"create", "disable", "delete"}:
         return [result.action]
     out = ["rename"] if paths & _NAMES else []
-    if any(parse_path(p).attr == "manager" for p in paths):
+    attrs = {parse_path(p).attr for p in paths}
+    if "manager" in attrs:
         out.append("manager")
+    if "department" in attrs and len(paths) > 1:
+        out.append("move")  # a move: the department with its title (and manager) in one change
+    if "roles" in attrs:
+        out.append("roles")
     if result.action == "update" and not out:
         out.append("update")
     return out

@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from harness.idp.roles import role_entries
+
 __all__ = ["FUNCTIONS", "ARITY", "Value", "text"]
 
 Value = Any  # None | str | bool | int | list[str] | list[dict]
@@ -148,10 +150,7 @@ def _app_roles_complex(assignments: Value) -> Value:
     roles = _roles(assignments)
     if not roles:
         return None
-    return [
-        {"primary": i == 0, "type": "WindowsAzureActiveDirectoryRole", "display": r, "value": r}
-        for i, r in enumerate(roles)
-    ]
+    return role_entries(roles)  # every role primary false (E6); one builder for engine and checks
 
 
 def _trim(source: Value) -> Value:

@@ -160,11 +160,13 @@ def find_object(profile: Profile, kind: str, match: tuple[tuple[str, str], ...],
 
 # -- comparing and PATCH bodies ----------------------------------------------------------------
 def normalize(value: Any) -> Any:
-    """Compare like an IdP: "True"/"False" strings as booleans, references by their id."""
+    """Compare like an IdP: "True"/"False" strings as booleans, references by their id, roles by value."""
     if isinstance(value, str) and value.lower() in {"true", "false"}:
         return value.lower() == "true"
     if isinstance(value, dict) and "value" in value and set(value) <= {"value", "$ref", "displayName", "display"}:
         return value.get("value")  # a reference (manager): compare ids
+    if isinstance(value, list) and value and all(isinstance(v, dict) and "value" in v for v in value):
+        return sorted(str(v["value"]) for v in value)  # multi-valued complex (roles): compare the values held
     return value
 
 
@@ -227,8 +229,11 @@ def provision_user(profile: Profile, want: WantUser, references: set[str] = froz
     if not changes:
         result.steps.append(("processing", "processing", "success", "no change: the target already matches"))
         return result
-    action = "disable" if [c.path for c in changes] == ["active"] and normalize(changes[0].new) is False else "update"
-    ex = yield build.update_user(profile, result.target_id, changes, current)
+    only_active = [c.path for c in changes] == ["active"]
+    action = "disable" if only_active and normalize(changes[0].new) is False else "update"
+    # a change of ``active`` alone is a (re)activation, in the profile's deactivation form (O1: path-less)
+    ex = yield (build.set_active(profile, result.target_id, bool(normalize(changes[0].new)), current) if only_active
+                else build.update_user(profile, result.target_id, changes, current))
     if not answered(ex, 200, 204):
         return failed(action, ex, "update", profile, result)
     result.action, result.changes = action, changes

@@ -151,6 +151,10 @@ class MappingSet:
     def references(self, kind: str) -> set[str]:
         return {m.target for m in (self.user if kind == "User" else self.group) if m.reference}
 
+    def maps(self, kind: str, attribute: str) -> bool:
+        """True when a mapping targets ``attribute`` (its name, whatever schema or filter)."""
+        return any(parse_path(m.target).attr == attribute for m in (self.user if kind == "User" else self.group))
+
     def create_only(self, kind: str) -> set[str]:
         return {m.target for m in (self.user if kind == "User" else self.group) if m.apply == "create"}
 

@@ -139,7 +139,8 @@ def simulate(
         if config.users < 0 or config.groups < 0 or config.days <= 0:
             raise ValueError("--users and --groups must be >= 0 and --days > 0")
         days = int(config.days + 0.999)
-        events = day_model(EPOCH, days, config.users, random.Random(config.seed + 1), config.cover) if config.churn else []
+        events = day_model(EPOCH, days, config.users, random.Random(config.seed + 1), config.cover,
+                           roles=mapping.maps("User", "roles")) if config.churn else []
         if config.scenario is not None:
             events = sorted(events + load_scenario(config.scenario, EPOCH), key=lambda e: e.at)
     except (ProfileError, MappingError, ScenarioError, ValueError) as exc:
@@ -307,7 +308,8 @@ def _finish(config: SimulationConfig, profile: Any, engine: Engine, clock: Virtu
 def expected_kinds(config: SimulationConfig, profile: Profile, engine: Engine) -> list[str]:
     """The kinds of change in churn.COVERED this IdP, mapping and tenant can send at all."""
     possible = {"disable": True, "rename": True, "delete": profile.delete_user_on_hard_delete,
-                "member-removal": profile.manage_groups and config.groups > 0, "manager": engine.manages_managers}
+                "member-removal": profile.manage_groups and config.groups > 0, "manager": engine.manages_managers,
+                "move": engine.mapping.maps("User", "department"), "roles": engine.mapping.maps("User", "roles")}
     return [k for k in COVERED if possible[k]]
 
 

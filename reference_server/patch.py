@@ -23,8 +23,9 @@ from idp-behaviors.md:
 * ``remove`` on a multi-valued path *with* a ``value`` list removes only the listed values (Entra
   legacy and JumpCloud member removal; read literally it would empty the group);
 * a one-element list for a single-valued complex attribute (Entra ``manager``);
-* a JSON string holding an array or object as the value of a multi-valued attribute (Entra's
-  legacy roles PATCH).
+* a JSON string holding an array or object as the value of a multi-valued attribute, and an
+  item whose ``value`` is the JSON text of ``{"value": ..., "displayName": ...}`` (Entra's legacy
+  roles PATCH, E6: ``[{"value": "{\"id\":...,\"value\":\"Admin\",\"displayName\":\"Admin\"}"}]``).
 """
 
 from __future__ import annotations
@@ -196,6 +197,8 @@ class _Op:
                 pass
         if attr.multi_valued and value is not None and not isinstance(value, list):
             value = [value]
+        if self.leniency.json_string_values and attr.multi_valued and attr.type == "complex" and isinstance(value, list):
+            value = [_unpack_json_item(item) for item in value]
         if self.leniency.one_element_list and not attr.multi_valued and attr.type == "complex" \
                 and isinstance(value, list) \
                 and len(value) == 1:
@@ -369,3 +372,21 @@ def _clear_other_primaries(items: list[Any], written: list[Any]) -> None:
     for o in items:
         if isinstance(o, dict) and o is not keep and o.get("primary") is True:
             o["primary"] = False
+
+
+def _unpack_json_item(item: Any) -> Any:
+    """``{"value": "<JSON text of {value, displayName}>"}`` as the item it describes (Entra legacy roles)."""
+    text = item.get("value") if isinstance(item, dict) else None
+    if not isinstance(text, str) or not text.strip().startswith("{"):
+        return item
+    try:
+        inner = json.loads(text)
+    except ValueError:
+        return item
+    if not isinstance(inner, dict) or "value" not in inner:
+        return item
+    out = {k: v for k, v in item.items() if k != "value"}
+    out["value"] = inner["value"]
+    if inner.get("displayName") is not None:
+        out.setdefault("display", inner["displayName"])
+    return out

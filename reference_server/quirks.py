@@ -270,6 +270,8 @@ CATALOGUE: dict[str, Quirk] = {q.name: q for q in (
           behaviour={"ignore_member_filter_remove": True}),
     Quirk("remove-members-empties-group", "Legacy remove path=members with a value list empties the whole group.",
           leniency={"listed_value_remove": False}),
+    Quirk("roles-json-text-kept", 'Entra legacy roles items {"value": "<JSON text>"} are stored as that text, not read.',
+          leniency={"json_string_values": False}),
     Quirk("ignore-excluded-attributes", "The excludedAttributes query parameter is ignored.", before=_ignore_excluded),
     Quirk("ignore-attributes-param", "The attributes query parameter is ignored.", before=_ignore_attributes),
     Quirk("no-meta", "Resources are returned without meta.", after=_no_meta),

@@ -106,7 +106,7 @@ class Profile:
     manager_value: str
     #: Deactivation: a pathed op on ``active`` or a path-less replace ``{"active": false}``.
     deactivate_form: str
-    #: Legacy Entra PATCHes ``roles`` with a JSON *string* as the value (E6).
+    #: Legacy Entra PATCHes ``roles`` as ``[{"value": "<JSON text of {id, value, displayName}>"}]`` (E6).
     roles_patch_as_json_string: bool
     #: Extra top-level members of a user POST (Entra: meta.resourceType, roles []).
     user_create_meta: bool

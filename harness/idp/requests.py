@@ -14,13 +14,13 @@ Example::
 
 from __future__ import annotations
 
-import json as _json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from harness.idp.paths import CORE_GROUP, CORE_USER, ENTERPRISE, nest, parse_path, read
 from harness.idp.profile import Profile
+from harness.idp.roles import legacy_role_items
 
 __all__ = [
     "USERS", "GROUPS", "PATCH_OP", "MANAGER", "Request", "Change", "endpoint",
@@ -140,7 +140,7 @@ def _patch_value(profile: Profile, path: str, value: Any) -> Any:
     if isinstance(value, bool):
         return profile.patch_bool(value)
     if path == "roles" and profile.roles_patch_as_json_string:
-        return _json.dumps(value)  # E6: legacy sends the roles array as a JSON string
+        return legacy_role_items(value)
     if parse_path(path).attr == "manager" and profile.manager_value == "object":
         return {"value": value}
     return value

@@ -269,7 +269,8 @@ class TenantJob:
         mapping = load_mapping(profile.default_mapping)
         log = ProvisioningLog(f"load.{spec.prefix}", profile.name, None, tail=1)
         days = max(1, math.ceil(self.span / timedelta(days=1)))
-        events = day_model(EPOCH, days, spec.users, random.Random(spec.seed + 1), True)  # as simulate (cover)
+        events = day_model(EPOCH, days, spec.users, random.Random(spec.seed + 1), True,  # as simulate (cover)
+                           roles=mapping.maps("User", "roles"))
         self.engine = engine = Engine(profile, mapping, directory, self.driver, self.clock, log, random.Random(spec.seed + 2))
         self.driver.job = engine.job
         self.report.objects = _initial_objects(directory, profile)

@@ -12,6 +12,7 @@ from typing import Any
 
 from harness.checks import OMIT, CheckContext
 from harness.idp.requests import MANAGER
+from harness.idp.roles import role_entries
 from scenarios.causes import DUPLICATE_NOT_409, USERNAME_EQ_CASE
 from scenarios.readiness.common import (
     ENTERPRISE_USER,
@@ -271,12 +272,12 @@ def manager_add(ctx: CheckContext) -> None:
            area=AREA, suites=SUITE, tags=("legacy",), forms=(LEGACY,), knobs=("roles_patch_as_json_string",),
            unconfirmed="how Entra ID reacts when the target refuses it",
            rests_on="Entra ID roles mapping (idp-behaviors §5, confirmed E6 that the value is a JSON string)",
-           fix="Parse a string value for roles as JSON, or accept it as a role value; do not fail the whole update.",
+           fix="Read a role whose value is JSON text ({id, value, displayName}) as that role's value; do not fail the whole update.",
            idp_impact="Apps using app roles: every role update is escrowed.")
 def legacy_roles(ctx: CheckContext) -> None:
     not_applicable_without(ctx, "roles", "Entra ID")
     user = ctx.create_user()
-    roles = [{"primary": True, "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"}]
+    roles = role_entries(["Admin"])  # the engine's AppRoleAssignmentsComplex value (E6)
     send_patch(ctx, LEGACY, build.update_user(LEGACY, user["id"], [Change("roles", None, roles)]),
                what="roles as a JSON string")
     body, ex = read_back(ctx, user_path(ctx, user))

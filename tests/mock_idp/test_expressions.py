@@ -46,7 +46,8 @@ def test_evaluates(source: str, expected: object) -> None:
 
 def test_app_roles_complex() -> None:
     roles = evaluate("AppRoleAssignmentsComplex([appRoleAssignments])", ATTRS)
-    assert roles == [{"primary": True, "type": "WindowsAzureActiveDirectoryRole", "display": "Admin", "value": "Admin"}]
+    # E6: "All roles will be provisioned as primary = false."
+    assert roles == [{"primary": False, "type": "WindowsAzureActiveDirectoryRole", "display": "Admin", "value": "Admin"}]
 
 
 def test_attributes_read() -> None:

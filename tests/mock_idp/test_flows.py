@@ -211,11 +211,18 @@ def test_entra_test_connection_fails_on_404() -> None:
         assert not ok and "404" in reason and "empty ListResponse" in reason
 
 
-def test_legacy_roles_patch_is_a_json_string() -> None:
+def test_legacy_roles_patch_sends_each_role_as_json_text() -> None:
     from harness.idp.requests import Change, patch_ops
+    from harness.idp.roles import app_role_id, role_entries
 
-    roles = [{"primary": True, "value": "Admin"}]
+    roles = role_entries(["Admin", "User"])
     legacy = patch_ops(load_profile("entra-legacy"), [Change("roles", None, roles)])
-    assert legacy == [{"op": "Add", "path": "roles", "value": json.dumps(roles)}]
+    # E6: {"op":"Add","path":"roles","value":[{"value":"{\"id\":…,\"value\":…,\"displayName\":…}"}]}, no type
+    assert [(op["op"], op["path"]) for op in legacy] == [("Add", "roles")]
+    assert [json.loads(item["value"]) for item in legacy[0]["value"]] == [
+        {"id": app_role_id(r), "value": r, "displayName": r} for r in ("Admin", "User")]
+    assert app_role_id("Admin") == app_role_id("Admin") != app_role_id("User")
+    replaced = patch_ops(load_profile("entra-legacy"), [Change("roles", roles[:1], roles)])
+    assert replaced[0]["op"] == "Replace"  # the target held roles: Replace (E2)
     flag = patch_ops(load_profile("entra"), [Change("roles", None, roles)])
-    assert flag == [{"op": "replace", "value": {"roles": roles}}]
+    assert flag == [{"op": "replace", "value": {"roles": roles}}]  # the POST's form (E6, with the flag)

@@ -245,6 +245,19 @@ def test_simulation_facts_name_the_profile_once_with_its_description() -> None:
     assert "<span>profile <b>" not in facts  # the same name is not repeated as a second fact
 
 
+def test_simulation_names_the_unconfirmed_forms_it_played_and_its_429_mode() -> None:
+    run = simulation_run(cycles=3)
+    run.simulation["profile"] = {**run.simulation["profile"], "unconfirmed": ["member_ref_null", "manager_value"],
+                                 "knobs": {"member_ref_null": True, "manager_value": "object", "op_case": "capitalized"}}
+    run.simulation["rate_limit"] = "no immediate retry: a 429 fails the change (escrow)"
+    html = render_html(run)
+    table = html.split('unconfirmed-knobs', 1)[1].split("</details>", 1)[0]
+    assert "Unconfirmed forms played (2)" in table and "manager_value" in table and "object" in table
+    assert "op_case" not in table  # a confirmed knob is not listed
+    assert "429 handling <b>no immediate retry: a 429 fails the change (escrow)</b>" in html
+    assert "unconfirmed-knobs" not in render_html(simulation_run(cycles=3))  # nothing unconfirmed named: no list
+
+
 def test_the_run_message_is_styled_by_outcome() -> None:
     converged = simulation_run(cycles=3)
     converged.exit_code, converged.message = 0, "Converged: the target matches the directory."

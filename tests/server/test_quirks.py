@@ -14,7 +14,7 @@ EXPECTED = {
     "ignore-attributes-param", "no-meta", "500-on-unknown-attribute", "plain-errors", "status-as-integer",
     "static-etag", "slow-responses", "rate-limit-429", "put-creates", "patch-not-implemented", "no-pagination",
     "delete-returns-200", "deleted-still-listed", "put-ignores-members",
-    "oauth-any-secret", "oauth-tokens-never-expire", "401-without-challenge",
+    "oauth-any-secret", "oauth-tokens-never-expire", "401-without-challenge", "roles-json-text-kept",
 }
 EXPECTED |= {"cursor-no-next", "cursor-stuck", "cursor-ignores-count", "cursor-error-500",
              "pagination-config-strings"}  # RFC 9865 (reference_server/quirks_cursor.py)
