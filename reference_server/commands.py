@@ -172,11 +172,11 @@ def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | N
 
 def read_recordings(db: str, *, after: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
     """Recordings from a server database (read-only use of the store)."""
-    from reference_server.store import SqliteStore
+    from reference_server.store import is_postgres, open_store, sqlite_path
 
-    if db != ":memory:" and not Path(db).exists():
+    if not is_postgres(db) and sqlite_path(db) != ":memory:" and not Path(sqlite_path(db)).exists():
         raise FileNotFoundError(f"no database at {db}")
-    store = SqliteStore(db)
+    store = open_store(db)
     try:
         return store.recordings(after=after, limit=limit)
     finally:
@@ -269,12 +269,12 @@ def _fingerprint(db: str, token: str | None, basic: str | None) -> str:
     import base64
 
     from reference_server.recorder import fingerprint
-    from reference_server.store import SqliteStore
+    from reference_server.store import open_store
 
     if token and basic:
         raise InputError("give --token or --basic, not both")
     _load(db, limit=1)  # a missing database is a clear error, not an empty file
-    store = SqliteStore(db)
+    store = open_store(db)
     try:
         key = store.recorder_key()
     finally:

@@ -26,7 +26,7 @@ from reference_server.profiles import Profile
 from reference_server.schema import ResourceModel, apply_overrides
 from reference_server.settings import ServerSettings
 from reference_server.sorting import sort_key, sort_resources
-from reference_server.store import IndexKeys, Row, SqliteStore, UniqueViolation
+from reference_server.store import IndexKeys, Row, Store, UniqueViolation
 from reference_server.validate import Leniency, normalize_for_uniqueness, prepare_create, prepare_replace, set_schemas
 
 ENDPOINTS = {"User": "Users", "Group": "Groups"}
@@ -89,7 +89,7 @@ def iso(dt: datetime) -> str:
 
 
 class ScimService:
-    def __init__(self, store: SqliteStore, profile: Profile, models: dict[str, ResourceModel],
+    def __init__(self, store: Store, profile: Profile, models: dict[str, ResourceModel],
                  settings: ServerSettings, behaviour: Behaviour) -> None:
         self.store, self.profile, self.models = store, profile, models
         self.settings, self.behaviour = settings, behaviour
@@ -200,10 +200,7 @@ class ScimService:
     def _seats_used(self) -> int:
         seats = self.profile.seats
         assert seats is not None
-        path = f'$."{seats.schema}".{seats.attribute}'
-        return int(self.store.conn.execute(
-            "SELECT COUNT(*) FROM resources WHERE type = 'User' AND deleted = 0 AND json_extract(data, ?) = 1",
-            (path,)).fetchone()[0])
+        return self.store.count_flagged("User", seats.schema, seats.attribute)
 
     # -- operations --------------------------------------------------------------------------
 
