@@ -15,7 +15,7 @@ import pytest
 
 from tests.server.helpers import Client, client
 
-_ONE_STORE = {"test_cli", "test_tenant_cli", "test_curl_tour"}
+_ONE_STORE = {"test_cli", "test_tenant_cli", "test_curl_tour", "test_workers"}  # workers: PostgreSQL only
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
