@@ -74,7 +74,7 @@ def _payload() -> dict[str, Any]:
 
 
 def _settings(raw: dict[str, Any]) -> ServerSettings:
-    values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in raw.items() if k in _SERIALISED}
+    values: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in raw.items() if k in _SERIALISED}
     if values.get("basic") is not None:
         values["basic"] = tuple(values["basic"])
     values["oauth_clients"] = tuple(tuple(c) for c in values.get("oauth_clients", ()))
