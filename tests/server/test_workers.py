@@ -177,9 +177,33 @@ def test_proof_two_tenants_two_workers_entra_and_jumpcloud_at_once(pg_cluster, t
                    if r["method"] == "POST" and r["status"] == 201 and not r["truncated"]}
         seen[tenant] = {"agents": agents, "ids": ids, "created": created}
     registry.close()
+    from harness.grade.source import load_exchanges  # recordings grade reads the same tenant schemas
+    for tenant, agent in (("acme", "Microsoft*"), ("globex", "JumpCloud*")):
+        graded = load_exchanges(location, tenant=tenant)
+        assert graded and len(load_exchanges(location, tenant=tenant, client=agent)) == len(graded)
     acme, globex = seen["acme"], seen["globex"]
     assert acme["agents"] == {"Microsoft.Entra.Provisioning (scim-harness simulation)"}, acme["agents"]
     assert globex["agents"] == {"JumpCloud SCIM (scim-harness simulation)"}, globex["agents"]
     for s in (acme, globex):
         assert s["ids"] and s["ids"] <= s["created"]  # every resource a tenant holds came from its own traffic
     assert not (acme["created"] & globex["created"]) and not (acme["ids"] & globex["ids"])
+
+
+def test_serve_tenants_refuses_the_flags_each_tenant_sets_itself(tmp_path):
+    for flags in (["--db", "x.db"], ["--token", TOKEN], ["--quirk", "rate-limit-429"], ["--seed-users", "5"],
+                  ["--app", "lambdatest"]):
+        result = CliRunner().invoke(serve_cmd, ["--tenants", str(tmp_path / "t"), *flags, "--port", str(free_port())])
+        assert result.exit_code == 2 and "Traceback" not in result.output, flags
+        assert len(result.output.strip().splitlines()) == 1 and flags[0] in result.output, result.output
+
+
+def test_tenants_cli_on_a_postgresql_location(pg_cluster):
+    from reference_server.tenant_commands import tenants
+
+    location = pg_cluster.database_dsn()
+    created = CliRunner().invoke(tenants, ["create", "acme", "--dir", location])
+    assert created.exit_code == 0 and "token (shown once" in created.output, created.output
+    listed = CliRunner().invoke(tenants, ["list", "--dir", location, "--json"])
+    assert [t["name"] for t in json.loads(listed.output)] == ["acme"]
+    assert CliRunner().invoke(tenants, ["delete", "acme", "--dir", location]).exit_code == 0
+    assert json.loads(CliRunner().invoke(tenants, ["list", "--dir", location, "--json"]).output) == []
