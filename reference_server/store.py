@@ -96,12 +96,15 @@ def sqlite_path(db: str) -> str:
 
 
 def describe(db: str) -> str:
-    """``db`` for messages: a PostgreSQL URL without its password."""
+    """``db`` for messages: a PostgreSQL URL without its password (user-info or ``?password=``)."""
     if not is_postgres(db):
         return db
-    scheme, _, rest = db.partition("://")
-    userinfo, at, host = rest.rpartition("@")
-    return f"{scheme}://{userinfo.split(':', 1)[0]}{'@' if at else ''}{host}" if at else db
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(db)
+    user, at, host = parts.netloc.rpartition("@")
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"])
+    return urlunsplit(parts._replace(netloc=f"{user.split(':', 1)[0]}{at}{host}", query=query))
 
 
 def open_store(db: str, *, synchronous: str = "NORMAL", unique_user_names: bool = True) -> Store:
