@@ -56,11 +56,12 @@ def _postgres_rows(url: str, tenant: str | None) -> list[Any]:
     except ImportError:
         raise GradeInputError("reading a PostgreSQL recorder needs the postgres extra (pip install "
                               "'scim-harness[postgres]')") from None
-    options = {"options": f"-c search_path=tenant_{tenant.replace('-', '_')}"} if tenant else {}
     if tenant is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", tenant):
         raise GradeInputError(f"bad tenant name {tenant!r}")
     try:
-        with psycopg.connect(url, connect_timeout=10, **options) as con:
+        if tenant is not None:  # the tenant's schema (tenant_<name>, as the reference server names it)
+            url = psycopg.conninfo.make_conninfo(url, options=f"-c search_path=tenant_{tenant.replace('-', '_')}")
+        with psycopg.connect(url, connect_timeout=10) as con:
             return con.execute(_SELECT, (MAX_EXCHANGES,)).fetchall()
     except psycopg.Error as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
