@@ -11,14 +11,14 @@ from __future__ import annotations
 import copy
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from reference_server import filter_eval, parser
 from reference_server.errors import (
-    InvalidFilter, InvalidValue, NotFound, PreconditionFailed, TooMany, Uniqueness,
+    Conflict, InvalidFilter, InvalidValue, NotFound, PreconditionFailed, TooMany, Uniqueness,
 )
 from reference_server.patch import apply_patch
 from reference_server.parser import AttrPath
@@ -26,7 +26,7 @@ from reference_server.profiles import Profile
 from reference_server.schema import ResourceModel, apply_overrides
 from reference_server.settings import ServerSettings
 from reference_server.sorting import sort_key, sort_resources
-from reference_server.store import IndexKeys, Row, Store, UniqueViolation
+from reference_server.store import IndexKeys, Row, Store, UniqueViolation, VersionConflict
 from reference_server.validate import Leniency, normalize_for_uniqueness, prepare_create, prepare_replace, set_schemas
 
 ENDPOINTS = {"User": "Users", "Group": "Groups"}
@@ -35,6 +35,8 @@ ENDPOINTS = {"User": "Users", "Group": "Groups"}
 # in its one canonical spelling, with a plain string literal (no escapes, no control characters).
 # It is answered without the general parser: the node is the parser's own node for a template with
 # the literal swapped in (tests/server/test_speed_paths.py checks both give equal trees).
+_T = TypeVar("_T")
+_ATTEMPTS = 8  # read-modify-write attempts against writers in other processes (serve --workers)
 _PLAIN_EQ = re.compile("(" + "|".join(filter_eval.INDEXED) + r') eq "([^"\\\x00-\x1f\x7f]*)"')
 _EQ_TEMPLATES: dict[str, Any] = {name: parser.parse_filter(f'{name} eq "x"') for name in filter_eval.INDEXED}
 
@@ -234,15 +236,30 @@ class ScimService:
             member_ids = self._members(row.id, new) if rtype == "Group" else None
             new["meta"] = {**row.data.get("meta", {}), "lastModified": iso(self.clock())}
             try:
-                version = self.store.update(rtype, row.id, new, self._keys(rtype, new))
+                version = self.store.update(rtype, row.id, new, self._keys(rtype, new), expected_version=row.version)
             except UniqueViolation:
                 raise Uniqueness(f"userName {new.get('userName')!r} is already taken") from None
             if member_ids is not None:
                 self.store.set_members(row.id, member_ids)
         return Row(row.seq, row.id, rtype, version, new)
 
+    @staticmethod
+    def _retrying(attempt: Callable[[], _T]) -> _T:
+        """A read-modify-write that another process (``serve --workers``) may overtake between the read and
+        the write: the write is conditional on the version read, and on a conflict the request is applied
+        again to the new state (a stale If-Match then answers 412, as it would have)."""
+        for _ in range(_ATTEMPTS):
+            try:
+                return attempt()
+            except VersionConflict:
+                continue
+        raise Conflict("the resource kept changing while this request was applied; send it again")
+
     def replace(self, rtype: str, rid: str, body: Any, *, if_match: str | None = None) -> tuple[Row, bool]:
         """PUT (RFC 7644 §3.5.1); returns (row, created) - created only with the put-creates quirk."""
+        return self._retrying(lambda: self._replace_once(rtype, rid, body, if_match))
+
+    def _replace_once(self, rtype: str, rid: str, body: Any, if_match: str | None) -> tuple[Row, bool]:
         row = self.store.get(rtype, rid)
         if row is None:
             if self.behaviour.put_creates and self.store.get(rtype, rid, include_deleted=True) is None:
@@ -258,6 +275,9 @@ class ScimService:
 
     def patch(self, rtype: str, rid: str, body: Any, *, if_match: str | None = None) -> Row:
         """PATCH (RFC 7644 §3.5.2): atomic; a no-op leaves version and lastModified alone."""
+        return self._retrying(lambda: self._patch_once(rtype, rid, body, if_match))
+
+    def _patch_once(self, rtype: str, rid: str, body: Any, if_match: str | None) -> Row:
         row = self._row(rtype, rid)
         self.check_if_match(row, if_match)
         if self.behaviour.ignore_member_filter_remove and isinstance(body, dict) \

@@ -25,6 +25,10 @@ class UniqueViolation(Exception):
     """A live resource of that type already has this userName."""
 
 
+class VersionConflict(Exception):
+    """The row changed since it was read (another process wrote it): read again and re-apply."""
+
+
 @dataclass
 class Row:
     """One stored resource: ``data`` is the stored JSON (no id/meta.location/meta.version)."""
@@ -66,7 +70,8 @@ class Store(Protocol):
     def get(self, rtype: str, rid: str, *, include_deleted: bool = False) -> Row | None: ...
     def get_any(self, rid: str) -> Row | None: ...
     def get_many(self, ids: Sequence[str]) -> dict[str, Row]: ...
-    def update(self, rtype: str, rid: str, data: dict[str, Any], keys: IndexKeys) -> int: ...
+    def update(self, rtype: str, rid: str, data: dict[str, Any], keys: IndexKeys, *,
+               expected_version: int | None = None) -> int: ...
     def delete(self, rtype: str, rid: str) -> bool: ...
     def find(self, rtype: str, attribute: str, value: str, *, include_deleted: bool = False) -> list[Row]: ...
     def count(self, rtype: str, *, include_deleted: bool = False) -> int: ...
@@ -131,5 +136,5 @@ def recording_row(names: Sequence[str], r: Sequence[Any]) -> dict[str, Any]:
     rec["truncated"] = bool(rec["truncated"])
     return rec
 
-__all__ = ["INDEXED_COLUMNS", "RECORDING_COLUMNS", "IndexKeys", "Row", "Store", "UniqueViolation",
+__all__ = ["INDEXED_COLUMNS", "RECORDING_COLUMNS", "IndexKeys", "Row", "Store", "UniqueViolation", "VersionConflict",
            "describe", "is_postgres", "open_store", "recording_row", "sqlite_path"]

@@ -31,7 +31,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from reference_server.store import (
-    INDEXED_COLUMNS, RECORDING_COLUMNS, IndexKeys, Row, UniqueViolation, describe, recording_row,
+    INDEXED_COLUMNS, RECORDING_COLUMNS, IndexKeys, Row, UniqueViolation, VersionConflict, describe, recording_row,
 )
 
 _SCHEMA = """
@@ -201,17 +201,24 @@ class PostgresStore:
         rows = self.conn.execute(f"{_SELECT} WHERE NOT deleted AND id = ANY(%s)", (list(ids),))
         return {r[1]: _row(r) for r in rows}
 
-    def update(self, rtype: str, rid: str, data: dict[str, Any], keys: IndexKeys) -> int:
-        """Replace the stored JSON and bump the version; returns the new version."""
+    def update(self, rtype: str, rid: str, data: dict[str, Any], keys: IndexKeys, *,
+               expected_version: int | None = None) -> int:
+        """Replace the stored JSON and bump the version; returns the new version.
+
+        With ``expected_version``, only if the row is still at that version (VersionConflict if not)."""
+        check = "" if expected_version is None else " AND version = %s"
+        params = () if expected_version is None else (expected_version,)
         with self.transaction():
             try:
                 r = self.conn.execute(
                     "UPDATE resources SET data = %s, user_name = %s, external_id = %s, display_name = %s, "
-                    "version = version + 1 WHERE id = %s AND type = %s AND NOT deleted RETURNING version",
-                    (json.dumps(data), keys.user_name, keys.external_id, keys.display_name, rid, rtype)).fetchone()
+                    "version = version + 1 WHERE id = %s AND type = %s AND NOT deleted" + check + " RETURNING version",
+                    (json.dumps(data), keys.user_name, keys.external_id, keys.display_name, rid, rtype, *params)).fetchone()
             except psycopg.errors.UniqueViolation as exc:
                 raise UniqueViolation(str(exc).splitlines()[0]) from None
         if r is None:
+            if expected_version is not None and self.get(rtype, rid) is not None:
+                raise VersionConflict(rid)
             raise KeyError(rid)
         return int(r[0])
 

@@ -21,7 +21,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from reference_server.store import INDEXED_COLUMNS, RECORDING_COLUMNS, IndexKeys, Row, UniqueViolation, recording_row
+from reference_server.store import (
+    INDEXED_COLUMNS, RECORDING_COLUMNS, IndexKeys, Row, UniqueViolation, VersionConflict, recording_row,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (
@@ -180,18 +182,25 @@ class SqliteStore:
                 out[r[1]] = _row(r)
         return out
 
-    def update(self, rtype: str, rid: str, data: dict[str, Any], keys: IndexKeys) -> int:
-        """Replace the stored JSON and bump the version; returns the new version."""
+    def update(self, rtype: str, rid: str, data: dict[str, Any], keys: IndexKeys, *,
+               expected_version: int | None = None) -> int:
+        """Replace the stored JSON and bump the version; returns the new version.
+
+        With ``expected_version``, only if the row is still at that version (VersionConflict if not)."""
+        check = "" if expected_version is None else " AND version = ?"
+        params = () if expected_version is None else (expected_version,)
         with self.transaction():
             try:
                 cur = self.conn.execute(
                     "UPDATE resources SET data = ?, user_name = ?, external_id = ?, display_name = ?, "
-                    "version = version + 1 WHERE id = ? AND type = ? AND deleted = 0 RETURNING version",
-                    (json.dumps(data), keys.user_name, keys.external_id, keys.display_name, rid, rtype))
+                    "version = version + 1 WHERE id = ? AND type = ? AND deleted = 0" + check + " RETURNING version",
+                    (json.dumps(data), keys.user_name, keys.external_id, keys.display_name, rid, rtype, *params))
             except sqlite3.IntegrityError as exc:
                 raise UniqueViolation(str(exc)) from None
             r = cur.fetchone()
         if r is None:
+            if expected_version is not None and self.get(rtype, rid) is not None:
+                raise VersionConflict(rid)
             raise KeyError(rid)
         return int(r[0])
 

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from reference_server.store import IndexKeys, Store, UniqueViolation, describe, open_store, sqlite_path
+from reference_server.store import (
+    IndexKeys, Store, UniqueViolation, VersionConflict, describe, open_store, sqlite_path,
+)
 
 
 @pytest.fixture
@@ -55,6 +57,17 @@ def test_updates_bump_the_version_and_keep_uniqueness(store):
     assert row is not None and row.version == 2 and row.data == {"userName": "cy"}
     with pytest.raises(KeyError):
         store.update("User", "nope", {}, IndexKeys())
+
+
+def test_a_conditional_update_refuses_a_row_another_writer_changed(store):
+    _user(store, "u1", "ann")
+    assert store.update("User", "u1", {"userName": "ann", "x": 1}, IndexKeys(user_name="ann"), expected_version=1) == 2
+    with pytest.raises(VersionConflict):  # read at version 1, written meanwhile: the stale write is refused
+        store.update("User", "u1", {"userName": "ann", "x": 2}, IndexKeys(user_name="ann"), expected_version=1)
+    assert store.get("User", "u1").data["x"] == 1
+    store.delete("User", "u1")
+    with pytest.raises(KeyError):
+        store.update("User", "u1", {}, IndexKeys(), expected_version=3)
 
 
 def test_pages_scans_and_get_many_follow_creation_order(store):

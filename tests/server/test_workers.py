@@ -207,3 +207,30 @@ def test_tenants_cli_on_a_postgresql_location(pg_cluster):
     assert [t["name"] for t in json.loads(listed.output)] == ["acme"]
     assert CliRunner().invoke(tenants, ["delete", "acme", "--dir", location]).exit_code == 0
     assert json.loads(CliRunner().invoke(tenants, ["list", "--dir", location, "--json"]).output) == []
+
+
+def test_concurrent_patches_of_one_group_over_two_workers_lose_no_member(two_workers):
+    """Each PATCH is read-modify-write; across processes a stale read must not overwrite another's add."""
+    url = two_workers.url
+    ids = [httpx.post(f"{url}/Users", json={"schemas": [USER], "userName": f"m{i}"}, headers=AUTH,
+                      timeout=10).json()["id"] for i in range(30)]
+
+    async def adds(group: str) -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=30, max_keepalive_connections=0)
+        async with httpx.AsyncClient(base_url=url, headers=AUTH, timeout=60, limits=limits) as http:
+            return list(await asyncio.gather(*(http.patch(f"/Groups/{group}", json={
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "add", "path": "members", "value": [{"value": m}]}]}) for m in ids)))
+
+    spread = False
+    for round_ in range(5):  # bounded: until one round's PATCHes reached both workers
+        group = httpx.post(f"{url}/Groups", json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                                                  "displayName": f"g{round_}"}, headers=AUTH, timeout=10).json()["id"]
+        answers = asyncio.run(adds(group))
+        assert {r.status_code for r in answers} <= {200, 204}, [r.text for r in answers if r.status_code >= 300][:2]
+        members = httpx.get(f"{url}/Groups/{group}", headers=AUTH, timeout=10).json().get("members", [])
+        assert sorted(m["value"] for m in members) == sorted(ids)
+        if len({r.headers["x-served-by"] for r in answers}) == 2:
+            spread = True
+            break
+    assert spread, "no round reached both workers"
