@@ -292,6 +292,9 @@ class ScimService:
 
     def delete(self, rtype: str, rid: str, *, if_match: str | None = None) -> None:
         """DELETE (RFC 7644 §3.6): the resource leaves every query and every group's members."""
+        self._retrying(lambda: self._delete_once(rtype, rid, if_match))
+
+    def _delete_once(self, rtype: str, rid: str, if_match: str | None) -> None:
         row = self._row(rtype, rid)
         self.check_if_match(row, if_match)
         now = iso(self.clock())
@@ -305,7 +308,7 @@ class ScimService:
                 if not data["members"]:
                     del data["members"]
                 data["meta"] = {**data.get("meta", {}), "lastModified": now}
-                self.store.update("Group", gid, data, self._keys("Group", data))
+                self.store.update("Group", gid, data, self._keys("Group", data), expected_version=group.version)
                 self.store.set_members(gid, [m["value"] for m in data.get("members", [])])
             self.store.delete(rtype, rid)
 
