@@ -134,9 +134,3 @@ def pg_cluster() -> Iterator[Cluster]:
 def pg_dsn(pg_cluster: Cluster) -> str:
     """A fresh, empty schema of the session's cluster (its DSN)."""
     return pg_cluster.schema_dsn()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_kind(request: pytest.FixtureRequest) -> str:
-    """Both stores, one after the other (the test asks for ``store_db`` or ``pg_cluster`` itself)."""
-    return str(request.param)

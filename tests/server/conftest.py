@@ -26,6 +26,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(autouse=True)
 def store_db(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     kind = getattr(request, "param", "sqlite")
+    opened: list[Any] = []
     if kind == "postgresql":
         import reference_server.app as app_module
 
@@ -35,9 +36,12 @@ def store_db(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
         def open_store(db: str, **kw: Any) -> Any:
             store = real(cluster.schema_dsn() if db == ":memory:" else db, **kw)
             assert store.multi_process, "the PostgreSQL run must use the PostgreSQL store"
+            opened.append(store)
             return store
         monkeypatch.setattr(app_module, "open_store", open_store)
     yield kind
+    for store in opened:  # apps a test did not close must not hold their connection for the session
+        store.close()
 
 
 @pytest.fixture
