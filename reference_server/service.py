@@ -139,8 +139,8 @@ class ScimService:
             external_id=data.get("externalId") if isinstance(data.get("externalId"), str) else None,
             display_name=normalize_for_uniqueness(display) if isinstance(display, str) else None)
 
-    def _row(self, rtype: str, rid: str) -> Row:
-        row = self.store.get(rtype, rid)
+    def _row(self, rtype: str, rid: str, *, lock: bool = False) -> Row:
+        row = self.store.get(rtype, rid, for_update=lock)
         if row is None:
             raise NotFound(f"{rtype} {rid!r} not found")
         return row
@@ -243,14 +243,15 @@ class ScimService:
                 self.store.set_members(row.id, member_ids)
         return Row(row.seq, row.id, rtype, version, new)
 
-    @staticmethod
-    def _retrying(attempt: Callable[[], _T]) -> _T:
-        """A read-modify-write that another process (``serve --workers``) may overtake between the read and
-        the write: the write is conditional on the version read, and on a conflict the request is applied
-        again to the new state (a stale If-Match then answers 412, as it would have)."""
+    def _retrying(self, attempt: Callable[[], _T]) -> _T:
+        """A read-modify-write in one transaction that other processes (``serve --workers``) cannot
+        overtake: the read locks the row (PostgreSQL ``FOR UPDATE``; SQLite's writer lock), and the
+        write is conditional on the version read besides, re-applied to the new state on a conflict
+        (a stale If-Match then answers 412, as it would have)."""
         for _ in range(_ATTEMPTS):
             try:
-                return attempt()
+                with self.store.transaction():
+                    return attempt()
             except VersionConflict:
                 continue
         raise Conflict("the resource kept changing while this request was applied; send it again")
@@ -260,7 +261,7 @@ class ScimService:
         return self._retrying(lambda: self._replace_once(rtype, rid, body, if_match))
 
     def _replace_once(self, rtype: str, rid: str, body: Any, if_match: str | None) -> tuple[Row, bool]:
-        row = self.store.get(rtype, rid)
+        row = self.store.get(rtype, rid, for_update=True)
         if row is None:
             if self.behaviour.put_creates and self.store.get(rtype, rid, include_deleted=True) is None:
                 return self.create(rtype, body, rid=rid), True
@@ -278,7 +279,7 @@ class ScimService:
         return self._retrying(lambda: self._patch_once(rtype, rid, body, if_match))
 
     def _patch_once(self, rtype: str, rid: str, body: Any, if_match: str | None) -> Row:
-        row = self._row(rtype, rid)
+        row = self._row(rtype, rid, lock=True)
         self.check_if_match(row, if_match)
         if self.behaviour.ignore_member_filter_remove and isinstance(body, dict) \
                 and isinstance(body.get("Operations"), list):
@@ -295,12 +296,12 @@ class ScimService:
         self._retrying(lambda: self._delete_once(rtype, rid, if_match))
 
     def _delete_once(self, rtype: str, rid: str, if_match: str | None) -> None:
-        row = self._row(rtype, rid)
+        row = self._row(rtype, rid, lock=True)
         self.check_if_match(row, if_match)
         now = iso(self.clock())
         with self.store.transaction():
             for gid in self.store.groups_containing(rid):
-                group = self.store.get("Group", gid)
+                group = self.store.get("Group", gid, for_update=True)
                 if group is None:
                     continue
                 data = copy.deepcopy(group.data)

@@ -186,8 +186,10 @@ class PostgresStore:
             self._bump(rtype, n)
         return n
 
-    def get(self, rtype: str, rid: str, *, include_deleted: bool = False) -> Row | None:
-        r = self.conn.execute(f"{_SELECT} WHERE id = %s AND type = %s", (rid, rtype)).fetchone()
+    def get(self, rtype: str, rid: str, *, include_deleted: bool = False, for_update: bool = False) -> Row | None:
+        """One row; ``for_update`` locks it until the transaction ends (a read-modify-write across workers)."""
+        lock = " FOR UPDATE" if for_update else ""
+        r = self.conn.execute(f"{_SELECT} WHERE id = %s AND type = %s{lock}", (rid, rtype)).fetchone()
         if r is None or (r[5] and not include_deleted):
             return None
         return _row(r)
@@ -291,7 +293,7 @@ class PostgresStore:
         return self._groups("", ())
 
     def groups_containing(self, member_id: str) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT group_id FROM memberships WHERE member_id = %s",
+        return [r[0] for r in self.conn.execute("SELECT group_id FROM memberships WHERE member_id = %s ORDER BY group_id",
                                                 (member_id,))]
 
     # -- recordings --------------------------------------------------------------------------

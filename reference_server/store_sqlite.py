@@ -162,7 +162,8 @@ class SqliteStore:
             self._bump(rtype, n)
         return n
 
-    def get(self, rtype: str, rid: str, *, include_deleted: bool = False) -> Row | None:
+    def get(self, rtype: str, rid: str, *, include_deleted: bool = False, for_update: bool = False) -> Row | None:
+        """One row; ``for_update`` needs nothing here (a transaction holds SQLite's one writer lock)."""
         r = self.conn.execute(f"{_SELECT} WHERE id = ? AND type = ?", (rid, rtype)).fetchone()
         if r is None or (r[5] and not include_deleted):
             return None
@@ -279,7 +280,8 @@ class SqliteStore:
         return out
 
     def groups_containing(self, member_id: str) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT group_id FROM memberships WHERE member_id = ?", (member_id,))]
+        return [r[0] for r in self.conn.execute("SELECT group_id FROM memberships WHERE member_id = ? ORDER BY group_id",
+                                                (member_id,))]
 
     # -- recordings --------------------------------------------------------------------------
 
