@@ -19,10 +19,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from harness.discovery import CORE_GROUP, CORE_USER, Discovery
+from harness.discovery import ATTRIBUTE_DEFAULTS, CORE_GROUP, CORE_USER, Discovery
 from harness.recorder import Exchange
 
-__all__ = ["OMIT", "user_body", "group_body", "FixtureGate", "plausible_value"]
+__all__ = ["OMIT", "user_body", "group_body", "FixtureGate", "plausible_value", "writable_strings", "declares"]
 
 
 class _Omit:
@@ -152,6 +152,46 @@ def group_body(discovery: Discovery, display_name: str, overrides: dict[str, Any
     _extensions(body, discovery, "Group", "test@example.com")
     _require(body, attrs, "test@example.com", _apply(body, overrides or {}))
     return body
+
+
+#: Never chosen as "some writable string": identity and uniqueness have checks of their own.
+_NOT_FREE = {"id", "username", "password"}
+
+
+def writable_strings(discovery: Discovery, urn: str, prefer: tuple[str, ...] = ()) -> list[str]:
+    """Top-level attributes of schema ``urn`` a check may freely write and read back: single-valued
+    strings, readWrite, returned by default, not required, not unique, with no canonicalValues
+    (any string is a valid value), as the target's /Schemas declares them. The names in ``prefer``
+    come first (in that order, if declared), then the others in schema order.
+
+    A check that exercises "some writable string attribute" uses these, so it never judges an
+    attribute the target does not declare (RFC 7644 §3.3 lets it ignore those). Without a schema
+    for ``urn`` there is nothing to go by: ``prefer`` as given, and what comes back is judged.
+
+    Example: ``writable_strings(d, CORE_USER, ("title", "nickName"))`` -> ``["title", "nickName",
+    "displayName", ...]`` on a full core schema, ``["externalId"]`` on one that declares only
+    userName, name, emails, active and externalId.
+    """
+    attrs = _attrs(discovery, urn)
+    if attrs is None:
+        return list(prefer)
+    free = []
+    for attr in attrs:
+        full = {**ATTRIBUTE_DEFAULTS, **attr}
+        if (str(full["type"]).lower() == "string" and full["multiValued"] is False and full["required"] is False
+                and full["mutability"] == "readWrite" and full["returned"] in ("default", "always")
+                and full["uniqueness"] == "none" and not full.get("canonicalValues")
+                and str(full["name"]).lower() not in _NOT_FREE):
+            free.append(str(full["name"]))
+    lowered = {name.lower(): name for name in free}
+    first = [lowered[p.lower()] for p in prefer if p.lower() in lowered]
+    return first + [name for name in free if name not in first]
+
+
+def declares(discovery: Discovery, urn: str, path: str) -> bool:
+    """Whether /Schemas declares ``path`` (``name`` or ``name.sub``) in ``urn``; True when the
+    target publishes no schema for ``urn`` (nothing says it lacks the attribute)."""
+    return discovery.schema(urn) is None or discovery.attribute(urn, path) is not None
 
 
 class FixtureGate:

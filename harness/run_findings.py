@@ -4,9 +4,10 @@ Nothing seen is thrown away: the first probe, discovery, the fixture users and t
 every answer can back a finding. Each is one :class:`CheckResult` (area ``discovery`` or
 ``run``), listed before the checks' results, judged once:
 
-- ``discovery.endpoint-relative`` (WARN): a ResourceType endpoint not written relative to the
-  base URL (RFC 7643 §6); it was resolved per RFC 3986 and the checks used the resolved URL
-  (an endpoint on another origin is not used: the checks use ``{base}/Users``);
+- ``discovery.endpoint-relative`` (WARN, a MAY: the sentence has no keyword): a ResourceType
+  endpoint not written relative to the base URL (RFC 7643 §6); it was resolved per RFC 3986 and
+  the checks used the resolved URL (an endpoint on another origin is not used: the checks use
+  ``{base}/Users``);
 - ``run.first-probe`` (FAIL): the run's first ``GET {base}/Users?count=1`` answered 5xx;
 - ``run.fixture-user`` / ``run.fixture-group`` (FAIL): the target refused the test object built
   from its own /Schemas; the checks that needed one are "not judged" citing this cause;
@@ -65,11 +66,13 @@ def endpoint_findings(discovery: Discovery, exchanges: Sequence[Exchange] = ()) 
         return []
     return [finding(
         "discovery.endpoint-relative", "ResourceType endpoints are relative to the base URL",
-        area="discovery", outcome=Outcome.WARN, level=Level.SHOULD, rests_on="RFC 7643 §6; RFC 3986 §5.2",
+        # The sentence has no RFC 2119 keyword ("relative to" is a definition): a MAY, a note that
+        # never grades as a SHOULD or a MUST (levels as the RFC words them).
+        area="discovery", outcome=Outcome.WARN, level=Level.MAY, rests_on="RFC 7643 §6; RFC 3986 §5.2",
         quote='endpoint The resource type\'s HTTP-addressable endpoint relative to the Base URL of the '
               'service provider, e.g., "/Users".',
-        message="endpoint not relative to the base URL; resolved per RFC 3986 §5.2 and tested where it "
-                "resolves: " + "; ".join(deviating),
+        message="endpoint not written relative to the base URL (a note: RFC 7643 §6 defines the attribute so, "
+                "without a keyword); resolved per RFC 3986 §5.2 and tested where it resolves: " + "; ".join(deviating),
         expected='an endpoint relative to the base URL, e.g. "/Users"', seen="; ".join(deviating),
         exchanges=exchanges,
         fix='Advertise "endpoint": "/Users" (relative to the base URL): a client that appends the endpoint to '

@@ -18,6 +18,10 @@ __all__ = [
     "UNKNOWN_ID_NOT_404",
     "ERROR_STATUS_NOT_STRING",
     "CHALLENGE_MISSING",
+    "PATCH_NOT_IMPLEMENTED",
+    "PAGING_IGNORED",
+    "PROJECTION_IGNORED",
+    "DELETED_STILL_READABLE",
 ]
 
 FILTER_IGNORED = cause("filter-ignored", "the filter is ignored: a lookup returns resources that do not match it")
@@ -28,3 +32,7 @@ DUPLICATE_NOT_409 = cause("duplicate-not-409", "a duplicate userName is not refu
 UNKNOWN_ID_NOT_404 = cause("unknown-id-not-404", "an unknown id does not answer 404")
 CHALLENGE_MISSING = cause("401-without-challenge", "a 401 carries no WWW-Authenticate header")
 ERROR_STATUS_NOT_STRING = cause("error-status-not-string", "error bodies carry status as a number, not a string")
+PATCH_NOT_IMPLEMENTED = cause("patch-form-501", "PATCH answers 501 (Not Implemented) to operations it is sent")
+PAGING_IGNORED = cause("paging-ignored", "startIndex and count are ignored on GET: a page holds every result")
+PROJECTION_IGNORED = cause("projection-ignored", "the attributes and excludedAttributes parameters are ignored")
+DELETED_STILL_READABLE = cause("deleted-still-readable", "a deleted user is still readable: DELETE does not delete")

@@ -6,12 +6,13 @@ checks decide. Written from RFC 7643/7644 only.
 
 from __future__ import annotations
 
+import json
 import weakref
 from typing import Any
 
-from harness.checks import CheckContext
+from harness.checks import CheckContext, CouldNotJudge
 from harness.recorder import Exchange
-from scenarios.causes import FILTER_IGNORED
+from scenarios.causes import FILTER_IGNORED, PATCH_NOT_IMPLEMENTED
 from scenarios.conformance.common import expect_error, ids_of, read_back, resource_path  # shared with the readiness suites
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "expect_filter_refused",
     "ids_of",
     "patch_ok",
+    "not_observable_if_501",
+    "accept_refusal",
     "read_back",
     "values_of",
     "member_ids",
@@ -97,10 +100,40 @@ def expect_filter_applied(ctx: CheckContext, flt: str, body: dict[str, Any], ex:
 
 
 def patch_ok(ctx: CheckContext, path: str, *operations: dict[str, Any], message: str = "") -> Exchange:
-    """PATCH ``operations``; FAIL unless the answer is 200 or 204 (RFC 7644 §3.5.2)."""
+    """PATCH ``operations``; FAIL unless the answer is 200 or 204 (RFC 7644 §3.5.2).
+
+    A 501 is one behaviour however many checks meet it: the shared cause ``patch-form-501``."""
     ex = ctx.patch_op(path, *operations)
+    if ex.status == 501:
+        ctx.fail(message or f"PATCH answered 501 (Not Implemented): the target does not implement {_form(operations)}",
+                 "200 or 204", 501, ex, cause=PATCH_NOT_IMPLEMENTED)
     ctx.expect_status(ex, 200, 204, message=message)
     return ex
+
+
+def _form(operations: tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> str:
+    return json.dumps(list(operations))[:200]
+
+
+def not_observable_if_501(ctx: CheckContext, ex: Exchange, *operations: dict[str, Any]) -> None:
+    """ERROR (not judged), naming the shared cause ``patch-form-501``, when the target answers 501
+    to the PATCH form a check needs: the check's own behaviour cannot be observed, and the 501 is
+    judged by the checks whose subject that form is (one behaviour, one finding)."""
+    if ex.status == 501:
+        raise CouldNotJudge(f"not observable: the server answers 501 (Not Implemented) to this PATCH form "
+                            f"({_form(operations)}), which the check needs", ex, PATCH_NOT_IMPLEMENTED)
+
+
+def accept_refusal(ctx: CheckContext, ex: Exchange, *statuses: int, scim_type: str | None = None) -> None:
+    """Judge a refusal whose sentence asks for an error without pinning its status: a 501 is
+    such a refusal (RFC 7644 §3.12 Table 8: "Service provider does not support the request
+    operation"), noted, not failed; any other answer is judged as :func:`expect_error` does."""
+    if ex.status == 501:
+        ctx.note("refused with 501 (Not Implemented) rather than " + " or ".join(map(str, statuses))
+                 + ": the sentence asks for a refusal without naming its status (RFC 7644 §3.12 Table 8 gives 501 "
+                   "for an operation the service provider does not support)")
+        return
+    expect_error(ctx, ex, *statuses, scim_type=scim_type)
 
 
 def values_of(resource: dict[str, Any], attribute: str, sub: str = "value") -> list[Any]:

@@ -13,8 +13,9 @@ from typing import Any
 
 from harness.checks import ERROR_URN, CheckContext, CouldNotJudge
 from harness.discovery import CORE_GROUP, CORE_USER, ENTERPRISE_USER
+from harness.fixtures import declares, writable_strings
 from harness.recorder import Exchange
-from scenarios.causes import ERROR_STATUS_NOT_STRING
+from scenarios.causes import DELETED_STILL_READABLE, ERROR_STATUS_NOT_STRING, PAGING_IGNORED, PROJECTION_IGNORED
 
 __all__ = [
     "CORE_USER",
@@ -38,6 +39,14 @@ __all__ = [
     "expect_error",
     "judge_error_body",
     "skip_unless_user_groups",
+    "free_strings",
+    "user_declares",
+    "expect_projected",
+    "expect_page_size",
+    "expect_deleted",
+    "unless_deleted",
+    "group_with_members",
+    "MEMBERS_DROPPED",
 ]
 
 SPC_URN = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
@@ -176,3 +185,103 @@ def skip_unless_user_groups(ctx: CheckContext) -> None:
     attribute = ctx.discovery.attribute(CORE_USER, "groups")
     if attribute is None or attribute.get("returned") == "never":
         ctx.skip("the target's User schema does not return groups")
+
+
+def free_strings(ctx: CheckContext, *prefer: str, need: int = 1) -> list[str]:
+    """Writable single-valued string attributes the target's User schema declares (``prefer``
+    first; harness.fixtures.writable_strings): what a check that exercises "some writable string
+    attribute" writes and reads back. SKIP, not applicable, when the schema declares fewer than
+    ``need``: an attribute the target does not declare it may ignore (RFC 7644 §3.3)."""
+    found = writable_strings(ctx.discovery, CORE_USER, prefer)
+    if len(found) < need:
+        ctx.skip(f"not applicable: the target's User schema declares {len(found)} writable single-valued string "
+                 f"attribute(s) other than userName; this check needs {need}")
+    return found
+
+
+def user_declares(ctx: CheckContext, path: str) -> bool:
+    """Whether the target's User schema declares ``path`` (True when it publishes none)."""
+    return declares(ctx.discovery, CORE_USER, path)
+
+
+def _projection_ignored(ctx: CheckContext) -> bool:
+    """Whether the target ignores ``attributes`` and ``excludedAttributes`` altogether: a user of
+    this check's own, read with ``attributes=userName`` and with ``excludedAttributes=emails``,
+    comes back with its emails both times."""
+    user = ctx.create_user()
+    path = resource_path(ctx.users, user)
+    only = ctx.get(path, params={"attributes": "userName"}).json_or_none()
+    without = ctx.get(path, params={"excludedAttributes": "emails"}).json_or_none()
+    return all(isinstance(b, dict) and find_key(b.get("emails"), "value") for b in (only, without))
+
+
+def expect_projected(ctx: CheckContext, condition: Any, expected: Any, seen: Any, ex: Exchange, message: str,
+                     *, refinement: bool = False) -> None:
+    """Judge that a projection (attributes / excludedAttributes) was applied.
+
+    When it was not and the target ignores both parameters altogether, that one behaviour is the
+    shared cause ``projection-ignored`` (one finding however many checks see it). A check about
+    a refinement of the projection (URN-qualified or differently cased names, sub-attributes)
+    then cannot observe its own behaviour: ERROR, not judged, naming the cause."""
+    if condition:
+        return
+    if _projection_ignored(ctx):
+        why = "the target ignores attributes= and excludedAttributes= altogether"
+        if refinement:
+            raise CouldNotJudge(f"not observable: {why} ({message})", ex, PROJECTION_IGNORED)
+        ctx.fail(f"{message}: {why}", expected, seen, ex, cause=PROJECTION_IGNORED)
+    ctx.fail(message, expected, seen, ex)
+
+
+def expect_page_size(ctx: CheckContext, body: dict[str, Any], ex: Exchange, count: int, *, subject: bool = True) -> None:
+    """A page asked for with ``count`` holds at most ``max(count, 0)`` resources (RFC 7644
+    §3.4.2.4). More means count is ignored: the shared cause ``paging-ignored``, a FAIL for a
+    check whose subject is paging, else ERROR (the check's own behaviour is not observable)."""
+    got = len(ids_of(body))
+    if got <= max(count, 0):
+        return
+    message = f"count={count} returned {got} resources: count is ignored"
+    if not subject:
+        raise CouldNotJudge(f"not observable: {message}, so pages cannot be compared", ex, PAGING_IGNORED)
+    ctx.fail(message, f"at most {max(count, 0)} resources", got, ex, cause=PAGING_IGNORED)
+
+
+def expect_deleted(ctx: CheckContext, path: str, message: str = "GET after DELETE did not answer 404") -> None:
+    """After a DELETE that answered 2xx, GET ``path`` answers 404 (RFC 7644 §3.6). A 200 means the
+    resource was not deleted at all: the shared cause ``deleted-still-readable``, whichever check
+    (RFC or IdP) sees it."""
+    ex = ctx.get(path)
+    if ex.status == 200:
+        ctx.fail(f"{message}: the deleted resource is still readable (200)", "404", 200, ex, cause=DELETED_STILL_READABLE)
+    ctx.expect_error_status(ex, 404, message=message)
+
+
+def unless_deleted(ctx: CheckContext, path: str, message: str, *, subject: bool = True) -> None:
+    """Called where a check saw the traces of a deleted resource (still listed, still a member,
+    its name still taken): if GET ``path`` still answers 200 the DELETE deleted nothing, which is
+    the shared cause ``deleted-still-readable``: a FAIL under it when the trace is what the check
+    is about (``subject``), else ERROR, the check's own behaviour being not observable."""
+    ex = ctx.get(path)
+    if ex.status != 200:
+        return
+    why = f"{message}; the deleted resource is still readable (GET answers 200): DELETE does not delete"
+    if not subject:
+        raise CouldNotJudge(f"not observable: {why}", ex, DELETED_STILL_READABLE)
+    ctx.fail(why, "404", 200, ex, cause=DELETED_STILL_READABLE)
+
+
+#: The check that judges a group POST's members (a check's id is its own cause).
+MEMBERS_DROPPED = "groups.members-round-trip"
+
+
+def group_with_members(ctx: CheckContext, users: list[dict[str, Any]]) -> dict[str, Any]:
+    """A group of this check's own, created with ``users`` as members and read back. ERROR (not
+    judged) when the target does not list them: the members of a group POST are
+    groups.members-round-trip's subject, and a check about changing members has nothing to change."""
+    group = ctx.create_group(members=[{"value": u["id"]} for u in users])
+    body, ex = read_back(ctx, resource_path(ctx.groups, group))
+    listed = {str(m.get("value")) for m in body.get("members") or [] if isinstance(m, dict)}
+    if not {str(u["id"]) for u in users} <= listed:
+        raise CouldNotJudge(f"not judged: the group created with {len(users)} member(s) lists {len(listed)} of them "
+                            f"(judged by {MEMBERS_DROPPED})", ex, MEMBERS_DROPPED)
+    return group

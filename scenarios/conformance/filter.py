@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from harness.checks import CheckContext, check
+from harness.checks import OMIT, CheckContext, check
 from harness.results import Level
 
 from scenarios.causes import FILTER_REFUSED, LOOKUP_MISS_NOT_EMPTY, USERNAME_EQ_CASE
 from scenarios.conformance._probes import ids_of, listed, seed_users
-from scenarios.conformance.common import expect_error, random_id
+from scenarios.conformance.common import expect_error, free_strings, random_id
 from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "query"
@@ -159,10 +159,11 @@ _operator_check("query.op-le", "le", lambda t, by: f'userName sw "{t}" and userN
        area=AREA, level=Level.MUST, rests_on=T3, checklist=("QRY-04",), requires=("filter",),
        fix="Implement 'pr' (present): true when the attribute has a non-empty, non-null value.")
 def op_pr(ctx: CheckContext) -> None:
+    attr = free_strings(ctx, "title")[0]
     tag = ctx.unique("q")
-    with_title = ctx.create_user(userName=f"{tag}-a@example.com", title="Engineer")
-    without = ctx.create_user(userName=f"{tag}-b@example.com")
-    _expect_hits(ctx, f'userName sw "{tag}" and title pr', {with_title["id"]}, _names(with_title, without))
+    with_title = ctx.create_user(userName=f"{tag}-a@example.com", **{attr: "Engineer"})
+    without = ctx.create_user(userName=f"{tag}-b@example.com", **{attr: OMIT})
+    _expect_hits(ctx, f'userName sw "{tag}" and {attr} pr', {with_title["id"]}, _names(with_title, without))
 
 
 @check(id="query.case-insensitive-names", quote=QUOTES["query.case-insensitive-names"], title="Attribute names and operators in a filter are case-insensitive",
@@ -201,15 +202,16 @@ def external_id_case(ctx: CheckContext) -> None:
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.4.2.2 (precedence)", checklist=("QRY-07",), requires=("filter",),
        fix="Parse filters with precedence: grouping, then not, then and, then or.")
 def precedence(ctx: CheckContext) -> None:
+    attr = free_strings(ctx, "title")[0]
     tag = ctx.unique("q")
-    a = ctx.create_user(userName=f"{tag}-a@example.com", title="x")
-    b = ctx.create_user(userName=f"{tag}-b@example.com", title="y")
+    a = ctx.create_user(userName=f"{tag}-a@example.com", **{attr: "x"})
+    b = ctx.create_user(userName=f"{tag}-b@example.com", **{attr: "y"})
     names = _names(a, b)
     ua, ub = a["userName"], b["userName"]
     # a OR (b AND title "y") -> a and b; read left to right, (a OR b) AND "y" -> b only
-    _expect_hits(ctx, f'userName eq "{ua}" or userName eq "{ub}" and title eq "y"', {a["id"], b["id"]}, names)
+    _expect_hits(ctx, f'userName eq "{ua}" or userName eq "{ub}" and {attr} eq "y"', {a["id"], b["id"]}, names)
     # (a OR b) AND title eq "y" -> b only
-    _expect_hits(ctx, f'(userName eq "{ua}" or userName eq "{ub}") and title eq "y"', {b["id"]}, names)
+    _expect_hits(ctx, f'(userName eq "{ua}" or userName eq "{ub}") and {attr} eq "y"', {b["id"]}, names)
 
 
 @check(id="query.not", quote=QUOTES["query.not"], title="not( ) negates the grouped expression",

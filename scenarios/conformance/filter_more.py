@@ -12,7 +12,7 @@ from harness.results import Level
 
 from scenarios.causes import FILTER_IGNORED
 from scenarios.conformance._probes import expect_filter_applied, expect_filter_refused, ids_of, listed, plant_decoy, seed_users
-from scenarios.conformance.common import expect_error, CORE_USER, parse_datetime
+from scenarios.conformance.common import expect_error, expect_page_size, expect_projected, CORE_USER, parse_datetime
 from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "query"
@@ -203,11 +203,12 @@ def with_attributes(ctx: CheckContext) -> None:
     a, _ = seed_users(ctx, tag, "a", "b", title="Engineer")
     body, ex = listed(ctx, f'userName sw "{tag}"', attributes="userName", count=1)
     resources = body.get("Resources") or []
+    expect_page_size(ctx, body, ex, 1, subject=False)  # paging is the pagination checks' subject
     ctx.expect(len(resources) == 1, "one resource (count=1)", len(resources), ex)
     ctx.expect(body.get("totalResults") == 2, "totalResults 2", body.get("totalResults"), ex)
     first = resources[0] if isinstance(resources[0], dict) else {}
-    ctx.expect("title" not in first and "emails" not in first, "only id and userName", sorted(first), ex,
-               message="attributes=userName ignored on a filtered list")
+    expect_projected(ctx, "title" not in first and "emails" not in first, "only id and userName", sorted(first), ex,
+                     "attributes=userName ignored on a filtered list")
 
 
 @check(id="query.filter-with-excluded", quote=QUOTES["query.filter-with-excluded"], title="filter works together with excludedAttributes",
@@ -218,5 +219,5 @@ def with_excluded(ctx: CheckContext) -> None:
     body, ex = listed(ctx, f'userName eq "{user["userName"]}"', excludedAttributes="emails,title")
     first = (body.get("Resources") or [{}])[0]
     ctx.expect(isinstance(first, dict) and first.get("id") == user["id"], "the user", first, ex)
-    ctx.expect("emails" not in first and "title" not in first, "no emails, no title", sorted(first), ex,
-               message="excludedAttributes ignored on a filtered list")
+    expect_projected(ctx, "emails" not in first and "title" not in first, "no emails, no title", sorted(first), ex,
+                     "excludedAttributes ignored on a filtered list")

@@ -9,8 +9,9 @@ from harness.checks import CheckContext, check
 from harness.discovery import ENTERPRISE_USER
 from harness.results import Level
 
-from scenarios.conformance._probes import emails_of, member_ids, patch_ok, resource_path, read_back, values_of
-from scenarios.conformance.common import skip_unless_user_groups, expect_error, CORE_USER
+from scenarios.conformance._probes import (emails_of, member_ids, not_observable_if_501, patch_ok, resource_path, read_back,
+                                          values_of)
+from scenarios.conformance.common import skip_unless_user_groups, expect_error, free_strings, CORE_USER
 from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "patch"
@@ -44,8 +45,12 @@ def value_path_sub(ctx: CheckContext) -> None:
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.5.2.3", checklist=("PATCH-22",), requires=("patch",),
        fix="When a valuePath selects no value, answer 400 with scimType noTarget.")
 def value_path_no_match(ctx: CheckContext) -> None:
-    user, _, _ = _two_emails(ctx)
-    ex = ctx.patch_op(resource_path(ctx.users, user), {"op": "replace", "path": 'emails[type eq "fax"].value', "value": "f@example.com"})
+    user, work, _ = _two_emails(ctx)
+    path = resource_path(ctx.users, user)
+    ex = ctx.patch_op(path, {"op": "replace", "path": 'emails[type eq "fax"].value', "value": "f@example.com"})
+    if ex.status == 501:  # refused for the miss, or because value filters are not implemented at all?
+        matching = {"op": "replace", "path": 'emails[type eq "work"].value', "value": work}
+        not_observable_if_501(ctx, ctx.patch_op(path, matching), matching)
     expect_error(ctx, ex, 400, scim_type="noTarget")
 
 
@@ -82,7 +87,9 @@ def remove_absent(ctx: CheckContext) -> None:
     member, stranger = ctx.create_user(), ctx.create_user()
     group = ctx.create_group(members=[{"value": member["id"]}])
     path = resource_path(ctx.groups, group)
-    ex = ctx.expect_answer(ctx.patch_op(path, {"op": "remove", "path": f'members[value eq "{stranger["id"]}"]'}))
+    op = {"op": "remove", "path": f'members[value eq "{stranger["id"]}"]'}
+    ex = ctx.expect_answer(ctx.patch_op(path, op))
+    not_observable_if_501(ctx, ex, op)  # the filtered remove itself is patch.remove-value-path's subject
     if ex.status == 400:  # RFC 7644 names no outcome for a remove filter that matches nothing: recorded
         ctx.note(f"removing a non-member is refused with 400 (scimType {(ex.json_or_none() or {}).get('scimType')!r})")
     else:
@@ -137,25 +144,30 @@ def malformed_path(ctx: CheckContext) -> None:
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.10; RFC 7643 §2.1", checklist=("PATCH-25",), requires=("patch",),
        fix="Resolve PATCH paths case-insensitively; store under the schema's spelling.")
 def path_case(ctx: CheckContext) -> None:
+    attrs = free_strings(ctx, "displayName", "nickName")[:2]
     user = ctx.create_user()
     path = resource_path(ctx.users, user)
-    patch_ok(ctx, path, {"op": "replace", "path": "DISPLAYNAME", "value": "Upper"},
-             {"op": "replace", "value": {"NickName": "Mixed"}})
+    sent = [attrs[0].upper(), *(a[:1].upper() + a[1:] for a in attrs[1:])]  # DISPLAYNAME, NickName
+    ops: list[dict[str, Any]] = [{"op": "replace", "path": sent[0], "value": "Upper"}]
+    ops += [{"op": "replace", "value": {sent[1]: "Mixed"}}] if len(sent) > 1 else []
+    patch_ok(ctx, path, *ops)
     body, ex = read_back(ctx, path)
-    ctx.expect((body.get("displayName"), body.get("nickName")) == ("Upper", "Mixed"), ["Upper", "Mixed"],
-               [body.get("displayName"), body.get("nickName")], ex)
-    ctx.expect("DISPLAYNAME" not in body and "NickName" not in body, "the schema's spelling", sorted(body), ex)
+    wanted = dict(zip(attrs, ("Upper", "Mixed")))
+    seen = {a: body.get(a) for a in attrs}
+    ctx.expect(seen == wanted, wanted, seen, ex)
+    ctx.expect(not any(s in body for s in sent if s not in attrs), "the schema's spelling", sorted(body), ex)
 
 
 @check(id="patch.path-urn-core", quote=QUOTES["patch.path-urn-core"], title="A URN-qualified core path works in PATCH",
        area=AREA, level=Level.MUST, rests_on="RFC 7644 §3.10, §3.5.2", checklist=("PATCH-25",), requires=("patch",),
        fix="Accept '<schema URN>:<attribute>' paths for core attributes.")
 def path_urn_core(ctx: CheckContext) -> None:
+    attr = free_strings(ctx, "displayName")[0]
     user = ctx.create_user()
     path = resource_path(ctx.users, user)
-    patch_ok(ctx, path, {"op": "replace", "path": f"{CORE_USER}:displayName", "value": "ByUrn"})
+    patch_ok(ctx, path, {"op": "replace", "path": f"{CORE_USER}:{attr}", "value": "ByUrn"})
     body, ex = read_back(ctx, path)
-    ctx.expect(body.get("displayName") == "ByUrn", "ByUrn", body.get("displayName"), ex)
+    ctx.expect(body.get(attr) == "ByUrn", f"{attr} ByUrn", body.get(attr), ex)
 
 
 @check(id="patch.extension-urn-added", quote=QUOTES["patch.extension-urn-added"], title="Writing an extension attribute by URN path adds its URN to schemas",

@@ -7,7 +7,7 @@ from typing import Any
 from harness.checks import CheckContext, check
 from harness.results import Level
 
-from scenarios.conformance.common import expect_error, CORE_USER, fetch, random_id
+from scenarios.conformance.common import expect_error, CORE_USER, fetch, free_strings, random_id
 from scenarios.causes import DUPLICATE_NOT_409, UNKNOWN_ID_NOT_404
 from scenarios.conformance.rfc_text import QUOTES
 
@@ -24,15 +24,16 @@ def _put_body(ctx: CheckContext, user: dict[str, Any], **changes: Any) -> dict[s
        fix="Answer a successful PUT with 200 and the whole updated resource, keeping the same id.",
        idp_impact="Okta (AIW apps) updates users only by PUT.")
 def put_200(ctx: CheckContext) -> None:
+    attr = free_strings(ctx, "displayName")[0]
     user = ctx.create_user()
     new_name = f"Replaced {ctx.unique('dn')}"
-    ex = ctx.put(f"{ctx.users}/{user['id']}", _put_body(ctx, user, displayName=new_name))
+    ex = ctx.put(f"{ctx.users}/{user['id']}", _put_body(ctx, user, **{attr: new_name}))
     body = ctx.expect_resource(ex, 200)
     ctx.expect(body.get("id") == user["id"], user["id"], body.get("id"), ex, message="PUT changed the id")
-    ctx.expect(body.get("displayName") == new_name, new_name, body.get("displayName"), ex)
+    ctx.expect(body.get(attr) == new_name, f"{attr} {new_name}", body.get(attr), ex)
     stored, ex = fetch(ctx, ctx.users, user)
-    ctx.expect(stored.get("displayName") == new_name, new_name, stored.get("displayName"), ex,
-               message="the PUT answered 200 but GET shows the old displayName")
+    ctx.expect(stored.get(attr) == new_name, f"{attr} {new_name}", stored.get(attr), ex,
+               message=f"the PUT answered 200 but GET shows the old {attr}")
 
 
 @check(id="replace.unknown-id-404", quote=QUOTES["replace.unknown-id-404"], cause=UNKNOWN_ID_NOT_404, title="PUT to an unknown id answers 404 and creates nothing",

@@ -14,6 +14,7 @@ from harness.results import Level
 
 from scenarios.causes import FILTER_IGNORED
 from scenarios.conformance._probes import expect_filter_applied, expect_filter_refused, ids_of, listed, plant_decoy, seed_users
+from scenarios.conformance.common import expect_page_size
 from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "search"
@@ -60,6 +61,7 @@ def same_as_get(ctx: CheckContext) -> None:
     posted = ctx.expect_list_response(got_ex)
     expect_filter_applied(ctx, flt, posted, got_ex, decoy, ctx.users)
     by_get, ex = listed(ctx, flt, startIndex=1, count=2, attributes="userName")
+    expect_page_size(ctx, by_get, ex, 2, subject=False)  # GET paging is count-limits' subject
     ctx.expect(posted.get("totalResults") == by_get.get("totalResults") == 3, "totalResults 3 both ways",
                {"post": posted.get("totalResults"), "get": by_get.get("totalResults")}, got_ex)
     ctx.expect(len(ids_of(posted)) == len(ids_of(by_get)) <= 2, "the same page size (<= 2)",

@@ -8,6 +8,7 @@ from harness.checks import CheckContext, check
 from harness.results import Level
 
 from scenarios.conformance._probes import ids_of, listed
+from scenarios.conformance.common import expect_page_size
 from scenarios.conformance.rfc_text import QUOTES
 
 AREA = "sort"
@@ -97,6 +98,7 @@ def stable_pages(ctx: CheckContext) -> None:
     last = None
     for start in (1, 3, 5):
         body, last = listed(ctx, f'userName sw "{tag}"', startIndex=start, count=2)
+        expect_page_size(ctx, body, last, 2, subject=False)  # the pages' size is count-limits' subject
         seen.extend(ids_of(body))
     ctx.expect(sorted(seen) == sorted(made) and len(seen) == len(set(seen)), "each of the 5 users once",
                seen, last, message="pages repeated or skipped users")

@@ -25,13 +25,19 @@ from harness.idp.profile import Profile, load_profile
 from harness.idp.requests import Change, Request
 from harness.recorder import Exchange
 from harness.results import Level
-from scenarios.causes import FILTER_IGNORED, FILTER_REFUSED, LOOKUP_MISS_NOT_EMPTY
-from scenarios.conformance.common import ids_of, random_id, read_back  # one set of probes for both suites
+from scenarios.causes import FILTER_IGNORED, FILTER_REFUSED, LOOKUP_MISS_NOT_EMPTY, PATCH_NOT_IMPLEMENTED
+from scenarios.conformance.common import (  # one set of probes for both suites
+    free_strings,
+    ids_of,
+    random_id,
+    read_back,
+    user_declares,
+)
 
 __all__ = [
     "ENTRA", "LEGACY", "JUMPCLOUD", "OKTA", "OKTA_AIW", "FORMS", "ENTRA_FLAG", "CORE_USER", "CORE_GROUP", "ENTERPRISE_USER",
     "Change", "build", "idp_check", "send", "send_patch", "find", "user_path", "group_path", "ids_of", "random_id",
-    "read_back", "members",
+    "read_back", "members", "free_strings", "user_declares", "not_applicable_without",
 ]
 
 ENTRA = load_profile("entra")  # the Tenant URL carries ?aadOptscim062020
@@ -96,10 +102,22 @@ def send(ctx: CheckContext, profile: Profile, request: Request, **kw: Any) -> Ex
 
 
 def send_patch(ctx: CheckContext, profile: Profile, request: Request, what: str, **kw: Any) -> Exchange:
-    """Send the IdP's PATCH (or PUT); FAIL unless it answers 200 or 204."""
+    """Send the IdP's PATCH (or PUT); FAIL unless it answers 200 or 204. A 501 is the shared
+    cause ``patch-form-501``, whichever IdP form met it."""
     ex = send(ctx, profile, request, **kw)
+    if ex.status == 501:
+        ctx.fail(f"{what} answered 501 (Not Implemented): {idp_name(profile)} cannot send this change",
+                 "200 or 204", 501, ex, cause=PATCH_NOT_IMPLEMENTED)
     ctx.expect_status(ex, 200, 204, message=f"{what} answered {ex.status}, expected 200 or 204")
     return ex
+
+
+def not_applicable_without(ctx: CheckContext, path: str, idp: str) -> None:
+    """SKIP when the IdP's form needs ``path`` itself and the target's User schema does not
+    declare it: a vendor removes such an attribute from the IdP's attribute mapping, so the IdP
+    never sends the form (a form on a declared attribute is still judged)."""
+    if not user_declares(ctx, path):
+        ctx.skip(f"not applicable: the target does not declare {path}, so it is not in {idp}'s attribute mapping")
 
 
 def user_path(ctx: CheckContext, user: dict[str, Any]) -> str:
