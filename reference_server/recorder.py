@@ -26,7 +26,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from reference_server.store import SqliteStore
+from reference_server.store import Store
 from redaction import SENSITIVE_HEADERS, Redactor, mask_credential, mask_header, redact_json, redact_query
 from redaction.body import HINTS as BODY_HINTS
 
@@ -109,7 +109,7 @@ class Recorder:
     runs before anything is written, so no unredacted value ever reaches the database.
     """
 
-    def __init__(self, store: SqliteStore, body_limit: int = 65_536, secrets: tuple[str, ...] = ()) -> None:
+    def __init__(self, store: Store, body_limit: int = 65_536, secrets: tuple[str, ...] = ()) -> None:
         self.store = store
         self.body_limit = body_limit
         self.redactor = Redactor(secrets)  # the server's own credentials, wherever a client put them
