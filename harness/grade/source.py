@@ -12,6 +12,7 @@ import json
 import re
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from harness.replay.session import Recorded, split_scim_path
 
