@@ -7,7 +7,7 @@ BASE   := $(VENV)/.installed-base
 TESTS  := $(VENV)/.installed-test
 INTEROP_NPM := tests/interop/node_modules/.package-lock.json
 
-.PHONY: demo test bench install browser interop clean
+.PHONY: demo test bench install browser postgres interop clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -19,7 +19,7 @@ $(BASE): $(BIN)/python pyproject.toml
 	touch $(BASE)
 
 $(TESTS): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test,load]'
+	$(BIN)/python -m pip install --quiet -e '.[test,load,postgres]'
 	touch $(BASE) $(TESTS)
 
 install: $(TESTS)
@@ -29,6 +29,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: sudo apt-get install -y chromium (browser tests will be skipped)"; fi; }
+
+# Debian's PostgreSQL for the store tests (tests/pg.py starts a throwaway cluster of it per run).
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "PostgreSQL is missing: sudo apt-get install -y postgresql (PostgreSQL tests will be skipped)"; fi; }
 
 # The npm SCIM servers of the interop matrix (tests/interop/package-lock.json), with Debian's
 # Node.js when the machine has none.
@@ -43,7 +49,7 @@ $(INTEROP_NPM): tests/interop/package-lock.json
 demo: $(BASE)
 	$(BIN)/scim-harness demo
 
-test: $(TESTS) browser interop
+test: $(TESTS) browser postgres interop
 	$(BIN)/python -m pytest
 
 bench: $(TESTS)

@@ -232,7 +232,7 @@ def row(label: str, m: dict) -> str:
 def bench_reference(workdir: Path) -> dict[int, dict[str, dict]]:
     sys.path.insert(0, str(ROOT))
     from reference_server.seed import seed_user_id, seed_user_name, seed_users
-    from reference_server.store import SqliteStore
+    from reference_server.store_sqlite import SqliteStore
 
     db = str(workdir / "bench.db")
     results: dict[int, dict[str, dict]] = {}
@@ -295,7 +295,7 @@ def paired_ratios(workdir: Path, size: int = SIZES[0], pairs: int = 3) -> dict[s
     before/after ceiling of ``main``; on a shared machine the neighbours' load moves both alike.
     Both servers stay up (an idle one costs nothing); each ratio compares two adjacent rounds."""
     from reference_server.seed import seed_user_id, seed_user_name, seed_users
-    from reference_server.store import SqliteStore
+    from reference_server.store_sqlite import SqliteStore
 
     db = str(workdir / "pairs.db")
     store = SqliteStore(db)

@@ -109,7 +109,8 @@ class ConsoleHandler:
     def handle_event(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             self.total = event.total
-            self._print(f"scim-harness: testing {plain(event.target)} - {counted(event.total, 'check')} "
+            also = f" + {counted(event.run_findings, 'run-level check')}" if event.run_findings else ""
+            self._print(f"scim-harness: testing {plain(event.target)} - {counted(event.total, 'check')}{also} "
                         f"(suites: {', '.join(event.suites)}; objects prefixed {event.prefix})")
         elif isinstance(event, Notice):
             self._print(self._paint(f"{event.level}: ", "33" if event.level == "warning" else "36") + plain(event.text, 400))

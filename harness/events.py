@@ -70,6 +70,7 @@ class RunStarted(Event):
     total: int  # checks selected (before discovery decides what applies)
     prefix: str  # every object this run creates starts with it
     options: dict[str, Any] = field(default_factory=dict)
+    run_findings: int = 0  # findings the run judges itself after the checks (harness/run_findings.py)
 
 
 @dataclass(frozen=True)

@@ -83,10 +83,10 @@ def _entry(ex: Exchange, page: str | None, redactor: Redactor) -> dict[str, Any]
     }
     if ex.request_body is not None:
         request["postData"] = {"mimeType": _header(req_headers, "content-type") or "application/scim+json",
-                               "text": redactor.text(ex.request_body)}
+                               "text": redactor.body(ex.request_body)}
     if ex.request_truncated:
         request["_truncated"] = True
-    body = redactor.text(ex.response_body or "")
+    body = redactor.body(ex.response_body or "")
     content: dict[str, Any] = {"size": len(body.encode("utf-8")), "mimeType": _header(resp_headers, "content-type")}
     if ex.response_body is not None:
         content["text"] = body
@@ -107,6 +107,8 @@ def _entry(ex: Exchange, page: str | None, redactor: Redactor) -> dict[str, Any]
                                  "receive": 0},
         "_id": ex.id,
     }
+    if ex.retried:
+        entry["_retried"] = redactor.text(ex.retried)
     if page is not None:
         entry["pageref"] = page
     return entry

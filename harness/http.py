@@ -3,7 +3,8 @@
 - The base URL may carry a query string (Entra's ``?aadOptscim062020``); it survives every
   request, merged before the request's own parameters.
 - Query strings are encoded the way IdPs do (``%20`` for spaces, ``%22`` for quotes).
-- Timeouts per request, a read bound on bodies, no redirects followed, no retries.
+- Timeouts per request, a read bound on bodies, no redirects followed, no retries but one: a
+  reused keep-alive connection the target closed before answering (harness/wire.py).
 - Transport errors never raise: they become an :class:`Exchange` with ``error`` set, so a
   hostile target can never crash a run.
 - A path is relative to the base (``/Users``) unless it already holds the base path
@@ -14,23 +15,19 @@
 
 from __future__ import annotations
 
-import base64
 import json as jsonlib
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypedDict, Unpack
-from functools import cached_property
-from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
 from harness.clock import Clock, SystemClock
 from harness.endpoints import holds_base_path
-from harness.oauth import OAuthSettings, TokenError, TokenSource
+from harness.oauth import TokenError
 from harness.recorder import Exchange, Recorder
-from harness.redact import Redactor
-from redaction import URL_CREDENTIALS_REFUSED, has_userinfo
+from harness.target import DEFAULT_MAX_READ, Auth, Target  # part of this module's interface: callers import them here
+from harness.wire import Transfer, transfer
 
 __all__ = [
     "Auth",
@@ -50,125 +47,10 @@ SCIM_JSON = "application/scim+json"
 #: How the error of a request that was never sent for want of an OAuth access token begins.
 NO_TOKEN = "no access token: "
 USER_AGENT = "scim-harness/0.1"
-#: Responses larger than this are not read further (bytes); the exchange says so.
-DEFAULT_MAX_READ = 4 * 1024 * 1024
 
 _ENCODER = jsonlib.JSONEncoder(ensure_ascii=False)  # one encoder, as json.dumps would build per call
 
 QueryParams = Mapping[str, Any] | Sequence[tuple[str, Any]]
-
-
-@dataclass(frozen=True)
-class Auth:
-    """How to authenticate. Secrets never appear in ``repr``."""
-
-    kind: str = "none"  # none | bearer | basic | header | oauth
-    token: str = field(default="", repr=False)
-    username: str = ""
-    password: str = field(default="", repr=False)
-    header_name: str = ""
-    header_value: str = field(default="", repr=False)
-    oauth: OAuthSettings | None = None
-    #: The token cache of an ``oauth`` auth, shared by every client built from it.
-    source: TokenSource | None = field(default=None, repr=False, compare=False)
-
-    @classmethod
-    def client_credentials(cls, settings: OAuthSettings) -> "Auth":
-        """OAuth 2.0 client credentials: each request carries a bearer token fetched with ``settings``."""
-        return cls(kind="oauth", oauth=settings, source=TokenSource(settings))
-
-    @classmethod
-    def bearer(cls, token: str) -> "Auth":
-        return cls(kind="bearer", token=token)
-
-    @classmethod
-    def basic(cls, userpass: str) -> "Auth":
-        """From ``USER:PASS``."""
-        if ":" not in userpass:
-            raise ValueError("basic credentials must look like USER:PASS")
-        user, password = userpass.split(":", 1)
-        return cls(kind="basic", username=user, password=password)
-
-    @classmethod
-    def header(cls, line: str) -> "Auth":
-        """From ``'Name: value'``."""
-        if ":" not in line:
-            raise ValueError("a header must look like 'Name: value'")
-        name, value = line.split(":", 1)
-        return cls(kind="header", header_name=name.strip(), header_value=value.strip())
-
-    def headers(self) -> list[tuple[str, str]]:
-        if self.kind == "bearer":
-            return [("Authorization", f"Bearer {self.token}")]
-        if self.kind == "basic":
-            raw = f"{self.username}:{self.password}".encode()
-            return [("Authorization", "Basic " + base64.b64encode(raw).decode())]
-        if self.kind == "header":
-            return [(self.header_name, self.header_value)]
-        return []  # oauth: the client asks ``source`` for a token per request
-
-    def secrets(self) -> tuple[str, ...]:
-        if self.kind == "bearer":
-            return (self.token,)
-        if self.kind == "basic":
-            return (self.password, f"{self.username}:{self.password}")
-        if self.kind == "header":
-            # "Authorization: Bearer X" or "Token X": the credential alone is secret too.
-            scheme, _, credential = self.header_value.partition(" ")
-            return (self.header_value, credential.strip()) if credential.strip() else (self.header_value,)
-        if self.oauth is not None and self.source is not None:
-            return (*self.oauth.secrets(), *self.source.issued())
-        return ()
-
-    def extra_header_names(self) -> tuple[str, ...]:
-        return (self.header_name,) if self.kind == "header" else ()
-
-    def describe(self) -> str:
-        """Safe to print: the scheme, never the secret."""
-        return {
-            "bearer": "bearer token",
-            "basic": f"HTTP Basic as {self.username}",
-            "header": f"header {self.header_name}",
-            "oauth": self.oauth.describe() if self.oauth else "OAuth 2.0 client credentials",
-        }.get(self.kind, "no authentication")
-
-
-@dataclass(frozen=True)
-class Target:
-    """A SCIM service provider under test."""
-
-    base_url: str
-    auth: Auth = field(default_factory=Auth)
-    timeout: float = 10.0
-    insecure: bool = False
-    max_read: int = DEFAULT_MAX_READ
-
-    def __post_init__(self) -> None:
-        parts = urlsplit(self.base_url)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise ValueError(f"target URL must be http(s)://host[:port]/path, got {self.base_url!r}")
-        if has_userinfo(self.base_url):  # every command builds a Target: one refusal for all of them
-            raise ValueError(URL_CREDENTIALS_REFUSED)
-
-    def redactor(self) -> Redactor:
-        return Redactor(self.auth.secrets(), self.auth.extra_header_names())
-
-    @cached_property
-    def _parts(self) -> SplitResult:
-        return urlsplit(self.base_url)  # parsed once: url_for runs on every request
-
-    @property
-    def origin(self) -> tuple[str, str]:
-        parts = self._parts
-        return parts.scheme, parts.netloc.lower()
-
-    @property
-    def base_path(self) -> str:
-        return self._parts.path.rstrip("/")
-
-    @property
-    def base_query(self) -> str:
-        return self._parts.query
 
 
 def encode_query(params: QueryParams | None) -> str:
@@ -379,61 +261,19 @@ class TargetClient(HttpVerbs):
         in the response body (issued tokens); they are redacted before the exchange is recorded.
         """
         all_headers = [("User-Agent", self.default_headers[0][1]), *headers]
-        transfer = self._transfer(method, url, all_headers, body, self.target.timeout, max_read)
-        if reveal is not None and transfer[0] is not None:
-            found = list(reveal(transfer[2]))
+        answer = self._transfer(method, url, all_headers, body, self.target.timeout, max_read)
+        if reveal is not None and answer.status is not None:
+            found = list(reveal(answer.body))
             if found:
                 if self.target.auth.source is not None:
                     self.target.auth.source.reveal(found)
                 self.recorder.redactor.add(*found)
-        return self._record(method, url, all_headers, body, *transfer)
+        return self._record(method, url, all_headers, body, *answer)
 
     def _transfer(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None, wait: float,
-                  max_read: int | None = None,
-                  ) -> tuple[int | None, list[tuple[str, str]], bytes, float, str | None, bool]:
-        """One request on the wire: (status, headers, body, ms, error, too_large); never raises."""
-        limit = max_read or self.target.max_read
-        started = time.perf_counter()
-        status: int | None = None
-        response_headers: list[tuple[str, str]] = []
-        chunks: list[bytes] = []
-        too_large = False
-        error: str | None = None
-        try:
-            with self.http.stream(
-                method,
-                url,
-                content=body,
-                headers=headers,
-                timeout=httpx.Timeout(wait),
-                follow_redirects=False,  # even on injected clients (TestClient follows by default)
-            ) as response:
-                status = response.status_code
-                response_headers = list(response.headers.multi_items())
-                size = 0
-                for chunk in _raw_chunks(response):
-                    size += len(chunk)
-                    if size > limit:
-                        too_large = True
-                        chunks.append(chunk[: max(0, limit - (size - len(chunk)))])
-                        break
-                    chunks.append(chunk)
-                    if time.perf_counter() - started > wait * 3:
-                        # A body trickled slowly enough to dodge per-read timeouts.
-                        raise httpx.ReadTimeout("body took too long to arrive")
-        except httpx.TimeoutException as exc:
-            error = f"timeout after {wait:g}s ({type(exc).__name__})"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        except Exception as exc:  # noqa: BLE001 - a hostile target must never crash a run
-            error = f"{type(exc).__name__}: {exc}"
-        elapsed = (time.perf_counter() - started) * 1000
-        raw = b"".join(chunks)
-        if error is not None:
-            status = None
-        else:
-            raw = _decode_content(raw, response_headers, limit)
-        return status, response_headers, raw, elapsed, error, too_large
+                  max_read: int | None = None) -> Transfer:
+        """One request on the wire (harness/wire.py); never raises."""
+        return transfer(self.http, method, url, headers, body, wait, max_read or self.target.max_read)
 
     def _record(
         self,
@@ -447,6 +287,7 @@ class TargetClient(HttpVerbs):
         elapsed_ms: float,
         error: str | None,
         too_large: bool = False,
+        retried: str | None = None,
     ) -> Exchange:
         return self.recorder.record(
             method=method,
@@ -459,26 +300,5 @@ class TargetClient(HttpVerbs):
             elapsed_ms=elapsed_ms,
             error=error,
             too_large=too_large,
+            retried=retried,
         )
-
-
-def _raw_chunks(response: httpx.Response) -> Iterator[bytes]:
-    """The body as it arrives; a response built in memory (MockTransport) is already read."""
-    try:
-        yield from response.iter_raw()
-    except httpx.StreamConsumed:
-        yield response.content
-
-
-def _decode_content(raw: bytes, headers: list[tuple[str, str]], limit: int) -> bytes:
-    """Undo gzip/deflate content-encoding, bounded (a decompression bomb stops at ``limit``)."""
-    encoding = next((v.lower() for k, v in headers if k.lower() == "content-encoding"), "")
-    if encoding not in {"gzip", "deflate"}:
-        return raw
-    import zlib
-
-    wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
-    try:
-        return zlib.decompressobj(wbits).decompress(raw, limit)
-    except zlib.error:
-        return raw

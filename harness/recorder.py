@@ -1,6 +1,7 @@
 """The one transcript of HTTP traffic: :class:`Exchange` records kept by a :class:`Recorder`.
 
-Credentials are redacted and bodies bounded *when an exchange is recorded*, so nothing
+Credentials (and the ``password`` members of bodies, redaction/body.py) are redacted and bodies
+bounded *when an exchange is recorded*, so nothing
 downstream (findings, reports, logs) can leak a token or explode on a 50 MB body.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 from harness.clock import Clock, SystemClock, isoformat
 from harness.redact import Redactor
 
-__all__ = ["Exchange", "Recorder", "DEFAULT_RECORD_BODY_LIMIT", "bounded_text"]
+__all__ = ["Exchange", "Recorder", "DEFAULT_RECORD_BODY_LIMIT", "bounded_text", "json_or_none"]
 
 #: How much of each body is kept in the transcript (bytes). Judging may read more.
 DEFAULT_RECORD_BODY_LIMIT = 64 * 1024
@@ -28,6 +29,19 @@ def bounded_text(data: bytes, limit: int) -> tuple[str, bool]:
     """Decode ``data`` as UTF-8 (replacing bad bytes) and cut it at ``limit`` bytes."""
     truncated = len(data) > limit
     return data[:limit].decode("utf-8", errors="replace"), truncated
+
+
+def json_or_none(text: str | None) -> Any:
+    """A recorded body (text) read as JSON; ``None`` when it is empty or not JSON.
+
+    The one reader of body text for replay, fuzzing and grading; a body from a target is
+    untrusted, so nesting too deep to parse is "not JSON" too."""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,8 @@ class Exchange:
     response_truncated: bool = False
     body: bytes = field(default=b"", repr=False, compare=False)
     too_large: bool = False
+    #: Why the request was sent twice (a reused keep-alive connection closed unanswered, harness/wire.py).
+    retried: str | None = None
 
     # -- reading the response ------------------------------------------------------------
     def header(self, name: str) -> str | None:
@@ -100,6 +116,7 @@ class Exchange:
             },
             "elapsed_ms": round(self.elapsed_ms, 2),
             "error": self.error,
+            **({"retried": self.retried} if self.retried else {}),
         }
 
     @classmethod
@@ -119,6 +136,7 @@ class Exchange:
             response_truncated=response.get("truncated", False),
             elapsed_ms=data.get("elapsed_ms", 0.0),
             error=data.get("error"),
+            retried=data.get("retried"),
         )
 
 
@@ -126,6 +144,7 @@ def _new_exchange(
     id: str, at: str, method: str, url: str, request_headers: list[tuple[str, str]], request_body: str | None,
     status: int | None, response_headers: list[tuple[str, str]], response_body: str | None, elapsed_ms: float,
     error: str | None, request_truncated: bool, response_truncated: bool, body: bytes, too_large: bool,
+    retried: str | None = None,
 ) -> Exchange:
     """An :class:`Exchange` with every field set, without the frozen dataclass ``__init__``.
 
@@ -138,7 +157,7 @@ def _new_exchange(
         id=id, at=at, method=method, url=url, request_headers=request_headers, request_body=request_body,
         status=status, response_headers=response_headers, response_body=response_body, elapsed_ms=elapsed_ms,
         error=error, request_truncated=request_truncated, response_truncated=response_truncated, body=body,
-        too_large=too_large,
+        too_large=too_large, retried=retried,
     )
     return exchange
 
@@ -175,6 +194,7 @@ class Recorder:
         elapsed_ms: float,
         error: str | None = None,
         too_large: bool = False,
+        retried: str | None = None,
     ) -> Exchange:
         red = self.redactor
         limit = self.body_limit
@@ -182,11 +202,11 @@ class Recorder:
         req_text, req_cut = (None, False)
         if request_body is not None:
             req_cut = len(request_body) > limit
-            req_text = red.text(request_body[:limit].decode("utf-8", errors="replace"))
+            req_text = red.body(request_body[:limit].decode("utf-8", errors="replace"))
         resp_text, resp_cut = (None, False)
         if status is not None:
             resp_cut = len(response_body) > limit
-            resp_text = red.text(response_body[:limit].decode("utf-8", errors="replace"))
+            resp_text = red.body(response_body[:limit].decode("utf-8", errors="replace"))
         at = self._stamp(self.clock.now())
         with self._lock:
             self._counter += 1
@@ -206,11 +226,11 @@ class Recorder:
             req_cut,
             resp_cut or too_large,
         )
-        exchange = _new_exchange(*fields, response_body, too_large)
+        exchange = _new_exchange(*fields, response_body, too_large, red.text(retried) if retried else None)
         if self.keep:
             # The transcript keeps the bounded text; a large raw body lives only as long as
             # the caller holds the exchange (a hostile target cannot pile up memory).
-            kept = exchange if not resp_cut else _new_exchange(*fields, b"", too_large)
+            kept = exchange if not resp_cut else _new_exchange(*fields, b"", too_large, exchange.retried)
             with self._lock:
                 self._exchanges.append(kept)
                 self._kept()

@@ -27,7 +27,18 @@ from harness.results import CheckResult, Level, Outcome
 from harness.verdicts import IDPS, IdpInfo
 
 __all__ = ["finding", "endpoint_findings", "first_probe_finding", "fixture_finding", "latency_finding",
-           "FIXTURE_USER_REFUSED", "FIXTURE_GROUP_REFUSED"]
+           "FIXTURE_USER_REFUSED", "FIXTURE_GROUP_REFUSED", "RUN_FINDINGS"]
+
+#: Every finding the run itself can make, by id, with what it judges: the console's header counts
+#: them with the checks, and the pytest plugin collects one item for each (it passes when the run
+#: did not make that finding).
+RUN_FINDINGS = {
+    "discovery.endpoint-relative": "ResourceType endpoints are relative to the base URL",
+    "run.first-probe": f"GET {DEFAULT_ENDPOINTS['user']}?count=1 answers without a server error",
+    "run.fixture-user": "A user built from the target's own /Schemas can be created",
+    "run.fixture-group": "A group built from the target's own /Schemas can be created",
+    "run.latency": "Answers come well within the time the IdPs wait",
+}
 
 FIXTURE_USER_REFUSED = cause("fixture-user-refused", "the target refuses a user built from its own /Schemas")
 FIXTURE_GROUP_REFUSED = cause("fixture-group-refused", "the target refuses a group built from its own /Schemas")
@@ -65,7 +76,7 @@ def endpoint_findings(discovery: Discovery, exchanges: Sequence[Exchange] = ()) 
     if not deviating:
         return []
     return [finding(
-        "discovery.endpoint-relative", "ResourceType endpoints are relative to the base URL",
+        "discovery.endpoint-relative", RUN_FINDINGS["discovery.endpoint-relative"],
         # The sentence has no RFC 2119 keyword ("relative to" is a definition): a MAY, a note that
         # never grades as a SHOULD or a MUST (levels as the RFC words them).
         area="discovery", outcome=Outcome.WARN, level=Level.MAY, rests_on="RFC 7643 §6; RFC 3986 §5.2",
@@ -84,7 +95,7 @@ def first_probe_finding(probe: Exchange) -> CheckResult | None:
     if probe.status is None or probe.status < 500 or probe.status in (503,):
         return None
     return finding(
-        "run.first-probe", f"GET {DEFAULT_ENDPOINTS['user']}?count=1 answers without a server error",
+        "run.first-probe", RUN_FINDINGS["run.first-probe"],
         outcome=Outcome.FAIL, level=Level.MUST, rests_on="RFC 7644 §3.4.2.4, §3.12",
         message=f"the run's first request, GET {DEFAULT_ENDPOINTS['user']}?count=1, answered {probe.status}",
         expected="200 with a ListResponse", seen=str(probe.status), exchanges=[probe],
@@ -101,7 +112,7 @@ def fixture_finding(kind: str, refusal: Exchange) -> CheckResult:
         detail = f": {str(body.get('detail'))[:300]}"
     seen = f"{refusal.status}{detail}" if refusal.status is not None else str(refusal.error)
     return finding(
-        f"run.fixture-{kind}", f"A {kind} built from the target's own /Schemas can be created",
+        f"run.fixture-{kind}", RUN_FINDINGS[f"run.fixture-{kind}"],
         outcome=Outcome.FAIL, level=Level.MUST, rests_on="RFC 7644 §3.3; RFC 7643 §2.2 (required attributes)",
         quote="When the service provider successfully creates the new resource, an HTTP response SHALL be returned "
               "with HTTP status code 201 (Created).",
@@ -135,7 +146,7 @@ def latency_finding(exchanges: Sequence[Exchange], idps: Sequence[IdpInfo] = IDP
         message = f"the slowest answer took {seconds:.1f} s ({where}); over half of what the IdP waits ({waits})"
         impact = f"{', '.join(i.name for i in near)} time out if the target slows further under load"
     return finding(
-        "run.latency", "Answers come well within the time the IdPs wait",
+        "run.latency", RUN_FINDINGS["run.latency"],
         outcome=Outcome.FAIL if over else Outcome.WARN, level=Level.MUST if over else Level.SHOULD,
         rests_on="idp-behaviors: request timeouts (each IdP's timeout_seconds in harness/idp/profiles)",
         message=message, expected=f"answers within {min(i.timeout_s for i in named) / 2:g} s",

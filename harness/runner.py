@@ -52,6 +52,7 @@ from harness.events import (
     RunStarted,
 )
 from harness.results import CheckResult, Outcome, RunResult
+from harness.run_findings import RUN_FINDINGS
 from harness.session import STOPPED, RunSession, base_url_hint
 
 __all__ = ["run_suite", "RunSession", "exit_code_for", "not_run_result", "load_checks", "STOPPED"]
@@ -115,7 +116,7 @@ def run_suite(
     started_at, t0 = bus.now(), clock.monotonic()
     options = config.to_options()
     bus.emit(RunStarted(at=started_at, target=config.url, suites=config.suites, total=len(specs),
-                        prefix=config.prefix, options=options))
+                        prefix=config.prefix, options=options, run_findings=len(RUN_FINDINGS)))
     notices = [text for text in (config.plain_http_warning(),) if text]
     if not specs:
         notices.append("no check matches the selection (see `scim-harness scenarios list`)")

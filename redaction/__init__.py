@@ -7,10 +7,11 @@ so the sensitive headers, query parameters and URL parts are listed once (:mod:`
     from redaction import Redactor, register_secret
     register_secret(client_secret, access_token)   # learnt at run time: hidden everywhere
     red = Redactor(["s3cret"])                      # a target's own credentials
-    red.text(message); red.headers(pairs); red.url(url)
+    red.text(message); red.headers(pairs); red.url(url); red.body(body)
     path.write_text(scrub(document))                # every writer's last pass
 """
 
+from redaction.body import redact_body, redact_json
 from redaction.redactor import MIN_SECRET_LENGTH, Redactor, ScrubbedStream, register_secret, registered_secrets, scrub
 from redaction.rules import (
     CREDENTIAL_SCHEMES,
@@ -40,6 +41,8 @@ __all__ = [
     "has_userinfo",
     "mask_credential",
     "mask_header",
+    "redact_body",
+    "redact_json",
     "redact_query",
     "redact_userinfo",
     "register_secret",

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 from urllib.parse import quote
 
+from redaction.body import redact_body
 from redaction.rules import REDACTED, SENSITIVE_HEADERS, mask_credential, redact_query, redact_userinfo
 
 __all__ = ["Redactor", "register_secret", "registered_secrets", "scrub", "ScrubbedStream", "MIN_SECRET_LENGTH"]
@@ -118,6 +119,11 @@ class Redactor:
             if secret in value:
                 value = value.replace(secret, REDACTED)
         return value
+
+    def body(self, value: str) -> str:
+        """A request or response body: :meth:`text`, and the secrets its members carry
+        (``password`` anywhere, a PATCH to ``password``, a token request's form values)."""
+        return redact_body(self.text(value))
 
     def url(self, value: str) -> str:
         """A URL (or any text quoting one) safe to show: known secrets, user-info and sensitive

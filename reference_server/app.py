@@ -7,6 +7,8 @@ errors) is ``middleware.ScimEdge``; the resource logic is ``service.ScimService`
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
@@ -28,7 +30,7 @@ from reference_server.quirks import Captured, QuirkSet
 from reference_server.recorder import Recorder
 from reference_server.service import ScimService
 from reference_server.settings import ServerSettings
-from reference_server.store import SqliteStore
+from reference_server.store import open_store
 
 # an endpoint: what Starlette calls for one method of one route
 Handler = Callable[[Request], Awaitable[Response]]
@@ -155,8 +157,8 @@ class ScimApp:
             raise ValueError(f"the {self.profile.name!r} app uses HTTP Basic: give basic=(user, password)")
         self.quirks = QuirkSet(settings.quirks)
         self.models = self.profile.models(settings.extensions)
-        self.store = SqliteStore(settings.db, synchronous=settings.synchronous,
-                                 unique_user_names=self.quirks.unique_user_names)
+        self.store = open_store(settings.db, synchronous=settings.synchronous,
+                                unique_user_names=self.quirks.unique_user_names)
         self.service = ScimService(self.store, self.profile, self.models, settings, self.quirks.behaviour())
         # the recorder hides the server's own credentials wherever a client puts them
         secrets = (*settings.tokens, *((settings.basic[1], ":".join(settings.basic)) if settings.basic else ()),
@@ -180,7 +182,9 @@ class ScimApp:
         st = self.starlette.state
         st.settings, st.profile, st.models, st.service = settings, self.profile, self.models, self.service
         st.store, st.recorder = self.store, self.recorder
-        st.cursors = Cursors(settings.clock, settings.cursor_timeout)
+        # the cursor key derives from the database's key, so every worker process reads every worker's cursors
+        cursor_key = hmac.new(self.store.recorder_key(), b"cursors", hashlib.sha256).digest()
+        st.cursors = Cursors(settings.clock, settings.cursor_timeout, key=cursor_key)
         self.asgi = ScimEdge(self.starlette, credentials=self.credentials, quirks=self.quirks,
                              recorder=self.recorder, max_body=settings.max_body_bytes, models=self.models,
                              sleep=settings.sleep, clock=settings.clock,

@@ -43,19 +43,21 @@ def _hint(secret: str) -> str:
 
 
 def run_server(settings: ServerSettings, host: str, port: int, seed_users: int = 0, echo: Any = print,
-               generated: str | None = None) -> None:
+               generated: str | None = None, workers: int = 1) -> None:
     """Create the app, seed it, print how to reach it and serve until interrupted."""
     import uvicorn
 
     from reference_server.app import create_app
     from reference_server.seed import seed_users as seed
+    from reference_server.store import describe
 
-    app = create_app(settings)
+    app = create_app(settings)  # also checks the settings and the database before any worker starts
     if seed_users:
         have = app.store.count("User")
         seed(app.store, seed_users, settings.clock(), start=have)
     url = f"http://{host}:{port}"
-    echo(f"SCIM reference server ({settings.app}) on {url}/  database: {settings.db}")
+    echo(f"SCIM reference server ({settings.app}) on {url}/  database: {describe(settings.db)}"
+         + (f"  workers: {workers}" if workers > 1 else ""))
     if settings.quirks:
         echo(f"quirks on: {', '.join(settings.quirks)}")
     if app.profile.auth == "basic":
@@ -73,14 +75,35 @@ def run_server(settings: ServerSettings, host: str, port: int, seed_users: int =
         ids = ", ".join(dict.fromkeys(c for c, _ in settings.oauth_clients))
         echo(f"OAuth token endpoint: {url}{TOKEN_PATH}  clients: {ids}  token lifetime: {settings.token_ttl}s")
         echo(f"try:  curl -u 'CLIENT_ID:SECRET' -d grant_type=client_credentials {url}{TOKEN_PATH}")
+    if workers > 1:
+        from reference_server.workers import run_workers, serialise
+
+        app.close()
+        run_workers("scim_app", {"settings": serialise(settings)}, host, port, workers)
+        return
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
         app.close()
 
 
+def check_workers(workers: int, db: str, oauth: bool) -> None:
+    """Refuse (one line, exit 2) what several worker processes cannot serve correctly."""
+    from reference_server.store import is_postgres
+
+    if workers > 1 and not is_postgres(db):
+        raise InputError("--workers needs --db postgresql://…: a SQLite file has one writer at a time, so more "
+                         "processes would only queue on its lock")
+    if workers > 1 and oauth:
+        raise InputError("--workers above 1 cannot serve --oauth-client: issued access tokens live in the "
+                         "issuing process's memory")
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", default="scim.db", show_default=True, help="SQLite database file (created if missing).")
+@click.option("--db", default="scim.db", show_default=True,
+              help="SQLite file (created if missing) or a postgresql://USER@HOST:PORT/DB URL.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (PostgreSQL only; shares one database, uses every core).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; keep the loopback default unless others must reach it.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="TCP port to listen on.")
@@ -104,11 +127,11 @@ def run_server(settings: ServerSettings, host: str, port: int, seed_users: int =
               help="Serve every tenant of DIR at /t/<tenant>/scim/v2 instead (see scim-harness tenants).")
 @click.option("--admin-token", default=None, envvar="SCIM_ADMIN_TOKEN",
               help="With --tenants: the admin API's bearer token (env SCIM_ADMIN_TOKEN; generated if none).")
-def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | None, oauth_clients: tuple[str, ...],
+def serve(db: str, workers: int, host: str, port: int, tokens: tuple[str, ...], basic: str | None, oauth_clients: tuple[str, ...],
           token_ttl: int, app_name: str, quirks: tuple[str, ...], extensions: tuple[str, ...], seed_users: int,
           public_url: str | None, list_apps: bool, list_quirks: bool, tenants_dir: str | None = None,
           admin_token: str | None = None) -> None:
-    """Run the reference SCIM 2.0 server (strict RFC 7643/7644, SQLite).
+    """Run the reference SCIM 2.0 server (strict RFC 7643/7644, SQLite or PostgreSQL).
 
     \b
     Example:
@@ -117,6 +140,8 @@ def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | N
       scim-harness serve --app lambdatest --quirk not-found-on-empty-filter
       scim-harness serve --oauth-client entra:"$CLIENT_SECRET" --token-ttl 3600
       scim-harness serve --tenants tenants --admin-token "$SCIM_ADMIN_TOKEN"
+      scim-harness serve --db postgresql://scim@127.0.0.1:5432/scim --workers 2
+      scim-harness serve --tenants postgresql://scim@127.0.0.1:5432/scim --workers 2
     """
     if list_apps:
         for p in list_profiles().values():
@@ -128,10 +153,24 @@ def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | N
         return
     if tenants_dir is not None:  # the shared sandbox: tenants bring their own app, quirks and tokens
         from reference_server.tenant_commands import run_tenant_server
+        ctx = click.get_current_context()
+        flags = {"db": "--db", "tokens": "--token", "basic": "--basic", "oauth_clients": "--oauth-client",
+                 "app_name": "--app", "quirks": "--quirk", "extensions": "--extension",
+                 "seed_users": "--seed-users", "public_url": "--public-url"}
+        given = [flag for name, flag in flags.items() if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE]
+        if given:  # a tenant's app, quirks and tokens are the registry's; its data is where --tenants says
+            raise InputError(f"{', '.join(given)} cannot be used with --tenants: each tenant has its own "
+                             "(scim-harness tenants create); give a directory or a postgresql:// URL as --tenants")
+        check_workers(workers, tenants_dir, False)
         if not _port_free(host, port):
             raise InputError(f"port {port} on {host} is in use; pick another with --port")
-        run_tenant_server(tenants_dir, admin_token, host, port, ServerSettings(), echo=click.echo)
+        try:
+            run_tenant_server(tenants_dir, admin_token, host, port, ServerSettings(), echo=click.echo,
+                              workers=workers)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
         return
+    check_workers(workers, db, bool(oauth_clients))
     unknown = [q for q in quirks if q not in CATALOGUE]
     if unknown:
         raise click.BadParameter(f"unknown quirk(s) {', '.join(unknown)}; see --list-quirks", param_hint="--quirk")
@@ -165,18 +204,18 @@ def serve(db: str, host: str, port: int, tokens: tuple[str, ...], basic: str | N
         settings = ServerSettings(db=db, tokens=tokens, basic=creds, app=app_name, quirks=quirks,
                                   extensions=extensions, public_url=public_url, oauth_clients=clients,
                                   token_ttl=token_ttl)
-        run_server(settings, host, port, seed_users, echo=click.echo, generated=generated)
+        run_server(settings, host, port, seed_users, echo=click.echo, generated=generated, workers=workers)
     except (ValueError, KeyError, OSError) as exc:
         raise InputError(str(exc)) from None
 
 
 def read_recordings(db: str, *, after: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
     """Recordings from a server database (read-only use of the store)."""
-    from reference_server.store import SqliteStore
+    from reference_server.store import is_postgres, open_store, sqlite_path
 
-    if db != ":memory:" and not Path(db).exists():
+    if not is_postgres(db) and sqlite_path(db) != ":memory:" and not Path(sqlite_path(db)).exists():
         raise FileNotFoundError(f"no database at {db}")
-    store = SqliteStore(db)
+    store = open_store(db)
     try:
         return store.recordings(after=after, limit=limit)
     finally:
@@ -269,12 +308,12 @@ def _fingerprint(db: str, token: str | None, basic: str | None) -> str:
     import base64
 
     from reference_server.recorder import fingerprint
-    from reference_server.store import SqliteStore
+    from reference_server.store import open_store
 
     if token and basic:
         raise InputError("give --token or --basic, not both")
     _load(db, limit=1)  # a missing database is a clear error, not an empty file
-    store = SqliteStore(db)
+    store = open_store(db)
     try:
         key = store.recorder_key()
     finally:

@@ -26,25 +26,22 @@ import json
 from datetime import datetime
 from typing import Any
 
-from reference_server.store import SqliteStore
-from redaction import (
-    REDACTED, SENSITIVE_BODY_KEYS, SENSITIVE_HEADERS, Redactor, mask_credential, mask_header, redact_query,
-)
+from reference_server.store import Store
+from redaction import SENSITIVE_HEADERS, Redactor, mask_credential, mask_header, redact_json, redact_query
+from redaction.body import HINTS as BODY_HINTS
 
 FLUSH_EVERY = 200
 FLUSH_DELAY = 0.25
 
 
-def _redact_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: (REDACTED if k.lower() in SENSITIVE_BODY_KEYS else _redact_json(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact_json(v) for v in value]
-    return value
+# The first look the harness takes too (redaction.body.HINTS): a byte scan of the lower-cased body, so any
+# spelling of a sensitive name (password, passWord: attribute names are case-insensitive) is parsed.
+_HINTS = tuple(hint.encode() for hint in BODY_HINTS)
 
 
-# The spellings a sensitive key has in practice (password, Password, PASSWORD): a byte scan, not a parse.
-_BODY_KEY_FORMS = tuple({f(k).encode() for k in SENSITIVE_BODY_KEYS for f in (str.lower, str.capitalize, str.upper)})
+def _mentions_secret(raw: bytes) -> bool:
+    low = raw.lower()
+    return any(hint in low for hint in _HINTS)
 
 
 def bounded_body(raw: bytes, limit: int) -> tuple[str | None, bool]:
@@ -57,9 +54,9 @@ def bounded_body(raw: bytes, limit: int) -> tuple[str | None, bool]:
         redacted = redact_query(text)
         if redacted != text:
             raw = redacted.encode("utf-8")
-    elif any(form in raw for form in _BODY_KEY_FORMS):
+    elif _mentions_secret(raw):
         try:
-            raw = json.dumps(_redact_json(json.loads(raw)), ensure_ascii=False).encode("utf-8")
+            raw = json.dumps(redact_json(json.loads(raw)), ensure_ascii=False).encode("utf-8")
         except (ValueError, RecursionError):
             raw = b"[unparsable body containing a credential field: not recorded]"
     truncated = len(raw) > limit
@@ -112,7 +109,7 @@ class Recorder:
     runs before anything is written, so no unredacted value ever reaches the database.
     """
 
-    def __init__(self, store: SqliteStore, body_limit: int = 65_536, secrets: tuple[str, ...] = ()) -> None:
+    def __init__(self, store: Store, body_limit: int = 65_536, secrets: tuple[str, ...] = ()) -> None:
         self.store = store
         self.body_limit = body_limit
         self.redactor = Redactor(secrets)  # the server's own credentials, wherever a client put them

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from reference_server.schema import USER_URN
-from reference_server.store import IndexKeys, SqliteStore
+from reference_server.store import IndexKeys, Store
 
 SEED_NAMESPACE = uuid.UUID("5c1b7e0e-8f7d-4d0b-9a51-2f1f3c4a9e01")
 
@@ -22,7 +22,7 @@ def seed_user_id(i: int, prefix: str = "user") -> str:
     return str(uuid.uuid5(SEED_NAMESPACE, seed_user_name(i, prefix)))
 
 
-def seed_users(store: SqliteStore, count: int, now: datetime, *, start: int = 0, prefix: str = "user") -> int:
+def seed_users(store: Store, count: int, now: datetime, *, start: int = 0, prefix: str = "user") -> int:
     """Insert ``count`` active users (deterministic ids and userNames) in one transaction."""
     stamp = now.isoformat(timespec="microseconds").replace("+00:00", "Z")
 

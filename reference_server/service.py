@@ -11,14 +11,14 @@ from __future__ import annotations
 import copy
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from reference_server import filter_eval, parser
 from reference_server.errors import (
-    InvalidFilter, InvalidValue, NotFound, PreconditionFailed, TooMany, Uniqueness,
+    Conflict, InvalidFilter, InvalidValue, NotFound, PreconditionFailed, TooMany, Uniqueness,
 )
 from reference_server.patch import apply_patch
 from reference_server.parser import AttrPath
@@ -26,7 +26,7 @@ from reference_server.profiles import Profile
 from reference_server.schema import ResourceModel, apply_overrides
 from reference_server.settings import ServerSettings
 from reference_server.sorting import sort_key, sort_resources
-from reference_server.store import IndexKeys, Row, SqliteStore, UniqueViolation
+from reference_server.store import IndexKeys, Row, Store, UniqueViolation, VersionConflict
 from reference_server.validate import Leniency, normalize_for_uniqueness, prepare_create, prepare_replace, set_schemas
 
 ENDPOINTS = {"User": "Users", "Group": "Groups"}
@@ -35,6 +35,8 @@ ENDPOINTS = {"User": "Users", "Group": "Groups"}
 # in its one canonical spelling, with a plain string literal (no escapes, no control characters).
 # It is answered without the general parser: the node is the parser's own node for a template with
 # the literal swapped in (tests/server/test_speed_paths.py checks both give equal trees).
+_T = TypeVar("_T")
+_ATTEMPTS = 8  # read-modify-write attempts against writers in other processes (serve --workers)
 _PLAIN_EQ = re.compile("(" + "|".join(filter_eval.INDEXED) + r') eq "([^"\\\x00-\x1f\x7f]*)"')
 _EQ_TEMPLATES: dict[str, Any] = {name: parser.parse_filter(f'{name} eq "x"') for name in filter_eval.INDEXED}
 
@@ -89,7 +91,7 @@ def iso(dt: datetime) -> str:
 
 
 class ScimService:
-    def __init__(self, store: SqliteStore, profile: Profile, models: dict[str, ResourceModel],
+    def __init__(self, store: Store, profile: Profile, models: dict[str, ResourceModel],
                  settings: ServerSettings, behaviour: Behaviour) -> None:
         self.store, self.profile, self.models = store, profile, models
         self.settings, self.behaviour = settings, behaviour
@@ -137,8 +139,8 @@ class ScimService:
             external_id=data.get("externalId") if isinstance(data.get("externalId"), str) else None,
             display_name=normalize_for_uniqueness(display) if isinstance(display, str) else None)
 
-    def _row(self, rtype: str, rid: str) -> Row:
-        row = self.store.get(rtype, rid)
+    def _row(self, rtype: str, rid: str, *, lock: bool = False) -> Row:
+        row = self.store.get(rtype, rid, for_update=lock)
         if row is None:
             raise NotFound(f"{rtype} {rid!r} not found")
         return row
@@ -200,10 +202,7 @@ class ScimService:
     def _seats_used(self) -> int:
         seats = self.profile.seats
         assert seats is not None
-        path = f'$."{seats.schema}".{seats.attribute}'
-        return int(self.store.conn.execute(
-            "SELECT COUNT(*) FROM resources WHERE type = 'User' AND deleted = 0 AND json_extract(data, ?) = 1",
-            (path,)).fetchone()[0])
+        return self.store.count_flagged("User", seats.schema, seats.attribute)
 
     # -- operations --------------------------------------------------------------------------
 
@@ -237,16 +236,32 @@ class ScimService:
             member_ids = self._members(row.id, new) if rtype == "Group" else None
             new["meta"] = {**row.data.get("meta", {}), "lastModified": iso(self.clock())}
             try:
-                version = self.store.update(rtype, row.id, new, self._keys(rtype, new))
+                version = self.store.update(rtype, row.id, new, self._keys(rtype, new), expected_version=row.version)
             except UniqueViolation:
                 raise Uniqueness(f"userName {new.get('userName')!r} is already taken") from None
             if member_ids is not None:
                 self.store.set_members(row.id, member_ids)
         return Row(row.seq, row.id, rtype, version, new)
 
+    def _retrying(self, attempt: Callable[[], _T]) -> _T:
+        """A read-modify-write in one transaction that other processes (``serve --workers``) cannot
+        overtake: the read locks the row (PostgreSQL ``FOR UPDATE``; SQLite's writer lock), and the
+        write is conditional on the version read besides, re-applied to the new state on a conflict
+        (a stale If-Match then answers 412, as it would have)."""
+        for _ in range(_ATTEMPTS):
+            try:
+                with self.store.transaction():
+                    return attempt()
+            except VersionConflict:
+                continue
+        raise Conflict("the resource kept changing while this request was applied; send it again")
+
     def replace(self, rtype: str, rid: str, body: Any, *, if_match: str | None = None) -> tuple[Row, bool]:
         """PUT (RFC 7644 §3.5.1); returns (row, created) - created only with the put-creates quirk."""
-        row = self.store.get(rtype, rid)
+        return self._retrying(lambda: self._replace_once(rtype, rid, body, if_match))
+
+    def _replace_once(self, rtype: str, rid: str, body: Any, if_match: str | None) -> tuple[Row, bool]:
+        row = self.store.get(rtype, rid, for_update=True)
         if row is None:
             if self.behaviour.put_creates and self.store.get(rtype, rid, include_deleted=True) is None:
                 return self.create(rtype, body, rid=rid), True
@@ -261,7 +276,10 @@ class ScimService:
 
     def patch(self, rtype: str, rid: str, body: Any, *, if_match: str | None = None) -> Row:
         """PATCH (RFC 7644 §3.5.2): atomic; a no-op leaves version and lastModified alone."""
-        row = self._row(rtype, rid)
+        return self._retrying(lambda: self._patch_once(rtype, rid, body, if_match))
+
+    def _patch_once(self, rtype: str, rid: str, body: Any, if_match: str | None) -> Row:
+        row = self._row(rtype, rid, lock=True)
         self.check_if_match(row, if_match)
         if self.behaviour.ignore_member_filter_remove and isinstance(body, dict) \
                 and isinstance(body.get("Operations"), list):
@@ -275,12 +293,15 @@ class ScimService:
 
     def delete(self, rtype: str, rid: str, *, if_match: str | None = None) -> None:
         """DELETE (RFC 7644 §3.6): the resource leaves every query and every group's members."""
-        row = self._row(rtype, rid)
+        self._retrying(lambda: self._delete_once(rtype, rid, if_match))
+
+    def _delete_once(self, rtype: str, rid: str, if_match: str | None) -> None:
+        row = self._row(rtype, rid, lock=True)
         self.check_if_match(row, if_match)
         now = iso(self.clock())
         with self.store.transaction():
             for gid in self.store.groups_containing(rid):
-                group = self.store.get("Group", gid)
+                group = self.store.get("Group", gid, for_update=True)
                 if group is None:
                     continue
                 data = copy.deepcopy(group.data)
@@ -288,7 +309,7 @@ class ScimService:
                 if not data["members"]:
                     del data["members"]
                 data["meta"] = {**data.get("meta", {}), "lastModified": now}
-                self.store.update("Group", gid, data, self._keys("Group", data))
+                self.store.update("Group", gid, data, self._keys("Group", data), expected_version=group.version)
                 self.store.set_members(gid, [m["value"] for m in data.get("members", [])])
             self.store.delete(rtype, rid)
 

@@ -75,7 +75,7 @@ class TenantServer:
         self.apps: dict[str, tuple[tuple[Any, ...], ScimApp]] = {}
 
     def __repr__(self) -> str:
-        return f"TenantServer({self.registry.directory}, <admin token redacted>)"
+        return f"TenantServer({self.registry!r}, <admin token redacted>)"
 
     # -- tenants' apps -------------------------------------------------------------------------
     def app_of(self, tenant: Tenant) -> ScimApp:
@@ -85,7 +85,7 @@ class TenantServer:
             return held[1]
         if held is not None:
             held[1].close()
-        settings = replace(self.base, db=str(self.registry.data_file(tenant.name)), tokens=(), basic=None,
+        settings = replace(self.base, db=self.registry.data_location(tenant.name), tokens=(), basic=None,
                            app=tenant.app, quirks=tenant.quirks, public_url=None)
         app = create_app(settings)
         self.apps[tenant.name] = (key, app)

@@ -18,7 +18,8 @@ from reference_server.tenants import TenantError, TenantRegistry, base_path
 __all__ = ["tenants", "run_tenant_server"]
 
 _DIR = click.option("--dir", "directory", default="tenants", show_default=True, envvar="SCIM_TENANTS_DIR",
-                    help="Tenants directory (registry + one SQLite file per tenant; env SCIM_TENANTS_DIR).")
+                    help="Tenants directory (registry + one SQLite file per tenant) or a postgresql:// URL (registry "
+                         "table + one schema per tenant); env SCIM_TENANTS_DIR.")
 _URL = click.option("--url", default="http://127.0.0.1:8080", show_default=True,
                     help="Where the multi-tenant server is reached (to print the tenant's base URL).")
 
@@ -30,6 +31,8 @@ class InputError(click.ClickException):
 def _registry(directory: str) -> TenantRegistry:
     try:
         return TenantRegistry(directory)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     except OSError as exc:
         raise InputError(f"cannot use tenants directory {directory}: {exc.strerror or exc}") from None
 
@@ -123,8 +126,8 @@ def rotate_cmd(name: str, directory: str, keep_old: bool) -> None:
 
 
 def run_tenant_server(directory: str, admin_token: str | None, host: str, port: int, base: ServerSettings,
-                      echo: Any = print) -> None:
-    """Serve every tenant of ``directory`` until interrupted."""
+                      echo: Any = print, workers: int = 1) -> None:
+    """Serve every tenant of ``directory`` (or of a postgresql:// URL) until interrupted."""
     import uvicorn
 
     from reference_server.tenant_app import TenantServer
@@ -135,9 +138,18 @@ def run_tenant_server(directory: str, admin_token: str | None, host: str, port: 
     server = TenantServer(_registry(directory), admin_token, base)
     url = f"http://{host}:{port}"
     count = len(server.registry.list())
-    echo(f"SCIM sandbox with {count} tenant(s) on {url}/t/<tenant>/scim/v2  tenants: {directory}")
+    echo(f"SCIM sandbox with {count} tenant(s) on {url}/t/<tenant>/scim/v2  tenants: {server.registry!r}"
+         + (f"  workers: {workers}" if workers > 1 else ""))
     echo(f"admin API: {url}/admin/tenants  admin token: "
          f"{generated + ' (generated for this run)' if generated else 'the one you gave'}")
+    if workers > 1:
+        from reference_server.workers import run_workers, serialise
+
+        server.close()
+        server.registry.close()
+        run_workers("tenant_app", {"location": directory, "admin_token": admin_token, "settings": serialise(base)},
+                    host, port, workers)
+        return
     try:
         uvicorn.run(server, host=host, port=port, log_level="warning", access_log=False)
     finally:

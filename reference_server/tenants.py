@@ -1,8 +1,11 @@
 """Tenants: many SCIM servers in one process, one per tenant, for a shared sandbox.
 
-A tenant has a name, an app profile, quirks, bearer token(s) and its own SQLite file (data and
+A tenant has a name, an app profile, quirks, bearer token(s) and its own database (data and
 recorder), so isolation holds by construction: a tenant's requests reach only its own store.
-The registry (``tenants.db`` in the tenants directory) keeps each token as a SHA-256 digest only;
+The registry lives beside the tenants' data: in a directory, ``tenants.db`` and one SQLite file per
+tenant; in PostgreSQL (a ``postgresql://`` location), a ``tenants`` table and one schema per tenant
+(``tenant_<name>``), so every worker process of ``serve --workers N`` sees one registry.
+The registry keeps each token as a SHA-256 digest only;
 a token is shown once, when it is made (``create`` / ``rotate_token``).  Tokens are 32 random
 bytes, so a fast digest is enough (there is nothing to brute-force).
 """
@@ -20,8 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from typing import Any
+
 from reference_server.profiles import get_profile
 from reference_server.quirks import QuirkSet
+from reference_server.store import is_postgres
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 REGISTRY_FILE = "tenants.db"
@@ -65,37 +71,66 @@ class Tenant:
                 "tokens": len(self.digests), "basePath": base_path(self.name)}
 
 
-class TenantRegistry:
-    """The tenants of one directory (``DIR/tenants.db`` + ``DIR/<name>.db`` per tenant)."""
+def schema_of(name: str) -> str:
+    """A tenant's PostgreSQL schema (tenant names have no '_', so the mapping is one to one)."""
+    return "tenant_" + name.replace("-", "_")
 
-    def __init__(self, directory: str | Path) -> None:
-        self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+
+class TenantRegistry:
+    """The tenants of one location: a directory (``DIR/tenants.db`` + ``DIR/<name>.db`` per tenant)
+    or a PostgreSQL URL (a ``tenants`` table + schema ``tenant_<name>`` per tenant)."""
+
+    def __init__(self, location: str | Path) -> None:
+        self.location = str(location)
+        self.postgres = is_postgres(self.location)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.directory / REGISTRY_FILE, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db: Any
+        if self.postgres:
+            from reference_server.store_postgres import connect
+
+            self._db = connect(self.location)
+            self._unique: type[Exception] = __import__("psycopg").errors.UniqueViolation
+        else:
+            Path(location).mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(Path(location) / REGISTRY_FILE, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._unique = sqlite3.IntegrityError
         self._db.execute("CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY, app TEXT NOT NULL, "
                          "quirks TEXT NOT NULL, created TEXT NOT NULL, digests TEXT NOT NULL)")
+
+    def __repr__(self) -> str:
+        from reference_server.store import describe
+
+        return describe(self.location)
+
+    def _sql(self, query: str, params: tuple[Any, ...] = ()) -> Any:
+        with self._lock:
+            cur = self._db.execute(query.replace("?", "%s") if self.postgres else query, params)
+            return cur.fetchall() if cur.description is not None else []
 
     def close(self) -> None:
         self._db.close()
 
-    def data_file(self, name: str) -> Path:
-        return self.directory / f"{name}.db"
+    def data_location(self, name: str) -> str:
+        """Where a tenant's data lives: its SQLite file, or its schema's PostgreSQL URL (made on first use)."""
+        if not self.postgres:
+            return str(Path(self.location) / f"{name}.db")
+        from reference_server.store_postgres import create_schema, with_schema
+
+        create_schema(self.location, schema_of(name))
+        return with_schema(self.location, schema_of(name))
 
     def get(self, name: str) -> Tenant | None:
         if not NAME.match(name):
             return None
-        with self._lock:
-            row = self._db.execute("SELECT name, app, quirks, created, digests FROM tenants WHERE name = ?",
-                                   (name,)).fetchone()
-        if row is None:
+        rows = self._sql("SELECT name, app, quirks, created, digests FROM tenants WHERE name = ?", (name,))
+        if not rows:
             return None
+        row = rows[0]
         return Tenant(row[0], row[1], tuple(json.loads(row[2])), row[3], tuple(json.loads(row[4])))
 
     def list(self) -> list[Tenant]:
-        with self._lock:
-            names = [r[0] for r in self._db.execute("SELECT name FROM tenants ORDER BY name")]
+        names = [r[0] for r in self._sql("SELECT name FROM tenants ORDER BY name")]
         return [t for n in names if (t := self.get(n)) is not None]
 
     def create(self, name: str, app: str = "default", quirks: tuple[str, ...] = (),
@@ -115,12 +150,11 @@ class TenantRegistry:
             raise TenantError(str(exc)) from None
         token = new_token()
         created = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        with self._lock:
-            try:
-                self._db.execute("INSERT INTO tenants VALUES (?, ?, ?, ?, ?)",
-                                 (name, app, json.dumps(list(quirks)), created, json.dumps([token_digest(token)])))
-            except sqlite3.IntegrityError:
-                raise TenantError(f"tenant {name!r} exists already") from None
+        try:
+            self._sql("INSERT INTO tenants VALUES (?, ?, ?, ?, ?)",
+                      (name, app, json.dumps(list(quirks)), created, json.dumps([token_digest(token)])))
+        except self._unique:
+            raise TenantError(f"tenant {name!r} exists already") from None
         tenant = self.get(name)
         assert tenant is not None
         return tenant, token
@@ -130,16 +164,19 @@ class TenantRegistry:
         tenant = self._require(name)
         token = new_token()
         digests = [*(tenant.digests if keep_old else ()), token_digest(token)]
-        with self._lock:
-            self._db.execute("UPDATE tenants SET digests = ? WHERE name = ?", (json.dumps(digests), name))
+        self._sql("UPDATE tenants SET digests = ? WHERE name = ?", (json.dumps(digests), name))
         return token
 
     def delete(self, name: str) -> None:
-        """Forget the tenant and remove its data file (and SQLite's side files)."""
+        """Forget the tenant and remove its data (its schema, or its file and SQLite's side files)."""
         self._require(name)
-        with self._lock:
-            self._db.execute("DELETE FROM tenants WHERE name = ?", (name,))
-        data = self.data_file(name)
+        self._sql("DELETE FROM tenants WHERE name = ?", (name,))
+        if self.postgres:
+            from reference_server.store_postgres import drop_schema
+
+            drop_schema(self.location, schema_of(name))
+            return
+        data = Path(self.data_location(name))
         for path in (data, data.with_name(data.name + "-wal"), data.with_name(data.name + "-shm")):
             path.unlink(missing_ok=True)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.recorder import Exchange
+from harness.replay.session import RECORDED
 from harness.results import CheckResult, Outcome, RunResult, Step
 from harness.curl import curl_command
 from reports.coerce import clean_run
@@ -118,6 +119,16 @@ class CheckView:
     exchanges_left_out: int
     missing_exchanges: int  # ids the results name but results.json does not hold
     blocks: list[str]  # names of the IdPs this failure blocks
+
+    @property
+    def pair(self) -> tuple[ExchangeView, ExchangeView] | None:
+        """A replayed exchange's evidence, (recorded, replayed): shown side by side."""
+        if len(self.exchanges) != 2 or self.exchanges[0].compact:
+            return None
+        recorded, replayed = self.exchanges
+        if recorded.exchange.id.startswith(RECORDED) and not replayed.exchange.id.startswith(RECORDED):
+            return recorded, replayed
+        return None
 
     @property
     def open(self) -> bool:

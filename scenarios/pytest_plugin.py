@@ -7,7 +7,10 @@ Usage::
     SCIM_CLIENT_SECRET=... pytest --scim-target URL --scim-oauth-token-url URL/oauth2/token --scim-client-id ID
 
 Every selected check becomes one item (``scim-harness::<check id>``; ``-k`` also matches its
-area and tags). Discovery runs once per session, at the first item. An item passes, fails
+area and tags). After them comes one item per finding the run makes itself
+(``scim-harness::run.first-probe``, ``run.fixture-user``, ``run.latency``… harness/run_findings.py),
+judged from everything the checks exchanged, as ``scim-harness run`` does: it passes when the run
+did not make that finding. Discovery runs once per session, at the first item. An item passes, fails
 (FAIL; WARN too with ``--scim-fail-on should``), is skipped (SKIP, with the reason) or fails
 as "could not judge" (ERROR). A WARN that does not fail is reported as a pytest warning.
 The failure text carries the evidence: expected vs seen, the fix, and the exchanges
@@ -41,9 +44,10 @@ from harness.console import counted
 from harness.config import ConfigError, RunConfig, fails_run, token_from_env
 from harness.oauth import OAuthSettings, secret_from_env
 from harness.results import CheckResult, Outcome
+from harness.run_findings import RUN_FINDINGS
 from harness.runner import RunSession, load_checks
 
-__all__ = ["ScimCheckItem", "ScimFinding", "ScimWarning"]
+__all__ = ["ScimCheckItem", "ScimRunFindingItem", "ScimFinding", "ScimWarning"]
 
 _STATE = pytest.StashKey["_ScimState"]()
 
@@ -67,6 +71,7 @@ class _ScimState:
     config: RunConfig
     _session: RunSession | None = None
     _problem: str | None = None
+    _findings: list[CheckResult] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def session(self) -> RunSession:
@@ -77,6 +82,14 @@ class _ScimState:
         if self._problem:
             pytest.exit(f"scim-harness could not test: {self._problem}", returncode=2)
         return self._session
+
+    def run_findings(self) -> list[CheckResult]:
+        """What the run found itself, judged once, at the first run-finding item (after the checks)."""
+        session = self.session()
+        with self._lock:
+            if self._findings is None:
+                self._findings = session.findings()
+            return self._findings
 
     def close(self) -> None:
         if self._session is None:
@@ -172,7 +185,10 @@ def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Ite
     if state is None:
         return None
     count = sum(isinstance(item, ScimCheckItem) for item in items)
-    return f"scim-harness: {counted(count, 'check')} against {state.config.url} (objects prefixed {state.config.prefix})"
+    run = sum(isinstance(item, ScimRunFindingItem) for item in items)
+    also = f" + {counted(run, 'run-level check')}" if run else ""
+    return (f"scim-harness: {counted(count, 'check')}{also} against {state.config.url} "
+            f"(objects prefixed {state.config.prefix})")
 
 
 class ScimSuite(pytest.Collector):
@@ -182,22 +198,22 @@ class ScimSuite(pytest.Collector):
     state: _ScimState
 
     def collect(self) -> Iterable[pytest.Item]:
-        return [ScimCheckItem.from_parent(self, name=spec.id, spec=spec, state=self.state) for spec in self.specs]
+        # The run findings last: each is judged from what the checks before it exchanged.
+        checks: list[pytest.Item] = [ScimCheckItem.from_parent(self, name=spec.id, spec=spec, state=self.state)
+                                     for spec in self.specs]
+        return checks + [ScimRunFindingItem.from_parent(self, name=finding_id, title=title, state=self.state)
+                         for finding_id, title in RUN_FINDINGS.items()]
 
 
-class ScimCheckItem(pytest.Item):
-    """One check run against the target."""
+class _ScimItem(pytest.Item):
+    """What check items and run-finding items share: a result turned into a pytest outcome."""
 
-    def __init__(self, *, spec: CheckSpec, state: _ScimState, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.spec, self.state = spec, state
-        self.result: CheckResult | None = None
-        self.add_marker(pytest.mark.scim)
-        self.extra_keyword_matches.update({spec.area, *spec.tags, spec.level.value, *spec.checklist})
+    state: _ScimState
+    result: CheckResult | None
 
-    def runtest(self) -> None:
-        session = self.state.session()
-        result = self.result = session.run(self.spec)
+    def judge(self, result: CheckResult) -> None:
+        """Pass, skip, warn or raise :class:`ScimFinding`, as ``result`` and ``--scim-fail-on`` say."""
+        self.result = result
         self.user_properties.extend([("scim_outcome", result.outcome.value), ("scim_level", result.level.value),
                                      ("scim_rests_on", result.rests_on)])
         if result.outcome is Outcome.SKIP:
@@ -223,14 +239,55 @@ class ScimCheckItem(pytest.Item):
             return excinfo.value.text
         return str(super().repr_failure(excinfo))
 
+
+class ScimCheckItem(_ScimItem):
+    """One check run against the target."""
+
+    def __init__(self, *, spec: CheckSpec, state: _ScimState, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.spec, self.state = spec, state
+        self.result = None
+        self.add_marker(pytest.mark.scim)
+        self.extra_keyword_matches.update({spec.area, *spec.tags, spec.level.value, *spec.checklist})
+
+    def runtest(self) -> None:
+        self.judge(self.state.session().run(self.spec))
+
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, f"scim: {self.spec.id} [{self.spec.level.value}] {self.spec.title}"
+
+
+class ScimRunFindingItem(_ScimItem):
+    """One finding the run makes itself (harness/run_findings.py): passes when it was not made."""
+
+    def __init__(self, *, title: str, state: _ScimState, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.title, self.state = title, state
+        self.result = None
+        self.add_marker(pytest.mark.scim)
+        self.extra_keyword_matches.update({"run", "run-finding"})
+
+    def runtest(self) -> None:
+        made = [r for r in self.state.run_findings() if r.id == self.name]
+        if made:
+            self.judge(made[0])  # one finding per id: a run finding is one cause
+
+    def evidence(self, result: CheckResult) -> str:
+        """The finding, and the check items whose failure was this same cause (one defect, one finding)."""
+        claimed = [item.name for item in self.session.items
+                   if isinstance(item, ScimCheckItem) and item.result is not None and result.cause
+                   and item.result.cause == result.cause]
+        also = f"\n(one cause: the failure of {', '.join(claimed)} is this finding)" if claimed else ""
+        return super().evidence(result) + also
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"scim: {self.name} [run] {self.title}"
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
-    if not isinstance(item, ScimCheckItem) or call.when != "call" or item.result is None:
+    if not isinstance(item, _ScimItem) or call.when != "call" or item.result is None:
         return
     if not item.config.pluginmanager.hasplugin("html"):
         return

@@ -10,3 +10,6 @@ from harness.clock import VirtualClock
 @pytest.fixture
 def clock() -> VirtualClock:
     return VirtualClock()
+
+
+pytest_plugins = ["tests.pg"]  # pg_cluster / pg_dsn: a throwaway PostgreSQL for the store tests

@@ -38,3 +38,17 @@ def test_indexed_attributes_are_the_stores_list() -> None:
         assert filter_eval.index_hint(parser.parse_filter(f'{name} eq "v"')) == (name, "v")
         assert service._PLAIN_EQ.fullmatch(f'{name} eq "v"')
     assert service._PLAIN_EQ.fullmatch('title eq "v"') is None
+
+
+def test_recorded_body_text_is_read_as_json_by_one_function() -> None:
+    """Replay, fuzzing and grading read a recorded body with harness.recorder.json_or_none (there were three copies)."""
+    from harness.recorder import json_or_none
+
+    assert json_or_none('{"a": [1]}') == {"a": [1]}
+    assert json_or_none("") is None and json_or_none(None) is None and json_or_none("<html>") is None
+    assert json_or_none("[" * 100_000) is None  # a hostile target's nesting is "not JSON", not a crash
+    import importlib
+
+    users = ("harness.replay.compare", "harness.replay.session", "harness.fuzz.runner", "harness.grade.rules",
+             "harness.grade.resemble")
+    assert all(importlib.import_module(name).json_or_none is json_or_none for name in users)

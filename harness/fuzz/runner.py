@@ -20,7 +20,6 @@ Every generated ``userName``/``displayName`` starts with the run's prefix (``fz-
 from __future__ import annotations
 
 import copy
-import json
 import math
 import secrets
 from collections.abc import Callable
@@ -43,7 +42,7 @@ from harness.fuzz.findings import Finding, RawFailure, group_failures, to_result
 from harness.fuzz.openapi import build_openapi
 from harness.fuzz.shrink import UNIQUE_NAMES, Replay, Replayer, replay_from, shrink
 from harness.http import Target, TargetClient
-from harness.recorder import Exchange, Recorder
+from harness.recorder import Exchange, Recorder, json_or_none
 from harness.results import RunResult
 
 __all__ = ["FuzzConfig", "Progress", "fuzz_target", "SCHEMATHESIS_CHECKS"]
@@ -397,7 +396,7 @@ class _StillFails:
             return self._seen(scim_checks.error_body_problem(ex.status, ex.body))
         verify = scim_checks.CREATE_VERIFIERS.get(self.category)
         if verify is not None:
-            sent, created = _json_or_none(ex.request_body), ex.json_or_none()
+            sent, created = json_or_none(ex.request_body), ex.json_or_none()
             if ex.status != 201 or not isinstance(sent, dict) or not isinstance(created, dict) or "id" not in created:
                 return False
             return self._seen(verify(self.session, self.template, sent, created))
@@ -407,13 +406,6 @@ class _StillFails:
         if problem:
             self.last = problem  # only a failing replay's text: it names the evidence to keep
         return bool(problem)
-
-
-def _json_or_none(text: str | None) -> Any:
-    try:
-        return json.loads(text) if text else None
-    except ValueError:
-        return None
 
 
 def _cleanup(client: TargetClient, prefix: str, session: scim_checks.Session | None,

@@ -45,7 +45,8 @@ def write_outputs(result: RunResult, out: Path) -> list[Path]:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", required=True, help="Recorder database (serve --db), or the tenants directory with --tenant.")
+@click.option("--db", required=True, help="Recorder database (serve --db: a file or postgresql:// URL), or the tenants directory "
+                   "(or postgresql:// URL) with --tenant.")
 @click.option("--tenant", default=None, help="Grade this tenant of a sandbox (serve --tenants DIR; --db DIR).")
 @click.option("--client", default=None, metavar="GLOB", help="Only requests whose User-Agent matches ('Microsoft*').")
 @click.option("--since", default=None, metavar="TIME", help="Only exchanges at or after TIME (ISO 8601).")

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from harness.grade.source import as_json, user_agent
+from harness.grade.source import user_agent
 from harness.idp import Profile, load_profile, profile_names
+from harness.recorder import json_or_none
 from harness.replay.session import Recorded
 
 _USER = re.compile(r"^/Users/[^/]+$")
@@ -27,7 +28,7 @@ def _profiles() -> tuple[Profile, ...]:
 
 
 def _ops(r: Recorded) -> list[dict[str, Any]]:
-    body = as_json(r.request_body)
+    body = json_or_none(r.request_body)
     ops = body.get("Operations") if isinstance(body, dict) else None
     return [o for o in ops if isinstance(o, dict)] if isinstance(ops, list) else []
 
@@ -57,10 +58,10 @@ def observe(exchanges: list[Recorded]) -> dict[str, Any]:
         seen["update_form"] = "pathless"
     elif any(o.get("path") and str(o["path"]).split("[")[0].lower() not in _QUIET for o in updates):
         seen["update_form"] = "pathed"
-    user_creates = [as_json(r.request_body) for r in exchanges if r.method == "POST" and r.path == "/Users"]
+    user_creates = [json_or_none(r.request_body) for r in exchanges if r.method == "POST" and r.path == "/Users"]
     if user_creates:
         seen["user_create_meta"] = any(isinstance(b, dict) and "meta" in b for b in user_creates)
-    group_creates = [as_json(r.request_body) for r in exchanges if r.method == "POST" and r.path == "/Groups"]
+    group_creates = [json_or_none(r.request_body) for r in exchanges if r.method == "POST" and r.path == "/Groups"]
     if group_creates:
         seen["group_extra_schemas"] = tuple(sorted({s for b in group_creates if isinstance(b, dict)
                                                     for s in b.get("schemas") or [] if "core:2.0:Group" not in s}))

@@ -14,7 +14,7 @@ from datetime import datetime
 from urllib.parse import parse_qsl
 
 from harness.grade.filters import filter_problem
-from harness.grade.source import as_json
+from harness.recorder import json_or_none
 from harness.replay.session import Recorded
 from harness.results import Level
 
@@ -52,7 +52,7 @@ def _patch_schema(exchanges: list[Recorded]) -> tuple[str | None, list[Finding]]
         return "the client sent no PATCH", []
     bad: list[Finding] = []
     for r in patches:
-        body = as_json(r.request_body)
+        body = json_or_none(r.request_body)
         schemas = body.get("schemas") if isinstance(body, dict) else None
         if not isinstance(schemas, list) or PATCH_URN not in schemas:
             bad.append((r, f"{r.label}: schemas is {schemas!r}, not [{PATCH_URN}]"))
@@ -67,7 +67,7 @@ def _patch_ops(exchanges: list[Recorded]) -> tuple[str | None, list[Finding]]:
         return "the client sent no PATCH", []
     bad: list[Finding] = []
     for r in patches:
-        body = as_json(r.request_body)
+        body = json_or_none(r.request_body)
         ops = body.get("Operations") if isinstance(body, dict) else None
         for op in ops if isinstance(ops, list) else []:
             name = op.get("op") if isinstance(op, dict) else None
@@ -103,7 +103,7 @@ def _create_no_id(exchanges: list[Recorded]) -> tuple[str | None, list[Finding]]
         return "the client created no resource", []
     bad: list[Finding] = []
     for r in creates:
-        body = as_json(r.request_body)
+        body = json_or_none(r.request_body)
         if isinstance(body, dict) and any(k.lower() == "id" for k in body):
             bad.append((r, f"{r.label}: the create body carries an id ({str(body.get('id'))[:40]!r})"))
     return None, bad
@@ -115,7 +115,7 @@ def _create_read_only(exchanges: list[Recorded]) -> tuple[str | None, list[Findi
         return "the client created no resource", []
     bad: list[Finding] = []
     for r in creates:
-        body = as_json(r.request_body)
+        body = json_or_none(r.request_body)
         if not isinstance(body, dict):
             continue
         meta = body.get("meta")
@@ -143,7 +143,7 @@ def _filters(exchanges: list[Recorded]) -> tuple[str | None, list[Finding]]:
         if (problem := filter_problem(value)) is not None:
             bad.append((r, f"{r.label}: filter {value[:80]!r} is not RFC 7644 syntax: {problem}"))
     for r in searched:
-        body = as_json(r.request_body)
+        body = json_or_none(r.request_body)
         text = body.get("filter") if isinstance(body, dict) else None
         if isinstance(text, str) and (problem := filter_problem(text)) is not None:
             bad.append((r, f"{r.label}: filter {text[:80]!r} is not RFC 7644 syntax: {problem}"))
@@ -154,7 +154,7 @@ def _etag_of(r: Recorded) -> str:
     tag = r.header("etag")
     if tag:
         return tag
-    body = as_json(r.response_body)
+    body = json_or_none(r.response_body)
     meta = body.get("meta") if isinstance(body, dict) else None
     return str(meta.get("version", "")) if isinstance(meta, dict) else ""
 

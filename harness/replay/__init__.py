@@ -8,10 +8,11 @@ answer with the recorded one. The CLI is ``scim-harness replay`` (harness/replay
 from harness.replay.compare import LEVELS, Divergence, compare
 from harness.replay.engine import ReplayOptions, Replayer, replay_session
 from harness.replay.remap import IdMap
-from harness.replay.session import Recorded, Session, SessionError, bundled_sessions, load_session, parse_session
+from harness.replay.session import RECORDED, Recorded, Session, SessionError, bundled_sessions, load_session, parse_session
 
 __all__ = [
     "LEVELS",
+    "RECORDED",
     "Divergence",
     "IdMap",
     "Recorded",

@@ -21,7 +21,7 @@ from harness.console import counted, counts_line, plain
 from harness.har import HAR_FILE, write_har
 from harness.replay.compare import LEVELS
 from harness.replay.engine import ReplayOptions, replay_session
-from harness.replay.session import bundled_sessions, load_session
+from harness.replay.session import RECORDED, bundled_sessions, load_session
 from harness.replay.session import select as select_exchanges
 from harness.results import Outcome, RunResult
 
@@ -58,7 +58,7 @@ def _write(result: RunResult, out: Path) -> list[tuple[str, Path]]:
 
 def on_the_wire(result: RunResult) -> RunResult:
     """The run with only the exchanges sent this time (the recorded ones are in results.json)."""
-    return replace(result, exchanges=[e for e in result.exchanges if not e.id.startswith("rec-")])
+    return replace(result, exchanges=[e for e in result.exchanges if not e.id.startswith(RECORDED)])
 
 
 def _print(result: RunResult) -> None:

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from harness.recorder import json_or_none
 from harness.replay.remap import IdMap
-from harness.replay.session import _json_or_none as _json  # one body parser for the package
 
 __all__ = ["LEVELS", "Divergence", "compare", "body_kind", "Answer"]
 
@@ -85,7 +85,7 @@ def compare(recorded: Answer, replayed: Answer, level: str, ids: IdMap | None = 
     if level == "status":
         return []
     out: list[Divergence] = []
-    rec_doc, rep_doc = _json(recorded.body), _json(replayed.body)
+    rec_doc, rep_doc = json_or_none(recorded.body), json_or_none(replayed.body)
     rec_kind = body_kind(recorded.status, recorded.content_type, rec_doc, recorded.body)
     rep_kind = body_kind(replayed.status, replayed.content_type, rep_doc, replayed.body)
     rec_media, rep_media = _media(recorded.content_type), _media(replayed.content_type)

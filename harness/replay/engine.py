@@ -34,7 +34,7 @@ from redaction import SENSITIVE_QUERY_PARAMS
 from harness.replay.compare import LEVELS, Answer, Divergence, compare
 from harness.replay.consequence import consequence, identify, request_kind
 from harness.replay.remap import IdMap
-from harness.replay.session import Recorded, Session, select
+from harness.replay.session import RECORDED, Recorded, Session, select
 from harness.results import CheckResult, Level, Outcome, RunResult
 
 __all__ = ["ReplayOptions", "Replayer", "replay_session", "parse_timing"]
@@ -208,10 +208,12 @@ class Replayer:
         """The recorded exchange as an :class:`Exchange` (``rec-NNNN``) for the reports, redacted."""
         red = Redactor()
         query = f"?{r.query}" if r.query else ""
-        ex = Exchange(id=f"rec-{r.index:04d}", at=r.at or isoformat(self._started), method=r.method,
+        ex = Exchange(id=f"{RECORDED}{r.index:04d}", at=r.at or isoformat(self._started), method=r.method,
                       url=red.url(f"{r.path}{query}"), request_headers=red.headers(r.request_headers),
-                      request_body=r.request_body, status=r.status, response_headers=red.headers(r.response_headers),
-                      response_body=r.response_body, elapsed_ms=r.elapsed_ms, request_truncated=r.truncated)
+                      request_body=None if r.request_body is None else red.body(r.request_body), status=r.status,
+                      response_headers=red.headers(r.response_headers),
+                      response_body=None if r.response_body is None else red.body(r.response_body),
+                      elapsed_ms=r.elapsed_ms, request_truncated=r.truncated)
         self.exchanges.append(ex)
         return ex
 
@@ -223,7 +225,8 @@ class Replayer:
         fix = ""
         if outcome in (Outcome.FAIL, Outcome.WARN):
             fix = ("Make the target answer as the recorded server did (the evidence shows the recorded "
-                   "exchange, then the replayed one); the recorded answer is what the IdP worked with.")
+                   "exchange and the replayed one, side by side in report.html); the recorded answer is what the "
+                   "IdP worked with.")
             if ex is not None and self.curl is not None:
                 fix += f" Reproduce: {self.curl(ex)}"
         rec_status = "no answer" if r.status is None else str(r.status)

@@ -25,8 +25,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["Recorded", "Session", "SessionError", "load_session", "bundled_sessions", "parse_session",
+from harness.recorder import json_or_none
+
+__all__ = ["RECORDED", "Recorded", "Session", "SessionError", "load_session", "bundled_sessions", "parse_session",
            "BUNDLED_DIR"]
+
+#: How the ids of recorded exchanges begin in a replay's results (``rec-0001``), apart from the
+#: exchanges sent now (``ex-0001``).
+RECORDED = "rec-"
 
 #: Package folder holding the bundled sessions (``<profile>.jsonl``).
 BUNDLED_DIR = "sessions"
@@ -63,10 +69,10 @@ class Recorded:
         return next((v for k, v in pairs if k.lower() == lname), "")
 
     def request_json(self) -> Any:
-        return _json_or_none(self.request_body)
+        return json_or_none(self.request_body)
 
     def response_json(self) -> Any:
-        return _json_or_none(self.response_body)
+        return json_or_none(self.response_body)
 
     @property
     def label(self) -> str:
@@ -82,15 +88,6 @@ class Session:
     exchanges: tuple[Recorded, ...]
     user_agent: str = ""
     notes: tuple[str, ...] = field(default=())
-
-
-def _json_or_none(text: str | None) -> Any:
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
 
 
 def split_scim_path(url_path: str) -> str:
@@ -163,7 +160,7 @@ def parse_session(data: Any, name: str, source: str) -> Session:
         if isinstance(data, dict) and "exchanges" in data and "kind" in data:
             groups = {i: r.get("id", "") for r in data.get("results") or [] for i in r.get("exchange_ids") or []}
             # a replay's results.json also holds the recorded exchanges (rec-…): the session is what it sent
-            sent = [e for e in data["exchanges"] if not str(e.get("id", "")).startswith("rec-")]
+            sent = [e for e in data["exchanges"] if not str(e.get("id", "")).startswith(RECORDED)]
             items = [_from_exchange(n, e, groups) for n, e in enumerate(sent, 1)]
             return _session(name, source, "results", [r for r in items if r.status is not None])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -519,7 +519,7 @@ QUOTES: dict[str, str] = {
         + (" … if it's a multi-valued attribute, resources are sorted by the value of the primary attribute "
         '(see Section 2.4 of [RFC7643]), if any, or else the first value in the list, if any.'),
     "sort.stable-pages": PAGING_MAY,
-    # RFC 9865 (cursor pagination): sentences as the WG source of the RFC words them (June 2025)
+    # RFC 9865 (cursor pagination): verbatim in draft-ietf-scim-cursor-pagination-11, the RFC's source; unchecked against the RFC Editor's final wording
     "cursor.config-shape": "A Boolean value specifying support of cursor-based pagination. REQUIRED.",
     "cursor.count-limits": "When specified, the service provider MUST NOT return more although it MAY return fewer results.",
     "cursor.next-cursor": CURSOR_NEXT,

@@ -148,3 +148,19 @@ def test_the_report_groups_checks_that_share_a_cause() -> None:
     assert "Entra ID: 2 blockers" in banner
     causes = html[html.index('id="causes"'):]
     assert "One cause, several checks" in causes and "entra.username-lookup-case" in causes
+
+
+@pytest.mark.socket
+def test_the_console_counts_the_run_level_checks_with_the_checks() -> None:
+    from harness.run_findings import RUN_FINDINGS
+
+    registry = Registry()
+    add(registry, "lists", passes)
+    out = io.StringIO()
+    fake = FakeScim(token=TOKEN, count_error=True)
+    with serve(fake.app) as url:
+        run = run_suite(config_for(url), registry=registry, handlers=[ConsoleHandler(out, color=False, live=False)])
+    text = out.getvalue()
+    assert f"testing {url} - 1 check + {len(RUN_FINDINGS)} run-level checks (" in text
+    assert "Findings (1 cause):" in text and "FAIL  run.first-probe" in text
+    assert [r.id for r in run.results if r.id in RUN_FINDINGS] == ["run.first-probe"]

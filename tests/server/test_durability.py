@@ -1,4 +1,5 @@
-"""An acknowledged write survives ``kill -9`` of the server (WAL; real process, real socket)."""
+"""An acknowledged write survives ``kill -9`` of the server (real process, real socket), on both
+stores: SQLite (WAL, a file) and PostgreSQL (the session's throwaway cluster, a fresh schema)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,12 @@ pytestmark = [pytest.mark.socket, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _start(db: Path, port: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "reference_server", "--db", str(db), "--port", str(port),
+def _db(kind: str, tmp_path: Path, name: str, request: pytest.FixtureRequest) -> str:
+    return str(tmp_path / name) if kind == "sqlite" else request.getfixturevalue("pg_cluster").schema_dsn()
+
+
+def _start(db: str, port: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "reference_server", "--db", db, "--port", str(port),
                              "--token", TOKEN], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
@@ -37,8 +42,8 @@ def _wait_ready(url: str, proc: subprocess.Popen) -> None:
     raise AssertionError("server did not start")
 
 
-def test_acknowledged_write_survives_kill_9(tmp_path):
-    db = tmp_path / "durable.db"
+def test_acknowledged_write_survives_kill_9(tmp_path, store_db, request):
+    db = _db(store_db, tmp_path, "durable.db", request)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = _start(db, port)
@@ -61,13 +66,13 @@ def test_acknowledged_write_survives_kill_9(tmp_path):
         proc.wait(timeout=10)
 
 
-def test_clean_shutdown_keeps_every_recording_in_order(tmp_path):
+def test_clean_shutdown_keeps_every_recording_in_order(tmp_path, store_db, request):
     """Recordings are buffered (≤ 200 or 0.25 s); a clean shutdown (SIGTERM) writes the buffer.
 
     Only a crash (kill -9) may lose the last buffered recordings; never an acknowledged write (above)."""
-    from reference_server.store import SqliteStore
+    from reference_server.store import open_store
 
-    db = tmp_path / "recorded.db"
+    db = _db(store_db, tmp_path, "recorded.db", request)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = _start(db, port)
@@ -80,7 +85,7 @@ def test_clean_shutdown_keeps_every_recording_in_order(tmp_path):
         proc.terminate()
         proc.wait(timeout=20)
     assert proc.returncode is not None and proc.returncode != -signal.SIGKILL
-    store = SqliteStore(str(db))
+    store = open_store(db)
     try:
         recs = [r for r in store.recordings(limit=1000) if r["path"] == "/Users"]
     finally:

@@ -29,11 +29,34 @@ ADMIN = "admin-token-for-tests-0123456789"
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path):
-    server = TenantServer(TenantRegistry(tmp_path / "tenants"), ADMIN, ServerSettings())
+def sandbox(tmp_path: Path, store_db: str, request: pytest.FixtureRequest):
+    """A multi-tenant server whose registry and tenants live in a directory or in PostgreSQL."""
+    location = request.getfixturevalue("pg_cluster").database_dsn() if store_db == "postgresql" \
+        else str(tmp_path / "tenants")
+    server = TenantServer(TenantRegistry(location), ADMIN, ServerSettings())
     with serve(server) as url, httpx.Client(base_url=url, timeout=10) as http:
-        yield server, http, tmp_path / "tenants"
+        yield server, http, location
     server.close()
+    server.registry.close()
+
+
+def _stored_registry(location: str) -> bytes:
+    """Everything the registry keeps, as bytes (the file, or the table's rows)."""
+    if not location.startswith("postgresql://"):
+        return (Path(location) / "tenants.db").read_bytes()
+    import psycopg
+
+    with psycopg.connect(location) as conn:
+        return repr(conn.execute("SELECT * FROM tenants").fetchall()).encode()
+
+
+def _tenant_data_exists(location: str, name: str) -> bool:
+    if not location.startswith("postgresql://"):
+        return (Path(location) / f"{name}.db").exists()
+    import psycopg
+
+    with psycopg.connect(location) as conn:
+        return conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (f"tenant_{name}",)).fetchone() is not None
 
 
 def _admin(http: httpx.Client, method: str, path: str, **kw) -> httpx.Response:
@@ -197,14 +220,14 @@ def test_admin_api_create_list_rotate_delete_and_its_guard(sandbox):
         assert http.get("/admin/tenants", headers=h).status_code == 401
     listed = _admin(http, "GET", "/admin/tenants").json()["tenants"]
     assert [t["name"] for t in listed] == ["acme"] and token not in json.dumps(listed)
-    assert token.encode() not in (directory / "tenants.db").read_bytes()
+    assert token.encode() not in _stored_registry(directory)
     h = {"Authorization": f"Bearer {token}"}
-    assert httpx.get(f"{base}/Users", headers=h).status_code == 200
+    assert httpx.get(f"{base}/Users", headers=h).status_code == 200 and _tenant_data_exists(directory, "acme")
     assert httpx.get(f"{base}/ServiceProviderConfig").status_code == 200  # discovery needs no credentials
     new = _admin(http, "POST", "/admin/tenants/acme/rotate-token").json()["token"]
     assert httpx.get(f"{base}/Users", headers=h).status_code == 401
     assert httpx.get(f"{base}/Users", headers={"Authorization": f"Bearer {new}"}).status_code == 200
     assert _admin(http, "DELETE", "/admin/tenants/acme").status_code == 204
     assert httpx.get(f"{base}/Users", headers={"Authorization": f"Bearer {new}"}).status_code == 404
-    assert not (directory / "acme.db").exists() and _admin(http, "DELETE", "/admin/tenants/acme").status_code == 404
+    assert not _tenant_data_exists(directory, "acme") and _admin(http, "DELETE", "/admin/tenants/acme").status_code == 404
     assert server.apps == {}
