@@ -102,16 +102,38 @@ def _server(kind: str, db: Path) -> tuple[subprocess.Popen[bytes], str]:
     return proc, url
 
 
-def _locust_rps(user: str, url: str, tmp: Path, transport: str = "gevent") -> float:
+def _locust_rps(user: str, url: str, tmp: Path, transport: str = "gevent") -> tuple[float, float]:
+    """Requests/s of one headless Locust process of 20 ``user``s, and its CPU microseconds per request."""
     out = tmp / f"{user}-{transport}.json"
+    cpu = tmp / f"{user}-{transport}.cpu"
     cmd = [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "load_users.py"), user, "--headless", "-u", "20",
            "-r", "20", "-t", f"{SECONDS}s", "--host", url, "--only-summary", "--json-file", str(out.with_suffix(""))]
-    subprocess.run(cmd, cwd=ROOT, env={**os.environ, "BENCH_TOKEN": TOKEN, "BENCH_TRANSPORT": transport}, capture_output=True, timeout=120)
+    env = {**os.environ, "BENCH_TOKEN": TOKEN, "BENCH_TRANSPORT": transport, "BENCH_CPU_FILE": str(cpu)}
+    subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=120)
     stats = json.loads(out.read_text())
     requests = sum(s["num_requests"] for s in stats)
     first = min(s["start_time"] for s in stats)
     last = max(s["last_request_timestamp"] for s in stats)
-    return requests / max(1e-6, last - first)
+    return requests / max(1e-6, last - first), float(cpu.read_text()) / max(1, requests) * 1e6
+
+
+def overhead(tmp: Path, kinds: tuple[str, ...] = ("trivial", "reference")) -> None:
+    """Bare ``FastHttpUser`` against our stack, same GET, each target in its own process."""
+    for kind in kinds:
+        proc, url = _server(kind, tmp / f"{kind}.db")
+        try:
+            # interleaved, best of two: other work on the machine shifts single runs a lot
+            runs = [(_locust_rps("BareGet", url, tmp), _locust_rps("HarnessGet", url, tmp),
+                     _locust_rps("HarnessGet", url, tmp, "httpx")) for _ in range(2)]
+            bare, ours, plain = (max(r[i][0] for r in runs) for i in range(3))
+            bare_cpu, ours_cpu, plain_cpu = (min(r[i][1] for r in runs) for i in range(3))
+        finally:
+            proc.terminate()
+            proc.wait()
+        print(f"{kind:9} target: bare FastHttpUser {bare:7.0f} req/s, our stack {ours:7.0f} req/s, "
+              f"ratio {ours / bare if bare else 0:.2f} (goal >= 0.5); with httpx's own transport {plain:.0f} req/s")
+        print(f"{'':9}   CPU per request in the Locust process: bare {bare_cpu:.0f} us, ours {ours_cpu:.0f} us "
+              f"(bare/ours {bare_cpu / ours_cpu if ours_cpu else 0:.2f}), httpx's own transport {plain_cpu:.0f} us")
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -166,18 +188,7 @@ def main() -> None:
           f"300 tenants ~ {per_tenant * 300 / 1e9:.2f} GB (goal < 1.5 GB)")
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        for kind in ("trivial", "reference"):
-            proc, url = _server(kind, tmp / f"{kind}.db")
-            try:
-                # interleaved, best of two: other work on the machine shifts single runs a lot
-                runs = [(_locust_rps("BareGet", url, tmp), _locust_rps("HarnessGet", url, tmp),
-                         _locust_rps("HarnessGet", url, tmp, "httpx")) for _ in range(2)]
-                bare, ours, plain = (max(r[i] for r in runs) for i in range(3))
-            finally:
-                proc.terminate()
-                proc.wait()
-            print(f"{kind:9} target: bare FastHttpUser {bare:7.0f} req/s, our stack {ours:7.0f} req/s, "
-                  f"ratio {ours / bare if bare else 0:.2f} (goal >= 0.5); with httpx's own transport {plain:.0f} req/s")
+        overhead(tmp)
         proc, url = _server("reference", tmp / "memory.db")
         try:
             memory = _worker_memory(url, tmp)
@@ -207,4 +218,8 @@ def scaling(tmp: Path) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["overhead"]:  # python -m bench.bench_load overhead: only the ratio to bare Locust
+        with tempfile.TemporaryDirectory() as tmpdir:
+            overhead(Path(tmpdir))
+    else:
+        main()

@@ -6,6 +6,8 @@ Run by ``locust -f bench/load_users.py`` only (gevent patches this process), nev
 from __future__ import annotations
 
 import os
+import time
+from typing import Any
 
 from locust import FastHttpUser, User, constant, events, task
 
@@ -16,6 +18,22 @@ from mock_idp.load.tenant import MeteredClient
 PATH = "/Users"
 PARAMS = (("filter", 'userName eq "nobody@contoso.example"'),)
 TOKEN = os.environ.get("BENCH_TOKEN", "bench-token")
+_CPU: list[float] = []
+
+
+@events.test_start.add_listener
+def _cpu_at_start(**_: Any) -> None:
+    _CPU.append(time.process_time())
+
+
+@events.test_stop.add_listener
+def _cpu_at_stop(**_: Any) -> None:
+    """This process's CPU seconds from the start of the test to its end (imports and start-up left
+    out), for bench_load's CPU per request: a figure the machine's other work moves less than req/s."""
+    path = os.environ.get("BENCH_CPU_FILE")
+    if path and _CPU:
+        with open(path, "w", encoding="ascii") as f:
+            f.write(str(time.process_time() - _CPU[0]))
 
 
 class BareGet(FastHttpUser):
@@ -42,11 +60,9 @@ class HarnessGet(User):
 
         http = None
         if os.environ.get("BENCH_TRANSPORT") == "gevent":
-            import httpx
+            from mock_idp.load.gevent_transport import load_http
 
-            from mock_idp.load.gevent_transport import GeventTransport
-
-            http = httpx.Client(transport=GeventTransport(), follow_redirects=False, trust_env=False)
+            http = load_http()  # what the tenant jobs send through (node.py)
         self.metered = MeteredClient(target, report, recorder=Recorder(target.redactor(), keep=False), http=http)
 
     @task

@@ -33,12 +33,11 @@ from locust.env import Environment  # noqa: E402
 from locust.exception import StopUser  # noqa: E402
 from locust.runners import STATE_STOPPED, MasterRunner, Runner, WorkerRunner  # noqa: E402
 
-import httpx  # noqa: E402
 
 from harness.http import Target  # noqa: E402
 from harness.idp.profile import load_profile  # noqa: E402
 from mock_idp.load.config import LoadConfig, TenantSpec, tenant_specs  # noqa: E402
-from mock_idp.load.gevent_transport import GeventTransport  # noqa: E402
+from mock_idp.load.gevent_transport import load_http  # noqa: E402
 from mock_idp.load.run import target_from  # noqa: E402
 from mock_idp.load.tenant import TenantJob, TenantReport  # noqa: E402
 
@@ -176,8 +175,7 @@ class TenantUser(User):
         worker = runner.client_id if isinstance(runner, WorkerRunner) else "local"
         # one connection per change in flight, through geventhttpclient (bench_load: near bare Locust's speed)
         concurrency = config.job_concurrency or load_profile(spec.idp).job_concurrency
-        http = httpx.Client(transport=GeventTransport(insecure=STATE.target.insecure, concurrency=concurrency),
-                            follow_redirects=False, trust_env=False)
+        http = load_http(insecure=STATE.target.insecure, concurrency=concurrency)
         job = TenantJob(spec, dataclasses.replace(STATE.target, base_url=config.target_url), _on_request,
                         factor=config.factor, cycles=config.cycles, duration=config.duration,
                         job_concurrency=concurrency, http=http, parallel=_in_parallel,
