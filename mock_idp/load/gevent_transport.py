@@ -18,6 +18,7 @@ from geventhttpclient.header import Headers
 __all__ = ["GeventTransport", "load_http"]
 
 CHUNK = 65536
+_SET_BY_CLIENT = frozenset({"host", "content-length"})  # geventhttpclient writes these itself
 
 
 class _Body(httpx.SyncByteStream):
@@ -59,7 +60,7 @@ class GeventTransport(httpx.BaseTransport):
         client = self._client(request.url, float(wait))
         headers = Headers()
         for name, value in request.headers.multi_items():
-            if name.lower() not in {"host", "content-length"}:
+            if name.lower() not in _SET_BY_CLIENT:
                 headers.add(name, value)
         try:
             # None, not b"", for no body: an empty body is a second send that waits on the peer's ACK
@@ -69,8 +70,10 @@ class GeventTransport(httpx.BaseTransport):
             raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
         except OSError as exc:
             raise httpx.ConnectError(f"{type(exc).__name__}: {exc}", request=request) from exc
-        return httpx.Response(response.status_code, headers=list(response.items()), stream=_Body(response),
-                              request=request)
+        # geventhttpclient decodes the head as latin-1; its bytes again, as httpcore hands them over
+        # (a str that is not ASCII would make httpx raise)
+        raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in response.items()]
+        return httpx.Response(response.status_code, headers=raw, stream=_Body(response), request=request)
 
     def close(self) -> None:
         for client in self._clients.values():

@@ -146,6 +146,35 @@ def test_the_gevent_transport_turns_silence_and_refusal_into_recorded_errors() -
     assert second.startswith("None ConnectError"), done.stdout + done.stderr
 
 
+LOAD_CLIENT = """
+from gevent import monkey; monkey.patch_all()
+import socket, threading
+from harness.http import Auth, Target, TargetClient
+from mock_idp.load.gevent_transport import load_http
+heads = []
+server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen(5)
+def serve():
+    conn, _ = server.accept()
+    for _ in range(2):  # two requests on one keep-alive connection
+        head = b""
+        while b"\\r\\n\\r\\n" not in head:
+            head += conn.recv(4096)
+        heads.append(head)
+        conn.sendall(b"HTTP/1.1 200 OK\\r\\nSet-Cookie: session=abc; Path=/\\r\\nX-Name: caf\\xe9\\r\\n"
+                     b"Content-Type: application/scim+json\\r\\nContent-Length: 2\\r\\n\\r\\n{}")
+threading.Thread(target=serve, daemon=True).start()
+client = TargetClient(Target(f"http://127.0.0.1:{server.getsockname()[1]}/", Auth.bearer("t"), timeout=5), http=load_http())
+first, second = client.get("/Users"), client.get("/Users")
+print(first.status, second.status, repr(second.header("X-Name")), second.error)
+print(b"cookie:" in heads[1].lower(), b"authorization: bearer t" in heads[1].lower())
+"""
+
+
+def test_the_load_client_keeps_no_cookies_and_reads_a_latin_1_head() -> None:
+    done = subprocess.run([sys.executable, "-c", LOAD_CLIENT], capture_output=True, text=True, timeout=60)
+    assert done.stdout.splitlines() == ["200 200 'café' None", "False True"], done.stdout + done.stderr
+
+
 def test_report_command_re_renders_a_load_run(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import json
 
