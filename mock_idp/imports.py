@@ -29,11 +29,13 @@ SCHEDULES: dict[str, timedelta | None] = {"manual": None, "hourly": timedelta(ho
 
 def scheduled_imports(schedule: str, start: datetime, until: datetime) -> list[datetime]:
     """When a scheduled import runs between ``start`` and ``until``: the schedule is saved as the
-    job starts, so the first run is one interval later, then every interval, up to ``until``
-    inclusive (3 days of "daily" are 3 imports, each at the job's start time of day)."""
+    job starts, at the whole minute (a schedule names no seconds), so the first run is one
+    interval later, then every interval, up to ``until`` inclusive (3 days of "daily" are 3
+    imports, each at the job's start time of day)."""
     every = SCHEDULES[schedule]
     if every is None:
         return []
+    start = start.replace(second=0, microsecond=0)
     count = (until - start) // every
     return [start + every * k for k in range(1, count + 1)]
 
