@@ -7,7 +7,9 @@
 2. Requests/s of one Locust process issuing the same GET (a userName lookup) through bare Locust
    (``FastHttpUser``) and through our stack (``TargetClient`` over the geventhttpclient transport
    the tenant jobs use + shape + Locust event; also over httpx's own transport), against a
-   trivial ASGI endpoint (the ceiling) and the reference server. Goal: ours >= 0.5 of bare.
+   trivial ASGI endpoint (the ceiling) and the reference server, and the Locust process's CPU per
+   request (less moved by the machine's other work). Goal: ours >= 0.5 of bare.
+   ``python -m bench.bench_load overhead`` runs only this part.
 3. ``scim-harness load --pace fast`` for a few seconds with 1, then 2 worker processes, against
    the trivial endpoint (the ceiling) and the reference server, with the CPU the target used.
 Every target runs in its own process on a loopback port; every run is bounded in time.
