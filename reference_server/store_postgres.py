@@ -146,9 +146,11 @@ class PostgresStore(PgSession):
             self._bump(rtype, 1)
         return 1
 
-    @reconnecting
     def insert_many(self, rtype: str, items: Iterable[tuple[str, dict[str, Any], IndexKeys]]) -> int:
-        """Seed many resources in one transaction, by COPY (bench and --seed-users)."""
+        """Seed many resources in one transaction, by COPY (bench and --seed-users).
+
+        Never re-run after a lost connection (not ``reconnecting``): ``items`` may be a one-shot iterator."""
+        self._ensure_connected()
         n = 0
         with self.transaction():
             with self.conn.cursor() as cur, cur.copy(
@@ -250,9 +252,11 @@ class PostgresStore(PgSession):
 
     # -- memberships -------------------------------------------------------------------------
 
-    @reconnecting
     def set_members(self, group_id: str, member_ids: Iterable[str]) -> None:
-        rows = [(group_id, m) for m in member_ids]
+        self._set_members(group_id, [(group_id, m) for m in member_ids])  # a list: a re-run sees every id
+
+    @reconnecting
+    def _set_members(self, group_id: str, rows: list[tuple[str, str]]) -> None:
         with self.transaction():
             self.conn.execute("DELETE FROM memberships WHERE group_id = %s", (group_id,))
             if rows:

@@ -111,6 +111,40 @@ def test_a_connection_lost_inside_a_transaction_is_not_retried_alone_and_nothing
     store.close()
 
 
+def _trap(store: PostgresStore, table: str) -> None:
+    """The first INSERT into ``table`` kills its own session mid-transaction (after BEGIN, before
+    COMMIT); later ones pass.  A sequence counts, because nextval survives the rollback."""
+    store.conn.execute(f"""
+        CREATE SEQUENCE trap_{table};
+        CREATE FUNCTION trap_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF nextval('trap_{table}') = 1 THEN
+                PERFORM pg_terminate_backend(pg_backend_pid());
+                PERFORM pg_sleep(5);  -- the termination lands here
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER trap_{table} BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION trap_{table}();""")
+
+
+def test_a_write_lost_before_commit_is_re_run_and_applied_once(own_cluster):
+    store = PostgresStore(own_cluster.schema_dsn())
+    _trap(store, "resources")
+    first = store.conn
+    store.insert("User", "u1", {"userName": "ada"}, KEYS)
+    assert store.conn is not first  # the first attempt's session died: a new connection re-ran it
+    assert [r.id for r in store.find("User", "userName", "ada")] == ["u1"] and store.count("User") == 1
+    store.close()
+
+
+def test_a_re_run_write_given_a_one_shot_iterator_still_writes_every_item(own_cluster):
+    store = PostgresStore(own_cluster.schema_dsn())
+    _trap(store, "memberships")
+    store.set_members("g1", iter(["u1", "u2"]))
+    assert store.groups_containing("u1") == ["g1"] and store.groups_containing("u2") == ["g1"]
+    store.close()
+
+
 def test_a_statement_error_on_a_live_connection_is_not_mistaken_for_a_lost_one(own_cluster):
     dsn = own_cluster.schema_dsn()
     store = PostgresStore(dsn)
