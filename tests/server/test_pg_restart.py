@@ -19,6 +19,7 @@ from reference_server.pg_session import RECONNECT_DELAYS, RETRY_AFTER
 from reference_server.settings import ServerSettings
 from reference_server.store import IndexKeys, StoreUnavailable
 from reference_server.store_postgres import PostgresStore
+from reference_server.tenant_app import TenantServer
 from reference_server.tenants import TenantRegistry
 from tests.live import serve
 from tests.pg import Cluster, _unavailable
@@ -204,4 +205,30 @@ def test_the_tenant_registry_reads_after_a_restart_and_never_re_sends_an_insert(
     with pytest.raises(StoreUnavailable):  # an INSERT on a lost connection: its outcome unknown, 503
         registry.create("globex")
     assert registry.get("globex") is None  # the next read reconnects; the INSERT never reached the server
+    registry.close()
+
+
+def test_over_a_socket_a_tenant_server_outlives_a_restart_and_says_503_while_it_is_down(own_cluster):
+    registry = TenantRegistry(own_cluster.database_dsn())
+    _, token = registry.create("acme")
+    auth = {"Authorization": f"Bearer {token}"}
+    server = TenantServer(registry, "admin-token-for-restarts-0123456789", ServerSettings())
+    with serve(server) as url, httpx.Client(base_url=f"{url}/t/acme/scim/v2", headers=auth, timeout=30) as client:
+        assert client.post("/Users", json={"schemas": [USER], "userName": "ada"}).status_code == 201
+        own_cluster.restart()
+        assert client.get("/Users").json()["totalResults"] == 1  # registry and tenant store both reconnected
+        own_cluster.stop_server()
+        try:
+            r = client.get("/Users")
+            assert r.status_code == 503 and r.headers["retry-after"] == str(RETRY_AFTER), r.text
+            assert r.json()["schemas"] == [ERROR]
+        finally:
+            own_cluster.start_server()
+        for _ in range(15):  # honouring Retry-After, bounded
+            r = client.get("/Users")
+            if r.status_code != 503:
+                break
+            time.sleep(int(r.headers["retry-after"]))
+        assert r.status_code == 200 and r.json()["totalResults"] == 1, r.text
+    server.close()
     registry.close()
