@@ -4,8 +4,8 @@ Chosen by a ``postgresql://`` ``--db`` URL (see ``store.open_store``).  The tabl
 SQLite ones; the differences are what a shared server needs:
 
 - Each process holds one connection (psycopg 3, autocommit; ``transaction()`` issues BEGIN and
-  COMMIT itself; ``pg_session``).  The server's event loop uses the store from one thread, one statement at a
-  time, exactly as with SQLite, so a pool would hold idle connections and buy nothing.
+  COMMIT itself; ``pg_session``).  The server's event loop uses the store from one thread, one
+  statement at a time, exactly as with SQLite, so a pool would hold idle connections and buy nothing.
 - userName uniqueness is the same partial UNIQUE index over live rows; PostgreSQL enforces it
   across connections, so 50 racing POSTs spread over every worker give one 201.
 - The live count is one row per type, updated in the writing transaction (``live = live + 1``):
