@@ -62,10 +62,14 @@ def _target(url: str, token: str | None, basic: str | None, header: str | None, 
 @click.option("--rate-limit", "rate_limit", type=click.Choice(["profile", "honour", "escrow"]), default="profile",
               show_default=True, help="429 handling: the profile's default, honour Retry-After (3 retries), or fail "
                                       "the change and retry later (Entra's escrow; the next event for JumpCloud).")
+@click.option("--import-schedule", "import_schedule", type=click.Choice(["profile", "manual", "hourly", "daily", "weekly"]),
+              default="profile", show_default=True,
+              help="Imports from the app (Okta, O3): the profile's default (manual: only scripted import events) "
+                   "or an hourly, daily or weekly schedule on the simulation's clock.")
 def simulate(target: str, token: str | None, basic: str | None, header: str | None, insecure: bool, idp: str, users: int, groups: int, days: float, seed: int,
              mapping: str | None, scope: str, speed: str, out: Path, scenario: Path | None, no_churn: bool,
              no_cover: bool, no_groups: bool, no_test_connection: bool, timeout: float, quiet: bool,
-             on_demand: str | None = None, rate_limit: str = "profile") -> None:
+             on_demand: str | None = None, rate_limit: str = "profile", import_schedule: str = "profile") -> None:
     """Replay what an IdP's provisioning engine sends to a SCIM endpoint, on a virtual clock.
 
     Builds a seeded fake tenant, runs the IdP's Test Connection, its initial cycle and then
@@ -78,6 +82,7 @@ def simulate(target: str, token: str | None, basic: str | None, header: str | No
           --users 500 --groups 50 --days 7 --seed 7 --out sim/
       scim-harness simulate --idp okta-aiw --target http://127.0.0.1:8080/ --token T --rate-limit escrow
       scim-harness simulate --idp entra --target URL --token T --on-demand Jo.Li@contoso.example
+      scim-harness simulate --idp okta --target URL --token T --days 3 --import-schedule daily
     \b
     Exit codes: 0 converged with no failed change; 1 differences or failed changes
     (quarantine included); 2 could not start (test connection failed, target unreachable).
@@ -86,7 +91,7 @@ def simulate(target: str, token: str | None, basic: str | None, header: str | No
         idp=idp, target=_target(target, token, basic, header, timeout, insecure), users=users, groups=groups, days=days, seed=seed,
         mapping=mapping, scope=scope, speed=speed, out=out, scenario=scenario, churn=not no_churn, cover=not no_cover,
         test_connection=not no_test_connection, manage_groups=False if no_groups else None,
-        profile_overrides={} if rate_limit == "profile" else {"rate_limit_retries": 3 if rate_limit == "honour" else 0},
+        profile_overrides=_overrides(rate_limit, import_schedule),
     )
     if quiet:
         result = run_simulation(config, on_demand=on_demand)
@@ -107,6 +112,16 @@ def simulate(target: str, token: str | None, basic: str | None, header: str | No
         click.echo(f"provisioning log: {result.log_path}   results: {out / 'results.json'}")
         click.echo(_write_report(result.run, out / "report.html"))
     raise SystemExit(result.exit_code)
+
+
+def _overrides(rate_limit: str, import_schedule: str) -> dict[str, Any]:
+    """The profile knobs the CLI options set ("profile": keep the profile's value)."""
+    out: dict[str, Any] = {}
+    if rate_limit != "profile":
+        out["rate_limit_retries"] = 3 if rate_limit == "honour" else 0
+    if import_schedule != "profile":
+        out["import_schedule"] = import_schedule
+    return out
 
 
 def _write_report(run: object, path: Path) -> str:

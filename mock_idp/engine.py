@@ -24,7 +24,7 @@ from mock_idp.churn import ChurnEvent, apply_event
 from mock_idp.directory import Directory, Group, User
 from mock_idp.driver import Driver
 from mock_idp.connection import connection_test
-from mock_idp.imports import import_all
+from mock_idp.imports import import_all, scheduled_imports
 from mock_idp.flows import Flow, FlowResult, WantGroup, WantUser, deactivate_user, delete_user, provision_user, set_manager
 from mock_idp.groupflows import delete_group, sync_group
 from mock_idp.logs import ProvisioningLog, Source
@@ -375,12 +375,14 @@ class Engine:
         return cycle
 
     def run(self, events: list[ChurnEvent], until: datetime) -> None:
-        """The initial cycle now, then cycles or events until ``until``."""
+        """The initial cycle now, then cycles or events until ``until``; the profile's import
+        schedule adds an ``import`` event at each scheduled moment (after events at the same time)."""
         start = self.clock.now()
         total = max(1.0, (until - start).total_seconds())
         self.run_cycle("initial")
         p = self.profile
-        pending = sorted(events, key=lambda e: e.at)
+        imports = [ChurnEvent(at, "import") for at in scheduled_imports(p.import_schedule, start, until)]
+        pending = sorted(events + imports, key=lambda e: e.at)
         index = 0
         last_cycle = start
         while True:

@@ -294,6 +294,8 @@ def _finish(config: SimulationConfig, profile: Any, engine: Engine, clock: Virtu
                        f"{profile.rate_limit_max_wait_seconds:g} s)" if profile.rate_limit_retries
                        else f"no immediate retry: a 429 fails the change ({profile.on_failure})"),
         "throttled": engine.driver.throttled,
+        "import_schedule": profile.import_schedule,  # O3: manual, or the scheduled imports the clock ran
+        "imports": [isoformat(c.started_at) for c in job.cycles if c.kind == "import"],
     }
     run = RunResult("simulation", config.target.base_url, isoformat(started), isoformat(finished),
                     (finished - started).total_seconds() * 1000, exit_code, results=results,

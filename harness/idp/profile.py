@@ -36,6 +36,8 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "linked_read": ("lookup", "by-id"),
     "pathless_keys": ("dotted", "nested"),
     "group_update_form": ("patch", "put"),
+    "import_schedule": ("manual", "hourly", "daily", "weekly"),
+    "pathless_active": ("own-op", "in-value"),
 }
 
 #: ``auth_methods``: the harness's kinds of authentication (``harness.http.Auth.kind``).
@@ -181,6 +183,13 @@ class Profile:
     #: A failed change's admin-facing task text ("" = none): ``{action}``, ``{display}`` and
     #: ``{sp}`` (the target's own message) are filled in (Okta's Tasks, O8).
     task_message_template: str
+    #: Imports from the app (Okta, O3): "manual" (only scripted ``import`` events) or a schedule,
+    #: "hourly" / "daily" / "weekly", that the engine's clock runs (mock_idp.imports.scheduled_imports).
+    import_schedule: str
+    #: A path-less update that also changes ``active``: ``active`` keeps its own pathed op beside
+    #: the path-less replace ("own-op"), or rides in the replace's value ("in-value"). Okta OIN's
+    #: body is undocumented (unconfirmed); only ``update_form = "pathless"`` reads it.
+    pathless_active: str
     #: Fact per knob: "confirmed: source" or "unconfirmed: why this default".
     facts: dict[str, str] = field(default_factory=dict, compare=False)
 

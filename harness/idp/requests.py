@@ -149,13 +149,15 @@ def _patch_value(profile: Profile, path: str, value: Any) -> Any:
 def patch_ops(profile: Profile, changes: Iterable[Change]) -> list[dict[str, Any]]:
     """PATCH operations in the profile's form (E2): pathed ops, or one path-less replace.
 
-    ``active`` and filtered paths always keep their own pathed op.
+    Filtered paths always keep their own pathed op; so does ``active``, unless the profile's
+    ``pathless_active`` is "in-value" (then it rides in the path-less replace).
     """
     ops: list[dict[str, Any]] = []
     merged: dict[str, Any] = {}
     for c in changes:
         value = _patch_value(profile, c.path, c.new)
-        pathed = profile.update_form != "pathless" or c.path == "active" or parse_path(c.path).filtered
+        own_op = c.path == "active" and profile.pathless_active == "own-op"
+        pathed = profile.update_form != "pathless" or own_op or parse_path(c.path).filtered
         if pathed:
             # a filtered path the target has no value for is added, not replaced: replace on a
             # value path matching nothing is noTarget (RFC 7644 §3.5.2.3); legacy adds any absent value (E2)
