@@ -38,7 +38,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 async def _scim_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ScimError)
-    return ScimResponse(exc.to_body(), status_code=exc.status)
+    return ScimResponse(exc.to_body(), status_code=exc.status, headers=dict(exc.headers))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

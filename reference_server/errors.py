@@ -17,6 +17,7 @@ class ScimError(Exception):
 
     status: int = 400
     scim_type: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()  # extra response headers (Retry-After on a 503)
 
     def __init__(self, detail: str = "", *, status: int | None = None, scim_type: str | None = None) -> None:
         super().__init__(detail)
@@ -124,6 +125,16 @@ class TooManyRequests(ScimError):
 
 class InternalError(ScimError):
     status = 500
+
+
+class ServiceUnavailable(ScimError):
+    """503 (RFC 7644 §3.12): try again after ``retry_after`` seconds (sent as ``Retry-After``)."""
+
+    status = 503
+
+    def __init__(self, detail: str = "", *, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.headers = (("retry-after", str(retry_after)),)
 
 
 class NotImplemented(ScimError):  # noqa: A001 - the RFC name; shadows the builtin only in this module

@@ -276,3 +276,26 @@ def equalities(flt: Filter) -> dict[str, Any] | None:
             out.update(part)
         return out
     return None
+
+
+def check_filterable(f: Filter, allowed: tuple[str, ...] | None) -> None:
+    """An app profile's filterable attributes (None: all): filtering on another one -> 400 invalidFilter."""
+    if allowed is None:
+        return
+    low = {a.lower() for a in allowed}
+    for path in _filter_paths(f):
+        if path.attr.lower() not in low or path.sub is not None:
+            raise InvalidFilter(f"filtering on {path} is not supported; "
+                                f"supported: {', '.join(allowed)}")
+
+
+def _filter_paths(f: Filter) -> Iterator[AttrPath]:
+    if isinstance(f, (Compare, Present)):
+        yield f.path
+    elif isinstance(f, (And, Or)):
+        for t in f.terms:
+            yield from _filter_paths(t)
+    elif isinstance(f, Not):
+        yield from _filter_paths(f.inner)
+    elif isinstance(f, ValuePath):
+        yield f.path

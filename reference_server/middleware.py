@@ -33,7 +33,7 @@ JSON_TYPES = ("application/scim+json", "application/json")
 def error_response(exc: ScimError, headers: list[tuple[str, str]] | None = None) -> Captured:
     body = json.dumps(exc.to_body(), ensure_ascii=False).encode("utf-8")
     return Captured(exc.status, [("content-type", "application/scim+json"), ("content-length", str(len(body))),
-                                 *(headers or [])], body)
+                                 *exc.headers, *(headers or [])], body)
 
 
 class InvalidToken(Unauthorized):

@@ -23,15 +23,19 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 from datetime import datetime
 from typing import Any
 
-from reference_server.store import Store
+from reference_server.store import Store, StoreUnavailable
 from redaction import SENSITIVE_HEADERS, Redactor, mask_credential, mask_header, redact_json, redact_query
 from redaction.body import HINTS as BODY_HINTS
 
+log = logging.getLogger("reference_server")
+
 FLUSH_EVERY = 200
 FLUSH_DELAY = 0.25
+KEEP_UNSAVED = 10 * FLUSH_EVERY  # rows held while the database is unavailable
 
 
 # The first look the harness takes too (redaction.body.HINTS): a byte scan of the lower-cased body, so any
@@ -116,6 +120,7 @@ class Recorder:
         self._key = store.recorder_key()
         self._fingerprints: dict[str, str] = {}  # a client sends one credential thousands of times
         self._pending: list[tuple[Any, ...]] = []
+        self._unsaved: list[tuple[Any, ...]] = []  # formatted rows a flush could not write (database down)
         self._scheduled: asyncio.AbstractEventLoop | None = None
 
     def record(self, *, at: Any, method: str, path: str, query: str, status: int, duration_ms: float,
@@ -156,5 +161,14 @@ class Recorder:
     def flush(self) -> None:
         self._scheduled = None
         pending, self._pending = self._pending, []
-        if pending:
-            self.store.add_recordings([self._format(item) for item in pending])
+        rows = self._unsaved + [self._format(item) for item in pending]
+        if not rows:
+            return
+        try:
+            self.store.add_recordings(rows)
+            self._unsaved = []
+        except StoreUnavailable:  # kept for the next flush, up to a bound (oldest dropped first)
+            self._unsaved = rows[-KEEP_UNSAVED:]
+            if len(rows) > KEEP_UNSAVED:
+                log.warning("recorder: %d recordings dropped while the database was unavailable",
+                            len(rows) - KEEP_UNSAVED)

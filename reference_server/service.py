@@ -11,21 +11,20 @@ from __future__ import annotations
 import copy
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
 from reference_server import filter_eval, parser
 from reference_server.errors import (
-    Conflict, InvalidFilter, InvalidValue, NotFound, PreconditionFailed, TooMany, Uniqueness,
+    Conflict, InvalidValue, NotFound, PreconditionFailed, TooMany, Uniqueness,
 )
 from reference_server.patch import apply_patch
-from reference_server.parser import AttrPath
 from reference_server.profiles import Profile
 from reference_server.schema import ResourceModel, apply_overrides
 from reference_server.settings import ServerSettings
-from reference_server.sorting import sort_key, sort_resources
+from reference_server.sorting import sort_mixed
 from reference_server.store import IndexKeys, Row, Store, UniqueViolation, VersionConflict
 from reference_server.validate import Leniency, normalize_for_uniqueness, prepare_create, prepare_replace, set_schemas
 
@@ -315,16 +314,6 @@ class ScimService:
 
     # -- queries -----------------------------------------------------------------------------
 
-    def _check_filterable(self, f: parser.Filter) -> None:
-        allowed = self.profile.filterable
-        if allowed is None:
-            return
-        low = {a.lower() for a in allowed}
-        for path in _filter_paths(f):
-            if path.attr.lower() not in low or path.sub is not None:
-                raise InvalidFilter(f"filtering on {path} is not supported; "
-                                    f"supported: {', '.join(allowed)}")
-
     def _candidates(self, rtype: str, f: parser.Filter | None, base: str, need_all: bool) -> list[dict[str, Any]] | None:
         """Matching rendered resources, or None when a plain page from the store will do."""
         include_deleted = self.behaviour.list_deleted
@@ -357,7 +346,7 @@ class ScimService:
         f = None
         if q.filter is not None:
             f = parse_filter_fast(q.filter)
-            self._check_filterable(f)
+            filter_eval.check_filterable(f, self.profile.filterable)
             for rtype in rtypes:
                 filter_eval.check_filter(f, self._filter_models[rtype])
         start = max(q.start_index, 1)
@@ -374,39 +363,10 @@ class ScimService:
                 return Page(total, start, self.render_many(rows, base), [self.models[rtype]] * len(rows))
             found.extend((r, self.models[rtype]) for r in got)
         if q.sort_by is not None:
-            found = _sorted(found, q.sort_by, q.sort_order)
+            found = sort_mixed(found, q.sort_by, q.sort_order)
         total = len(found)
         window = found[start - 1:start - 1 + count]
         return Page(total, start, [r for r, _ in window], [m for _, m in window])
-
-
-def _sorted(found: list[tuple[dict[str, Any], ResourceModel]], sort_by: str,
-            order: str | None) -> list[tuple[dict[str, Any], ResourceModel]]:
-    """RFC 7644 §3.4.2.3 sorting where each resource is keyed with its own type's model.
-
-    One type: exactly ``sorting.sort_resources``.  A root query mixes Users and Groups; sortBy then
-    resolves against each resource's model (``members`` means something only on a Group), and the
-    resources without a value go last (first when descending), as ``sort_resources`` orders them."""
-    direction = (order or "ascending").lower()
-    if direction not in ("ascending", "descending"):
-        raise InvalidValue(f"sortOrder must be ascending or descending, not {str(order)[:50]!r}")
-    models = list({id(m): m for _, m in found}.values())
-    if len(models) == 1:
-        resources = sort_resources(models[0], [r for r, _ in found], sort_by, order)
-        return [(r, models[0]) for r in resources]
-    if not models:
-        return found
-    keys = {id(m): sort_key(m, sort_by) for m in models}
-    keyed = [(keys[id(m)](r), i, (r, m)) for i, (r, m) in enumerate(found)]
-    present = [k for k in keyed if k[0] is not None]
-    missing = [k for k in keyed if k[0] is None]
-    try:
-        present.sort(key=lambda k: k[0], reverse=direction == "descending")
-    except TypeError:  # one attribute name with different types in two models: group by type first
-        present.sort(key=lambda k: (type(k[0]).__name__, k[0]), reverse=direction == "descending")
-    if direction == "descending":
-        return [k[2] for k in missing] + [k[2] for k in present]
-    return [k[2] for k in present] + [k[2] for k in missing]
 
 
 def _strip(data: dict[str, Any]) -> dict[str, Any]:
@@ -416,18 +376,6 @@ def _strip(data: dict[str, Any]) -> dict[str, Any]:
         out["members"] = [{k: v for k, v in m.items() if k != "$ref"} if isinstance(m, dict) else m
                           for m in out["members"]]
     return out
-
-
-def _filter_paths(f: parser.Filter) -> Iterator[AttrPath]:
-    if isinstance(f, (parser.Compare, parser.Present)):
-        yield f.path
-    elif isinstance(f, (parser.And, parser.Or)):
-        for t in f.terms:
-            yield from _filter_paths(t)
-    elif isinstance(f, parser.Not):
-        yield from _filter_paths(f.inner)
-    elif isinstance(f, parser.ValuePath):
-        yield f.path
 
 
 def _is_member_filter_remove(op: Any) -> bool:

@@ -91,3 +91,32 @@ def sort_resources(model: ResourceModel, resources: Iterable[dict[str, Any]], so
         # reverse=True keeps ties in original order (sort is stable in either direction)
         return [k[2] for k in missing] + [k[2] for k in present]
     return [k[2] for k in present] + [k[2] for k in missing]
+
+
+def sort_mixed(found: list[tuple[dict[str, Any], ResourceModel]], sort_by: str,
+            order: str | None) -> list[tuple[dict[str, Any], ResourceModel]]:
+    """RFC 7644 §3.4.2.3 sorting where each resource is keyed with its own type's model.
+
+    One type: exactly ``sorting.sort_resources``.  A root query mixes Users and Groups; sortBy then
+    resolves against each resource's model (``members`` means something only on a Group), and the
+    resources without a value go last (first when descending), as ``sort_resources`` orders them."""
+    direction = (order or "ascending").lower()
+    if direction not in ("ascending", "descending"):
+        raise InvalidValue(f"sortOrder must be ascending or descending, not {str(order)[:50]!r}")
+    models = list({id(m): m for _, m in found}.values())
+    if len(models) == 1:
+        resources = sort_resources(models[0], [r for r, _ in found], sort_by, order)
+        return [(r, models[0]) for r in resources]
+    if not models:
+        return found
+    keys = {id(m): sort_key(m, sort_by) for m in models}
+    keyed = [(keys[id(m)](r), i, (r, m)) for i, (r, m) in enumerate(found)]
+    present = [k for k in keyed if k[0] is not None]
+    missing = [k for k in keyed if k[0] is None]
+    try:
+        present.sort(key=lambda k: k[0], reverse=direction == "descending")
+    except TypeError:  # one attribute name with different types in two models: group by type first
+        present.sort(key=lambda k: (type(k[0]).__name__, k[0]), reverse=direction == "descending")
+    if direction == "descending":
+        return [k[2] for k in missing] + [k[2] for k in present]
+    return [k[2] for k in present] + [k[2] for k in missing]

@@ -20,9 +20,15 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from reference_server.errors import ServiceUnavailable
+
 
 class UniqueViolation(Exception):
     """A live resource of that type already has this userName."""
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """The database cannot be reached (PostgreSQL restarting, say): 503 with Retry-After, not 500."""
 
 
 class VersionConflict(Exception):

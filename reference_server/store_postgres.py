@@ -4,13 +4,15 @@ Chosen by a ``postgresql://`` ``--db`` URL (see ``store.open_store``).  The tabl
 SQLite ones; the differences are what a shared server needs:
 
 - Each process holds one connection (psycopg 3, autocommit; ``transaction()`` issues BEGIN and
-  COMMIT itself).  The server's event loop uses the store from one thread, one statement at a
-  time, exactly as with SQLite, so a pool would hold idle connections and buy nothing.
+  COMMIT itself; ``pg_session``).  The server's event loop uses the store from one thread, one
+  statement at a time, exactly as with SQLite, so a pool would hold idle connections and buy nothing.
 - userName uniqueness is the same partial UNIQUE index over live rows; PostgreSQL enforces it
   across connections, so 50 racing POSTs spread over every worker give one 201.
 - The live count is one row per type, updated in the writing transaction (``live = live + 1``):
   the row lock orders concurrent writers, so the count stays exact.
 - Every committed transaction is durable (``synchronous_commit`` on, PostgreSQL's default).
+- A lost connection (PostgreSQL restarted) is re-opened and the call re-run when that is safe;
+  while PostgreSQL stays down, calls raise ``StoreUnavailable`` (503 + Retry-After): ``pg_session``.
 - Tables live in the connection's ``search_path`` schema, so tenants (and tests) can each have a
   schema of their own in one database (``with_schema``).  Creating them takes an advisory lock,
   so workers starting together do not race on ``CREATE TABLE IF NOT EXISTS``.
@@ -21,8 +23,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -30,6 +32,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
+from reference_server.pg_session import PgSession, connect, reconnecting
 from reference_server.store import (
     INDEXED_COLUMNS, RECORDING_COLUMNS, IndexKeys, Row, UniqueViolation, VersionConflict, describe, recording_row,
 )
@@ -95,27 +98,20 @@ def with_schema(dsn: str, schema: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
 
 
-def connect(dsn: str) -> psycopg.Connection[Any]:
-    """An autocommit connection; ValueError (one line, no password) when the server cannot be reached."""
-    try:
-        return psycopg.connect(dsn, autocommit=True, connect_timeout=10)
-    except psycopg.Error as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
-        raise ValueError(f"cannot connect to PostgreSQL at {describe(dsn)}: {first}") from None
-
-
 def _row(r: Sequence[Any]) -> Row:
     return Row(r[0], r[1], r[2], r[3], json.loads(r[4]), bool(r[5]))
 
 
-class PostgresStore:
-    """The PostgreSQL store.  ``unique_user_names=False`` is only for the duplicate-username quirk."""
+class PostgresStore(PgSession):
+    """The PostgreSQL store.  ``unique_user_names=False`` is only for the duplicate-username quirk.
+
+    ``sleep`` and ``clock`` (injected by tests) pace the reconnect attempts (``pg_session``)."""
 
     multi_process = True
 
-    def __init__(self, dsn: str, *, unique_user_names: bool = True) -> None:
-        self.dsn = dsn
-        self.conn = connect(dsn)
+    def __init__(self, dsn: str, *, unique_user_names: bool = True, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(dsn, sleep=sleep, clock=clock)
         schema = self.conn.execute("SELECT current_schemas(false)").fetchone()
         if schema is None or not schema[0]:
             self.conn.close()
@@ -129,31 +125,6 @@ class PostgresStore:
             else:
                 self.conn.execute("DROP INDEX IF EXISTS ux_user_name")
                 self.conn.execute(_NOT_UNIQUE)
-        self._depth = 0
-
-    def close(self) -> None:
-        self.conn.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One atomic unit (nested calls join the outer one)."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        self.conn.execute("BEGIN")
-        self._depth = 1
-        try:
-            yield
-        except BaseException:
-            self._depth = 0
-            self.conn.execute("ROLLBACK")
-            raise
-        self._depth = 0
-        self.conn.execute("COMMIT")
 
     # -- resources ---------------------------------------------------------------------------
 
@@ -161,6 +132,7 @@ class PostgresStore:
         self.conn.execute("INSERT INTO counts(type, live) VALUES (%s, %s) "
                           "ON CONFLICT(type) DO UPDATE SET live = counts.live + excluded.live", (rtype, delta))
 
+    @reconnecting
     def insert(self, rtype: str, rid: str, data: dict[str, Any], keys: IndexKeys) -> int:
         """Store a new resource at version 1; UniqueViolation if its userName is taken."""
         with self.transaction():
@@ -175,7 +147,10 @@ class PostgresStore:
         return 1
 
     def insert_many(self, rtype: str, items: Iterable[tuple[str, dict[str, Any], IndexKeys]]) -> int:
-        """Seed many resources in one transaction, by COPY (bench and --seed-users)."""
+        """Seed many resources in one transaction, by COPY (bench and --seed-users).
+
+        Never re-run after a lost connection (not ``reconnecting``): ``items`` may be a one-shot iterator."""
+        self._ensure_connected()
         n = 0
         with self.transaction():
             with self.conn.cursor() as cur, cur.copy(
@@ -186,6 +161,7 @@ class PostgresStore:
             self._bump(rtype, n)
         return n
 
+    @reconnecting
     def get(self, rtype: str, rid: str, *, include_deleted: bool = False, for_update: bool = False) -> Row | None:
         """One row; ``for_update`` locks it until the transaction ends (a read-modify-write across workers)."""
         lock = " FOR UPDATE" if for_update else ""
@@ -194,15 +170,18 @@ class PostgresStore:
             return None
         return _row(r)
 
+    @reconnecting
     def get_any(self, rid: str) -> Row | None:
         """A live resource of any type (group members may be users or groups)."""
         r = self.conn.execute(f"{_SELECT} WHERE id = %s AND NOT deleted", (rid,)).fetchone()
         return _row(r) if r else None
 
+    @reconnecting
     def get_many(self, ids: Sequence[str]) -> dict[str, Row]:
         rows = self.conn.execute(f"{_SELECT} WHERE NOT deleted AND id = ANY(%s)", (list(ids),))
         return {r[1]: _row(r) for r in rows}
 
+    @reconnecting
     def update(self, rtype: str, rid: str, data: dict[str, Any], keys: IndexKeys, *,
                expected_version: int | None = None) -> int:
         """Replace the stored JSON and bump the version; returns the new version.
@@ -224,6 +203,7 @@ class PostgresStore:
             raise KeyError(rid)
         return int(r[0])
 
+    @reconnecting
     def delete(self, rtype: str, rid: str) -> bool:
         """Soft-delete: the row leaves every live query and frees its userName."""
         with self.transaction():
@@ -234,6 +214,7 @@ class PostgresStore:
                 self.conn.execute("DELETE FROM memberships WHERE group_id = %s", (rid,))
             return cur.rowcount > 0
 
+    @reconnecting
     def find(self, rtype: str, attribute: str, value: str, *, include_deleted: bool = False) -> list[Row]:
         """Rows whose indexed column equals ``value`` (normalised by the caller)."""
         col = INDEXED_COLUMNS[attribute]
@@ -241,6 +222,7 @@ class PostgresStore:
         return [_row(r) for r in self.conn.execute(f"{_SELECT} WHERE type = %s AND {col} = %s{live} ORDER BY seq",
                                                    (rtype, value))]
 
+    @reconnecting
     def count(self, rtype: str, *, include_deleted: bool = False) -> int:
         if include_deleted:
             r = self.conn.execute("SELECT COUNT(*) FROM resources WHERE type = %s", (rtype,)).fetchone()
@@ -248,27 +230,33 @@ class PostgresStore:
             r = self.conn.execute("SELECT live FROM counts WHERE type = %s", (rtype,)).fetchone()
         return int(r[0]) if r else 0
 
+    @reconnecting
     def count_flagged(self, rtype: str, schema: str, attribute: str) -> int:
         """Live rows whose ``data[schema][attribute]`` is true (the seat pool of a seat-counting app)."""
         r = self.conn.execute("SELECT COUNT(*) FROM resources WHERE type = %s AND NOT deleted "
                               "AND (data::jsonb -> %s -> %s) = 'true'::jsonb", (rtype, schema, attribute)).fetchone()
         return int(r[0]) if r else 0
 
+    @reconnecting
     def page(self, rtype: str, offset: int, limit: int, *, include_deleted: bool = False) -> list[Row]:
         """Rows in creation order (a stable order, so pages never repeat or skip)."""
         live = "" if include_deleted else " AND NOT deleted"
         return [_row(r) for r in self.conn.execute(
             f"{_SELECT} WHERE type = %s{live} ORDER BY seq LIMIT %s OFFSET %s", (rtype, limit, offset))]
 
+    @reconnecting
     def scan(self, rtype: str, *, include_deleted: bool = False) -> Iterator[Row]:
         live = "" if include_deleted else " AND NOT deleted"
-        for r in self.conn.execute(f"{_SELECT} WHERE type = %s{live} ORDER BY seq", (rtype,)).fetchall():
-            yield _row(r)
+        rows = self.conn.execute(f"{_SELECT} WHERE type = %s{live} ORDER BY seq", (rtype,)).fetchall()
+        return (_row(r) for r in rows)  # fetched here, so a lost connection is met inside _reconnecting
 
     # -- memberships -------------------------------------------------------------------------
 
     def set_members(self, group_id: str, member_ids: Iterable[str]) -> None:
-        rows = [(group_id, m) for m in member_ids]
+        self._set_members(group_id, [(group_id, m) for m in member_ids])  # a list: a re-run sees every id
+
+    @reconnecting
+    def _set_members(self, group_id: str, rows: list[tuple[str, str]]) -> None:
         with self.transaction():
             self.conn.execute("DELETE FROM memberships WHERE group_id = %s", (group_id,))
             if rows:
@@ -284,20 +272,24 @@ class PostgresStore:
             out.setdefault(member, []).append((gid, json.loads(data).get("displayName", "")))
         return out
 
+    @reconnecting
     def groups_of(self, member_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
         """member id -> [(group id, group displayName)] for live groups, in group creation order."""
         return self._groups(" AND m.member_id = ANY(%s)", (list(member_ids),)) if member_ids else {}
 
+    @reconnecting
     def all_groups_of(self) -> dict[str, list[tuple[str, str]]]:
         """groups_of for every member (used by scans that filter on User.groups)."""
         return self._groups("", ())
 
+    @reconnecting
     def groups_containing(self, member_id: str) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT group_id FROM memberships WHERE member_id = %s ORDER BY group_id",
                                                 (member_id,))]
 
     # -- recordings --------------------------------------------------------------------------
 
+    @reconnecting
     def add_recordings(self, records: Sequence[dict[str, Any] | Sequence[Any]]) -> None:
         """Append recordings in one transaction: dicts by column name, or tuples in RECORDING_COLUMNS order."""
         if not records:
@@ -306,16 +298,19 @@ class PostgresStore:
         with self.transaction(), self.conn.cursor() as cur:
             cur.executemany(_INSERT_RECORDING, rows)
 
+    @reconnecting
     def recordings(self, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
         cur = self.conn.execute("SELECT * FROM recordings WHERE id > %s ORDER BY id LIMIT %s", (after, limit))
         names = [d.name for d in cur.description or ()]
         return [recording_row(names, r) for r in cur.fetchall()]
 
+    @reconnecting
     def recording(self, rec_id: int) -> dict[str, Any] | None:
         cur = self.conn.execute("SELECT * FROM recordings WHERE id = %s", (rec_id,))
         r = cur.fetchone()
         return recording_row([d.name for d in cur.description or ()], r) if r else None
 
+    @reconnecting
     def recorder_key(self) -> bytes:
         """This database's random key (credential fingerprints, cursors); the first process to ask makes it."""
         self.conn.execute("INSERT INTO recorder_key(key) VALUES (%s) ON CONFLICT DO NOTHING",

@@ -122,7 +122,11 @@ class TenantServer:
             await _send(send, await self._admin_api(scope, receive))
             return
         m = _TENANT_PATH.match(path)
-        tenant = self.registry.get(m.group(1)) if m else None
+        try:
+            tenant = self.registry.get(m.group(1)) if m else None
+        except ScimError as exc:  # the registry's database is unavailable: 503 + Retry-After
+            await _send(send, error_response(exc))
+            return
         if tenant is None or m is None:
             if tenant is None and m is not None:
                 self.drop(m.group(1))

@@ -84,18 +84,19 @@ class TenantRegistry:
         self.location = str(location)
         self.postgres = is_postgres(self.location)
         self._lock = threading.Lock()
-        self._db: Any
+        self._db: sqlite3.Connection
+        self._pg: Any
         if self.postgres:
-            from reference_server.store_postgres import connect
+            from reference_server.pg_session import PgSession
 
-            self._db = connect(self.location)
+            self._pg = PgSession(self.location)  # reconnects after a PostgreSQL restart
             self._unique: type[Exception] = __import__("psycopg").errors.UniqueViolation
         else:
             Path(location).mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(Path(location) / REGISTRY_FILE, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._unique = sqlite3.IntegrityError
-        self._db.execute("CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY, app TEXT NOT NULL, "
+        self._sql("CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY, app TEXT NOT NULL, "
                          "quirks TEXT NOT NULL, created TEXT NOT NULL, digests TEXT NOT NULL)")
 
     def __repr__(self) -> str:
@@ -105,11 +106,14 @@ class TenantRegistry:
 
     def _sql(self, query: str, params: tuple[Any, ...] = ()) -> Any:
         with self._lock:
-            cur = self._db.execute(query.replace("?", "%s") if self.postgres else query, params)
+            if self.postgres:  # every statement but INSERT is a read or idempotent: safe to re-send
+                cur = self._pg.execute(query.replace("?", "%s"), params, rerun=not query.startswith("INSERT"))
+            else:
+                cur = self._db.execute(query, params)
             return cur.fetchall() if cur.description is not None else []
 
     def close(self) -> None:
-        self._db.close()
+        (self._pg if self.postgres else self._db).close()
 
     def data_location(self, name: str) -> str:
         """Where a tenant's data lives: its SQLite file, or its schema's PostgreSQL URL (made on first use)."""

@@ -67,10 +67,7 @@ class Cluster:
         self.port = free_port()
         self._run("initdb", "-D", str(self.data), "-U", USER, "-A", "trust", "-E", "UTF8", "--locale=C",
                   "--no-sync")
-        # fsync off: a test cluster lives for one session; the server's own durability is what is tested
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "-t", "60", "start", "-o",
-                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                  "-c full_page_writes=off -c max_connections=200")
+        self.start_server()
         self.admin = f"postgresql://{USER}@127.0.0.1:{self.port}/postgres"
         import psycopg
 
@@ -78,6 +75,22 @@ class Cluster:
             conn.execute(f"CREATE DATABASE {USER}")
         # the store's connections use the Unix socket (half the cost of loopback TCP per round trip)
         self.dsn = f"postgresql://{USER}@{quote(str(self.dir), safe='')}:{self.port}/{USER}"
+
+    def start_server(self) -> None:
+        """Start PostgreSQL (again) on the same port and socket directory."""
+        # fsync off: a test cluster lives for one session; the server's own durability is what is tested
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "-t", "60", "start", "-o",
+                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                  "-c full_page_writes=off -c max_connections=200")
+
+    def stop_server(self) -> None:
+        """Stop PostgreSQL ("fast": it ends every session, as an operator's restart does); the data stays."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
+
+    def restart(self) -> None:
+        """An operator's restart: every open connection is cut, committed data survives."""
+        self.stop_server()
+        self.start_server()
 
     def _run(self, tool: str, *args: str) -> None:
         done = subprocess.run([*self.prefix, str(self.bindir / tool), *args], capture_output=True, text=True,

@@ -15,7 +15,8 @@ import pytest
 
 from tests.server.helpers import Client, client
 
-_ONE_STORE = {"test_cli", "test_tenant_cli", "test_curl_tour", "test_workers"}  # workers: PostgreSQL only
+_ONE_STORE = {"test_cli", "test_tenant_cli", "test_curl_tour", "test_workers",  # workers: PostgreSQL only
+              "test_pg_restart"}  # PostgreSQL only, on a cluster of its own
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

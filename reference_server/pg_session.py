@@ -1,0 +1,182 @@
+"""One process's PostgreSQL connection for the store: transactions, and surviving a PostgreSQL restart.
+
+The store holds one autocommit connection (psycopg 3); ``transaction()`` issues BEGIN and COMMIT
+itself.  When PostgreSQL restarts, that connection dies.  ``PgSession`` notices (psycopg marks the
+connection closed), opens a new one (a few attempts with a short backoff, paced by an injected
+``sleep``) and re-runs the store call when that is safe (``reconnecting``).  While PostgreSQL stays
+down every call raises ``StoreUnavailable`` (503 + Retry-After), at once for ``DOWN_FOR`` seconds
+after a failed round of attempts, so a burst of requests does not each wait out the backoff.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import psycopg
+
+from reference_server.store import StoreUnavailable, describe
+
+log = logging.getLogger("reference_server")
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+_S = TypeVar("_S", bound="PgSession")
+RECONNECT_DELAYS = (0.05, 0.15, 0.3)  # seconds slept before the 2nd, 3rd and 4th connection attempt
+# After a failed round of attempts calls answer 503 at once for this long: the store is used from the
+# event loop's thread, so each round (0.5 s of backoff) holds every request of this process.
+DOWN_FOR = 2.0
+RETRY_AFTER = 2  # seconds, sent as Retry-After with the 503
+
+
+def connect(dsn: str) -> psycopg.Connection[Any]:
+    """An autocommit connection; ValueError (one line, no password) when the server cannot be reached."""
+    try:
+        return psycopg.connect(dsn, autocommit=True, connect_timeout=10)
+    except psycopg.Error as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
+        raise ValueError(f"cannot connect to PostgreSQL at {describe(dsn)}: {first}") from None
+
+
+def _lost(conn: psycopg.Connection[Any], exc: BaseException) -> bool:
+    """Whether ``exc`` means the connection is gone, not that a statement failed (a deadlock or a
+    lock timeout is an OperationalError too, but leaves the connection open)."""
+    return isinstance(exc, psycopg.OperationalError) and conn.closed
+
+
+def _unavailable(detail: str) -> StoreUnavailable:
+    return StoreUnavailable(detail, retry_after=RETRY_AFTER)
+
+
+def reconnecting(method: Callable[Concatenate[_S, _P], _T]) -> Callable[Concatenate[_S, _P], _T]:
+    """Run a store call; if the connection turns out lost, reconnect and run the call again, once.
+
+    Re-running is safe because a call made outside an open transaction is a read, an idempotent
+    autocommit write (``recorder_key``), or a write in its own ``transaction()`` that had not sent
+    COMMIT when the connection broke: PostgreSQL rolls back the open transaction of a session that
+    ends (and a restart keeps only committed work), so none of it was applied.  A lost COMMIT has an
+    unknown outcome: ``transaction()`` raises StoreUnavailable for it, which is never re-run.  A call
+    inside a caller's open transaction is not re-run alone (the statements before it died with the
+    connection): it raises StoreUnavailable and the client sends its request again."""
+    @functools.wraps(method)
+    def run(session: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        if session._depth == 0:
+            session._ensure_connected()
+        try:
+            return method(session, *args, **kwargs)
+        except psycopg.OperationalError as exc:
+            if not _lost(session.conn, exc):
+                raise
+            if session._depth:
+                raise _unavailable("the database connection was lost during the request; send it again") from None
+        session._reconnect()
+        try:
+            return method(session, *args, **kwargs)
+        except psycopg.OperationalError as exc:
+            if _lost(session.conn, exc):
+                raise _unavailable("the database connection was lost again; send the request again") from None
+            raise
+    return run
+
+
+class PgSession:
+    """The connection, its transactions and its reconnects (``sleep``/``clock`` injected by tests)."""
+
+    def __init__(self, dsn: str, *, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.dsn = dsn
+        self._sleep, self._clock = sleep, clock
+        self._down_until = 0.0
+        self._depth = 0
+        self.conn = connect(dsn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def execute(self, query: str, params: tuple[Any, ...] = (), *, rerun: bool) -> psycopg.Cursor[Any]:
+        """One autocommit statement (the tenant registry's), reconnecting as ``reconnecting`` does.
+
+        ``rerun``: the statement is a read or idempotent, so re-sending it after a lost connection is
+        safe.  Otherwise (an INSERT) a connection lost while it ran leaves its outcome unknown: 503."""
+        self._ensure_connected()
+        for attempt in range(2):
+            try:
+                return self.conn.execute(query, params)
+            except psycopg.OperationalError as exc:
+                if not _lost(self.conn, exc):
+                    raise
+                if attempt or not rerun:
+                    break
+            self._reconnect()
+        raise _unavailable("the database connection was lost during the request; send it again")
+
+    def _ensure_connected(self) -> None:
+        """Reconnect first if the connection is known to be lost (only between transactions)."""
+        if self.conn.closed:
+            self._reconnect()
+
+    def _reconnect(self) -> None:
+        """A new connection: a few attempts with a short backoff, then StoreUnavailable (bounded)."""
+        if self._clock() < self._down_until:
+            raise _unavailable("the database is unavailable; try again shortly")
+        self.conn.close()
+        for attempt, delay in enumerate((0.0, *RECONNECT_DELAYS)):
+            if delay:
+                self._sleep(delay)
+            try:
+                self.conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=2)
+            except psycopg.OperationalError:
+                continue
+            log.warning("reconnected to PostgreSQL at %s (attempt %d)", describe(self.dsn), attempt + 1)
+            return
+        self._down_until = self._clock() + DOWN_FOR
+        log.warning("PostgreSQL at %s is unreachable; answering 503 for now", describe(self.dsn))
+        raise _unavailable("the database is unavailable; try again shortly")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit (nested calls join the outer one)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._begin()
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            if not self.conn.closed:  # a lost connection's transaction is rolled back by the server
+                self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        try:
+            self.conn.execute("COMMIT")
+        except psycopg.OperationalError as exc:
+            if _lost(self.conn, exc):  # did the COMMIT land?  Unknowable: never re-run it, tell the client
+                raise _unavailable("the database connection was lost while committing; the change may or "
+                                   "may not be saved") from None
+            raise
+
+    def _begin(self) -> None:
+        """BEGIN, on a new connection if the old one is lost (nothing of the transaction has run yet)."""
+        self._ensure_connected()
+        try:
+            self.conn.execute("BEGIN")
+            return
+        except psycopg.OperationalError as exc:
+            if not _lost(self.conn, exc):
+                raise
+        self._reconnect()
+        try:
+            self.conn.execute("BEGIN")
+        except psycopg.OperationalError as exc:
+            if _lost(self.conn, exc):
+                raise _unavailable("the database connection was lost again; try again shortly") from None
+            raise
