@@ -14,12 +14,11 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import psycopg
 
-from reference_server.store import StoreUnavailable, describe
+from reference_server.store import NestedTransactions, StoreUnavailable, describe
 
 log = logging.getLogger("reference_server")
 _P = ParamSpec("_P")
@@ -82,7 +81,7 @@ def reconnecting(method: Callable[Concatenate[_S, _P], _T]) -> Callable[Concaten
     return run
 
 
-class PgSession:
+class PgSession(NestedTransactions):
     """The connection, its transactions and its reconnects (``sleep``/``clock`` injected by tests)."""
 
     def __init__(self, dsn: str, *, sleep: Callable[[float], None] = time.sleep,
@@ -136,26 +135,11 @@ class PgSession:
         log.warning("PostgreSQL at %s is unreachable; answering 503 for now", describe(self.dsn))
         raise _unavailable("the database is unavailable; try again shortly")
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One atomic unit (nested calls join the outer one)."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        self._begin()
-        self._depth = 1
-        try:
-            yield
-        except BaseException:
-            self._depth = 0
-            if not self.conn.closed:  # a lost connection's transaction is rolled back by the server
-                self.conn.execute("ROLLBACK")
-            raise
-        self._depth = 0
+    def _rollback(self) -> None:
+        if not self.conn.closed:  # a lost connection's transaction is rolled back by the server
+            self.conn.execute("ROLLBACK")
+
+    def _commit(self) -> None:
         try:
             self.conn.execute("COMMIT")
         except psycopg.OperationalError as exc:

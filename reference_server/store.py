@@ -16,7 +16,7 @@ acknowledges is committed first.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -61,6 +61,43 @@ class IndexKeys:
 INDEXED_COLUMNS = {"userName": "user_name", "externalId": "external_id", "displayName": "display_name", "id": "id"}
 RECORDING_COLUMNS = ("at", "method", "path", "query", "status", "duration_ms", "request_headers", "request_body",
                      "response_headers", "response_body", "truncated", "credential")
+
+
+class NestedTransactions:
+    """``transaction()`` for both stores: nested calls join the outermost one, which alone begins,
+    commits or rolls back (through each store's ``_begin``/``_commit``/``_rollback``)."""
+
+    _depth = 0
+
+    def _begin(self) -> None:
+        raise NotImplementedError
+
+    def _commit(self) -> None:
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        raise NotImplementedError
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit (nested calls join the outer one)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._begin()
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self._rollback()
+            raise
+        self._depth = 0
+        self._commit()
 
 
 class Store(Protocol):

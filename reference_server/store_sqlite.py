@@ -18,11 +18,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 from reference_server.store import (
-    INDEXED_COLUMNS, RECORDING_COLUMNS, IndexKeys, Row, UniqueViolation, VersionConflict, recording_row,
+    INDEXED_COLUMNS, RECORDING_COLUMNS, IndexKeys, NestedTransactions, Row, UniqueViolation, VersionConflict,
+    recording_row,
 )
 
 _SCHEMA = """
@@ -77,7 +77,7 @@ def _row(r: Sequence[Any]) -> Row:
     return Row(r[0], r[1], r[2], r[3], json.loads(r[4]), bool(r[5]))
 
 
-class SqliteStore:
+class SqliteStore(NestedTransactions):
     """The SQLite store.  ``unique_user_names=False`` is only for the duplicate-username quirk."""
 
     multi_process = False  # one connection in one process: serve --workers is refused on SQLite
@@ -106,26 +106,14 @@ class SqliteStore:
     def close(self) -> None:
         self.conn.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One atomic unit (nested calls join the outer one)."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
+    def _begin(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
-        self._depth = 1
-        try:
-            yield
-        except BaseException:
-            self._depth = 0
-            self.conn.execute("ROLLBACK")
-            raise
-        self._depth = 0
+
+    def _commit(self) -> None:
         self.conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        self.conn.execute("ROLLBACK")
 
     # -- resources ---------------------------------------------------------------------------
 
