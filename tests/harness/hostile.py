@@ -19,7 +19,7 @@ import socket
 import struct
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Self
 
 from tests.harness.fakes import FakeScim
 
@@ -141,21 +141,23 @@ class Spy:
         await _respond(send, 200, b'{"stolen": true}', [(b"content-type", b"application/json")])
 
 
-class ResettingServer:
-    """Raw HTTP/1.1 on 127.0.0.1: answers discovery and the probe, resets every other request."""
+class RawSocketServer:
+    """Raw HTTP/1.1 on 127.0.0.1 (a free port): one thread accepts, one thread per connection runs
+    ``_handle``, which a subclass writes; ``with`` starts and stops it."""
 
-    def __init__(self) -> None:
+    backlog = 64
+
+    def __init__(self, path: str = "") -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
+        self.sock.listen(self.backlog)
         self.sock.settimeout(0.2)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.resets = 0
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}{path}"
+        self.connections = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._fake = FakeScim(token="placeholder")
 
-    def __enter__(self) -> "ResettingServer":
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -170,7 +172,20 @@ class ResettingServer:
                 conn, _ = self.sock.accept()
             except (TimeoutError, OSError):
                 continue
+            self.connections += 1
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+
+class ResettingServer(RawSocketServer):
+    """Answers discovery and the probe, resets every other request."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.resets = 0
+        self._fake = FakeScim(token="placeholder")
 
     def _handle(self, conn: socket.socket) -> None:
         conn.settimeout(5)

@@ -10,13 +10,13 @@ that it did. Anything else (a fresh connection dropped, a reset, half an answer)
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
 
 from harness.har import build_har
 from harness.http import Target, TargetClient
+from tests.harness.hostile import RawSocketServer
 from tests.replay.har_spec import validate
 
 pytestmark = pytest.mark.socket
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.socket
 OK = b'{"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0, "Resources": []}'
 
 
-class IdleClosingServer:
+class IdleClosingServer(RawSocketServer):
     """Raw HTTP/1.1 on 127.0.0.1 whose idle timeout expires exactly when a reused connection is used.
 
     The first request on a connection is answered (keep-alive: no ``Connection: close``); a later
@@ -35,36 +35,13 @@ class IdleClosingServer:
     the close).
     """
 
+    backlog = 16
+
     def __init__(self, mode: str = "idle-close") -> None:
+        super().__init__("/scim/v2")
         self.mode = mode
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/scim/v2"
-        self.connections = 0
         self.requests: list[tuple[str, str, bytes]] = []  # (method, path, body) of every request read
         self.dropped = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    def __enter__(self) -> "IdleClosingServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self.sock.close()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.connections += 1
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
     def _handle(self, conn: socket.socket) -> None:
         conn.settimeout(5)
