@@ -130,8 +130,8 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"PostgreSQL not available: {reason}")
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[Cluster]:
+def started_cluster() -> Iterator[Cluster]:
+    """A new cluster for a fixture's lifetime (stopped and removed after); unavailable is said once."""
     try:
         cluster = Cluster()
     except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
@@ -141,6 +141,11 @@ def pg_cluster() -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    yield from started_cluster()
 
 
 @pytest.fixture

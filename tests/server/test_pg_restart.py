@@ -22,7 +22,7 @@ from reference_server.store_postgres import PostgresStore
 from reference_server.tenant_app import TenantServer
 from reference_server.tenants import TenantRegistry
 from tests.live import serve
-from tests.pg import Cluster, _unavailable
+from tests.pg import Cluster, started_cluster
 from tests.server.helpers import AUTH, ERROR, TOKEN, USER
 
 pytestmark = [pytest.mark.socket, pytest.mark.slow]
@@ -31,15 +31,7 @@ KEYS = IndexKeys(user_name="ada", external_id=None, display_name=None)
 
 @pytest.fixture(scope="module")
 def own_cluster() -> Iterator[Cluster]:
-    try:
-        cluster = Cluster()
-    except (RuntimeError, OSError) as exc:
-        _unavailable(str(exc))
-        raise AssertionError("unreachable") from None
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
+    yield from started_cluster()
 
 
 class FakeTime:
