@@ -23,7 +23,7 @@ from reference_server.cursors import Cursors
 from reference_server.endpoints.common import ScimResponse
 from reference_server.endpoints.resources import resource_endpoints
 from reference_server.errors import MethodNotAllowed, NotFound, ScimError
-from reference_server.middleware import Credentials, ScimEdge
+from reference_server.middleware import Credentials, ScimEdge, body_once
 from reference_server.oauth import TokenIssuer
 from reference_server.profiles import get_profile
 from reference_server.quirks import Captured, QuirkSet
@@ -130,16 +130,7 @@ class FastRoutes:
             return None
         scope["app"] = self.starlette
         scope["path_params"] = params
-        sent = False
-
-        async def receive() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        request = Request(scope, receive)
+        request = Request(scope, body_once(body))
         try:
             response = await handler(request)
         except ScimError as exc:

@@ -36,6 +36,20 @@ def error_response(exc: ScimError, headers: list[tuple[str, str]] | None = None)
                                  *exc.headers, *(headers or [])], body)
 
 
+def body_once(body: bytes) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """An ASGI ``receive`` that hands an app a body already read whole, then says the client left."""
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
 class InvalidToken(Unauthorized):
     """A bearer token was presented and refused: RFC 6750 §3.1 ``error="invalid_token"``."""
 
@@ -215,15 +229,7 @@ class ScimEdge:
     async def _call_app(self, scope: dict[str, Any], body: bytes) -> Captured:
         if self.fast is not None and (answer := await self.fast(scope, body)) is not None:
             return answer
-        sent = False
-
-        async def replay() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
+        replay = body_once(body)
         status, headers, chunks = 500, [], []
 
         async def capture(message: dict[str, Any]) -> None:

@@ -25,6 +25,7 @@ from harness.recorder import Recorder
 from mock_idp import commands as idp_commands
 from redaction import REDACTED, Redactor, redact_body
 from reference_server.app import create_app
+from reference_server.middleware import body_once
 from reference_server.settings import ServerSettings
 from tests.live import serve
 
@@ -174,16 +175,7 @@ class CapturePasswords:
             body = None
         if isinstance(body, dict) and isinstance(body.get("password"), str):
             self.passwords.append(body["password"])
-        sent = False
-
-        async def again() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": raw, "more_body": False}
-
-        await self.app(scope, again, send)
+        await self.app(scope, body_once(raw), send)
 
 
 @pytest.mark.socket

@@ -21,6 +21,7 @@ from starlette.testclient import TestClient
 from harness.http import Auth, Target
 from harness.idp.profile import load_profile
 from mock_idp.simulate import SimulationConfig, simulate
+from reference_server.middleware import body_once
 from tests.live import serve
 from tests.mock_idp.test_reference_server import TOKEN, make_app, run_inprocess
 
@@ -53,16 +54,7 @@ class Capture:
             "headers": {k.decode().lower(): v.decode() for k, v in scope["headers"]},
             "body": json.loads(raw) if raw else None,
         })
-        sent = False
-
-        async def replay() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": raw, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, body_once(raw), send)
 
 
 def _over_socket(idp: str, tmp_path: Path, **kw: Any) -> tuple[Any, list[dict[str, Any]]]:
