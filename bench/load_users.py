@@ -46,7 +46,7 @@ class BareGet(FastHttpUser):
 
 
 class HarnessGet(User):
-    """Our per-request path: TargetClient (httpx, redaction, bounds) + shape naming + Locust event."""
+    """Our per-request path: TargetClient (its wire, redaction, bounds) + shape naming + Locust event."""
 
     wait_time = constant(0)
 
@@ -58,12 +58,12 @@ class HarnessGet(User):
             fire(request_type=method, name=name, response_time=ms, response_length=size,
                  exception=Exception(error) if error else None, context={})
 
-        http = None
+        wire = None
         if os.environ.get("BENCH_TRANSPORT") == "gevent":
-            from mock_idp.load.gevent_transport import load_http
+            from mock_idp.load.gevent_wire import GeventWire
 
-            http = load_http()  # what the tenant jobs send through (node.py)
-        self.metered = MeteredClient(target, report, recorder=Recorder(target.redactor(), keep=False), http=http)
+            wire = GeventWire()  # what the tenant jobs send through (node.py)
+        self.metered = MeteredClient(target, report, recorder=Recorder(target.redactor(), keep=False), wire=wire)
 
     @task
     def get(self) -> None:

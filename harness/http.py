@@ -27,7 +27,7 @@ from harness.endpoints import holds_base_path
 from harness.oauth import TokenError
 from harness.recorder import Exchange, Recorder
 from harness.target import DEFAULT_MAX_READ, Auth, Target  # part of this module's interface: callers import them here
-from harness.wire import Transfer, transfer
+from harness.wire import HttpxWire, Transfer, Wire
 
 __all__ = [
     "Auth",
@@ -120,7 +120,9 @@ class TargetClient(HttpVerbs):
     """Sends requests to one target and records each exchange.
 
     ``http`` injects the world: a real ``httpx.Client`` (default), a Starlette
-    ``TestClient`` for in-process tests, or a client over ``httpx.MockTransport``.
+    ``TestClient`` for in-process tests, or a client over ``httpx.MockTransport``. ``wire``
+    replaces httpx altogether (harness/wire.py): the load's Locust processes send through
+    geventhttpclient (mock_idp/load/gevent_wire.py).
     """
 
     def __init__(
@@ -129,6 +131,7 @@ class TargetClient(HttpVerbs):
         *,
         recorder: Recorder | None = None,
         http: httpx.Client | None = None,
+        wire: Wire | None = None,
         clock: Clock | None = None,
         headers: Sequence[tuple[str, str]] = (),
         user_agent: str = USER_AGENT,
@@ -136,12 +139,10 @@ class TargetClient(HttpVerbs):
         self.target = target
         self.clock = clock or SystemClock()
         self.recorder = recorder or Recorder(target.redactor(), self.clock)
-        self._own_http = http is None
-        self.http = http or httpx.Client(
-            verify=not target.insecure,
-            follow_redirects=False,
-            trust_env=False,
-        )
+        if wire is not None and http is not None:
+            raise ValueError("give an httpx client or a wire, not both")
+        self._own_wire = wire is None  # an injected wire (or httpx client) is closed by whoever made it
+        self.wire: Wire = wire or HttpxWire(http, insecure=target.insecure)
         self.default_headers: list[tuple[str, str]] = [
             ("User-Agent", user_agent),
             ("Accept", SCIM_JSON),
@@ -152,8 +153,8 @@ class TargetClient(HttpVerbs):
 
     # -- context management -------------------------------------------------------------
     def close(self) -> None:
-        if self._own_http:
-            self.http.close()
+        if self._own_wire:
+            self.wire.close()
 
     def __enter__(self) -> "TargetClient":
         return self
@@ -273,7 +274,7 @@ class TargetClient(HttpVerbs):
     def _transfer(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None, wait: float,
                   max_read: int | None = None) -> Transfer:
         """One request on the wire (harness/wire.py); never raises."""
-        return transfer(self.http, method, url, headers, body, wait, max_read or self.target.max_read)
+        return self.wire.transfer(method, url, headers, body, wait, max_read or self.target.max_read)
 
     def _record(
         self,

@@ -37,7 +37,7 @@ from locust.runners import STATE_STOPPED, MasterRunner, Runner, WorkerRunner  # 
 from harness.http import Target  # noqa: E402
 from harness.idp.profile import load_profile  # noqa: E402
 from mock_idp.load.config import LoadConfig, TenantSpec, tenant_specs  # noqa: E402
-from mock_idp.load.gevent_transport import load_http  # noqa: E402
+from mock_idp.load.gevent_wire import GeventWire  # noqa: E402
 from mock_idp.load.run import target_from  # noqa: E402
 from mock_idp.load.tenant import TenantJob, TenantReport  # noqa: E402
 
@@ -175,17 +175,17 @@ class TenantUser(User):
         worker = runner.client_id if isinstance(runner, WorkerRunner) else "local"
         # one connection per change in flight, through geventhttpclient (bench_load: near bare Locust's speed)
         concurrency = config.job_concurrency or load_profile(spec.idp).job_concurrency
-        http = load_http(insecure=STATE.target.insecure, concurrency=concurrency)
+        wire = GeventWire(insecure=STATE.target.insecure, concurrency=concurrency)
         job = TenantJob(spec, dataclasses.replace(STATE.target, base_url=config.target_url), _on_request,
                         factor=config.factor, cycles=config.cycles, duration=config.duration,
-                        job_concurrency=concurrency, http=http, parallel=_in_parallel,
+                        job_concurrency=concurrency, wire=wire, parallel=_in_parallel,
                         pause=lambda: gevent.sleep(0))  # let the other tenants send while this one is drawn
         STATE.jobs[spec.index] = job
         try:
             job.run()
         finally:
             STATE.jobs.pop(spec.index, None)
-            http.close()
+            wire.close()
             report = job.finish()
             report.worker = worker
             _send("tenant_report", report.to_dict())

@@ -21,12 +21,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
-
 from harness.clock import EPOCH, VirtualClock
 from harness.http import Target, TargetClient
 from harness.idp.profile import Profile, load_profile
 from harness.recorder import Exchange, Recorder
+from harness.wire import Wire
 from mock_idp.churn import day_model
 from mock_idp.directory import make_directory
 from mock_idp.driver import Driver
@@ -264,7 +263,7 @@ class TenantJob:
 
     def __init__(self, spec: TenantSpec, target: Target, on_request: OnRequest, *, factor: float | None,
                  cycles: int | None, duration: float | None, job_concurrency: int | None = None,
-                 http: httpx.Client | None = None, parallel: Parallel | None = None,
+                 wire: Wire | None = None, parallel: Parallel | None = None,
                  pause: Callable[[], None] | None = None) -> None:
         self.spec = spec
         self.profile = load_profile(spec.idp)
@@ -274,7 +273,7 @@ class TenantJob:
         self.clock: VirtualClock = RealTimeClock(factor) if factor is not None else VirtualClock(EPOCH)
         target = replace(target, base_url=self.profile.tenant_url(target.base_url))
         self.client = MeteredClient(target, on_request, recorder=Recorder(
-            target.redactor(), self.clock, keep=False), http=http, clock=self.clock, user_agent=self.profile.user_agent)
+            target.redactor(), self.clock, keep=False), wire=wire, clock=self.clock, user_agent=self.profile.user_agent)
         low, high = (float(x) * 60 for x in self.profile.initial_minutes_per_object)
         self.per_object = (low, high) if high > 0 else None
         concurrency = job_concurrency or self.profile.job_concurrency

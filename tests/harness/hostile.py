@@ -18,7 +18,7 @@ import json
 import socket
 import struct
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Self
 
 from tests.harness.fakes import FakeScim
@@ -178,6 +178,26 @@ class RawSocketServer:
     def _handle(self, conn: socket.socket) -> None:
         raise NotImplementedError
 
+    def requests_on(self, conn: socket.socket) -> Iterator[tuple[str, str, bytes]]:
+        """Each request read from a keep-alive connection, as (method, target, body), until the
+        client closes it or the server stops."""
+        buffer = b""
+        while not self._stop.is_set():
+            while b"\r\n\r\n" not in buffer:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                buffer += data
+            head, buffer = buffer.split(b"\r\n\r\n", 1)
+            lines = head.decode("latin-1").split("\r\n")
+            method, target, _ = lines[0].split(" ", 2)
+            length = next((int(v) for k, _, v in (line.partition(":") for line in lines[1:])
+                           if k.strip().lower() == "content-length"), 0)
+            while len(buffer) < length:
+                buffer += conn.recv(65536)
+            body, buffer = buffer[:length], buffer[length:]
+            yield method, target, body
+
 
 class ResettingServer(RawSocketServer):
     """Answers discovery and the probe, resets every other request."""
@@ -189,22 +209,8 @@ class ResettingServer(RawSocketServer):
 
     def _handle(self, conn: socket.socket) -> None:
         conn.settimeout(5)
-        buffer = b""
         try:
-            while not self._stop.is_set():
-                while b"\r\n\r\n" not in buffer:
-                    data = conn.recv(65536)
-                    if not data:
-                        return
-                    buffer += data
-                head, buffer = buffer.split(b"\r\n\r\n", 1)
-                lines = head.decode("latin-1").split("\r\n")
-                method, target, _ = lines[0].split(" ", 2)
-                length = next((int(v) for k, _, v in (line.partition(":") for line in lines[1:])
-                               if k.strip().lower() == "content-length"), 0)
-                while len(buffer) < length:
-                    buffer += conn.recv(65536)
-                buffer = buffer[length:]
+            for method, target, _ in self.requests_on(conn):
                 path, _, query = target.partition("?")
                 answer = self._answer(method, path, query)
                 if answer is None:  # RST: SO_LINGER with a zero timeout, then close

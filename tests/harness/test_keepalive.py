@@ -45,23 +45,9 @@ class IdleClosingServer(RawSocketServer):
 
     def _handle(self, conn: socket.socket) -> None:
         conn.settimeout(5)
-        buffer = b""
         served = 0
         try:
-            while not self._stop.is_set():
-                while b"\r\n\r\n" not in buffer:
-                    data = conn.recv(65536)
-                    if not data:
-                        return
-                    buffer += data
-                head, buffer = buffer.split(b"\r\n\r\n", 1)
-                lines = head.decode("latin-1").split("\r\n")
-                method, target, _ = lines[0].split(" ", 2)
-                length = next((int(v) for k, _, v in (line.partition(":") for line in lines[1:])
-                               if k.strip().lower() == "content-length"), 0)
-                while len(buffer) < length:
-                    buffer += conn.recv(65536)
-                body, buffer = buffer[:length], buffer[length:]
+            for method, target, body in self.requests_on(conn):
                 self.requests.append((method, target, body))
                 if self.mode == "always-close" or served:
                     self.dropped += 1

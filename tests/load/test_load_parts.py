@@ -125,21 +125,21 @@ def test_importing_the_project_never_imports_locust_or_gevent() -> None:
 
 GEVENT_CLIENT = """
 from gevent import monkey; monkey.patch_all()
-import socket, sys, threading, httpx
+import socket, sys, threading
 from harness.http import Auth, Target, TargetClient
-from mock_idp.load.gevent_transport import GeventTransport
+from mock_idp.load.gevent_wire import GeventWire
 silent = socket.socket(); silent.bind(("127.0.0.1", 0)); silent.listen(5)  # accepts, never answers
 port = silent.getsockname()[1]
 client = TargetClient(Target(f"http://127.0.0.1:{port}/", Auth.bearer("t"), timeout=0.5),
-                      http=httpx.Client(transport=GeventTransport()))
+                      wire=GeventWire())
 ex = client.get("/Users")
 closed = socket.socket(); closed.bind(("127.0.0.1", 0)); gone = closed.getsockname()[1]; closed.close()
-ex2 = TargetClient(Target(f"http://127.0.0.1:{gone}/", Auth.bearer("t")), http=httpx.Client(transport=GeventTransport())).get("/Users")
+ex2 = TargetClient(Target(f"http://127.0.0.1:{gone}/", Auth.bearer("t")), wire=GeventWire()).get("/Users")
 print(ex.status, ex.error); print(ex2.status, ex2.error)
 """
 
 
-def test_the_gevent_transport_turns_silence_and_refusal_into_recorded_errors() -> None:
+def test_the_gevent_wire_turns_silence_and_refusal_into_recorded_errors() -> None:
     done = subprocess.run([sys.executable, "-c", GEVENT_CLIENT], capture_output=True, text=True, timeout=60)
     first, second = done.stdout.strip().splitlines()
     assert first.startswith("None timeout after 0.5s"), done.stdout + done.stderr
@@ -150,7 +150,7 @@ LOAD_CLIENT = """
 from gevent import monkey; monkey.patch_all()
 import socket, threading
 from harness.http import Auth, Target, TargetClient
-from mock_idp.load.gevent_transport import load_http
+from mock_idp.load.gevent_wire import GeventWire
 heads = []
 server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen(5)
 def serve():
@@ -163,7 +163,7 @@ def serve():
         conn.sendall(b"HTTP/1.1 200 OK\\r\\nSet-Cookie: session=abc; Path=/\\r\\nX-Name: caf\\xe9\\r\\n"
                      b"Content-Type: application/scim+json\\r\\nContent-Length: 2\\r\\n\\r\\n{}")
 threading.Thread(target=serve, daemon=True).start()
-client = TargetClient(Target(f"http://127.0.0.1:{server.getsockname()[1]}/", Auth.bearer("t"), timeout=5), http=load_http())
+client = TargetClient(Target(f"http://127.0.0.1:{server.getsockname()[1]}/", Auth.bearer("t"), timeout=5), wire=GeventWire())
 first, second = client.get("/Users"), client.get("/Users")
 print(first.status, second.status, repr(second.header("X-Name")), second.error)
 print(b"cookie:" in heads[1].lower(), b"authorization: bearer t" in heads[1].lower())
