@@ -2,10 +2,16 @@
 
 The store holds one autocommit connection (psycopg 3); ``transaction()`` issues BEGIN and COMMIT
 itself.  When PostgreSQL restarts, that connection dies.  ``PgSession`` notices (psycopg marks the
-connection closed), opens a new one (a few attempts with a short backoff, paced by an injected
-``sleep``) and re-runs the store call when that is safe (``reconnecting``).  While PostgreSQL stays
-down every call raises ``StoreUnavailable`` (503 + Retry-After), at once for ``DOWN_FOR`` seconds
-after a failed round of attempts, so a burst of requests does not each wait out the backoff.
+connection closed), opens a new one and re-runs the store call when that is safe (``reconnecting``).
+While PostgreSQL stays down every call raises ``StoreUnavailable`` (503 + Retry-After).
+
+One attempt, no backoff: the store is used from the event loop's thread, so any wait here holds every
+request of the process (other tenants', ``/ServiceProviderConfig``, the recorder's flush).  A failed
+attempt answers 503 and starts a ``DOWN_FOR`` window in which calls answer 503 at once, without
+trying; the first call after it tries again (the client's Retry-After paces the retries).  What still
+runs on the loop is that one attempt: refused at once when the host is up and PostgreSQL is not, up
+to ``RECONNECT_TIMEOUT`` when the host does not answer.  A store first opened during an outage
+(a tenant's, on first use) gets the same 503: ``connect`` raises ``Unreachable``.
 """
 
 from __future__ import annotations
@@ -24,20 +30,32 @@ log = logging.getLogger("reference_server")
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 _S = TypeVar("_S", bound="PgSession")
-RECONNECT_DELAYS = (0.05, 0.15, 0.3)  # seconds slept before the 2nd, 3rd and 4th connection attempt
-# After a failed round of attempts calls answer 503 at once for this long: the store is used from the
-# event loop's thread, so each round (0.5 s of backoff) holds every request of this process.
-DOWN_FOR = 2.0
+DOWN_FOR = 2.0  # seconds after a failed reconnect in which calls answer 503 without trying
 RETRY_AFTER = 2  # seconds, sent as Retry-After with the 503
+RECONNECT_TIMEOUT = 2  # seconds a reconnect waits for a host that does not answer (libpq's minimum)
+UNAVAILABLE = "the database is unavailable; try again shortly"
 
 
-def connect(dsn: str) -> psycopg.Connection[Any]:
-    """An autocommit connection; ValueError (one line, no password) when the server cannot be reached."""
+class Unreachable(StoreUnavailable, ValueError):
+    """PostgreSQL refused or did not answer a new connection.  At start-up (``serve``, the CLI) it is
+    a ValueError whose one line names the server (never a password); while serving (a tenant's store
+    opened on first use) it is a 503 + Retry-After whose detail names no server."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(UNAVAILABLE, retry_after=RETRY_AFTER)
+        self.args = (message,)
+
+
+def connect(dsn: str, timeout: int = 10) -> psycopg.Connection[Any]:
+    """An autocommit connection; ``Unreachable`` when the server cannot be reached, ValueError for a bad DSN."""
     try:
-        return psycopg.connect(dsn, autocommit=True, connect_timeout=10)
+        return psycopg.connect(dsn, autocommit=True, connect_timeout=timeout)
     except psycopg.Error as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
-        raise ValueError(f"cannot connect to PostgreSQL at {describe(dsn)}: {first}") from None
+        message = f"cannot connect to PostgreSQL at {describe(dsn)}: {first}"
+        if isinstance(exc, psycopg.OperationalError):
+            raise Unreachable(message) from None
+        raise ValueError(message) from None
 
 
 def _lost(conn: psycopg.Connection[Any], exc: BaseException) -> bool:
@@ -82,12 +100,11 @@ def reconnecting(method: Callable[Concatenate[_S, _P], _T]) -> Callable[Concaten
 
 
 class PgSession(NestedTransactions):
-    """The connection, its transactions and its reconnects (``sleep``/``clock`` injected by tests)."""
+    """The connection, its transactions and its reconnects (``clock`` injected by tests)."""
 
-    def __init__(self, dsn: str, *, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, dsn: str, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.dsn = dsn
-        self._sleep, self._clock = sleep, clock
+        self._clock = clock
         self._down_until = 0.0
         self._depth = 0
         self.conn = connect(dsn)
@@ -118,22 +135,17 @@ class PgSession(NestedTransactions):
             self._reconnect()
 
     def _reconnect(self) -> None:
-        """A new connection: a few attempts with a short backoff, then StoreUnavailable (bounded)."""
+        """A new connection, one attempt (see the module docstring); StoreUnavailable when it fails."""
         if self._clock() < self._down_until:
-            raise _unavailable("the database is unavailable; try again shortly")
+            raise _unavailable(UNAVAILABLE)
         self.conn.close()
-        for attempt, delay in enumerate((0.0, *RECONNECT_DELAYS)):
-            if delay:
-                self._sleep(delay)
-            try:
-                self.conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=2)
-            except psycopg.OperationalError:
-                continue
-            log.warning("reconnected to PostgreSQL at %s (attempt %d)", describe(self.dsn), attempt + 1)
-            return
-        self._down_until = self._clock() + DOWN_FOR
-        log.warning("PostgreSQL at %s is unreachable; answering 503 for now", describe(self.dsn))
-        raise _unavailable("the database is unavailable; try again shortly")
+        try:
+            self.conn = connect(self.dsn, RECONNECT_TIMEOUT)
+        except Unreachable:
+            self._down_until = self._clock() + DOWN_FOR
+            log.warning("PostgreSQL at %s is unreachable; answering 503 for now", describe(self.dsn))
+            raise _unavailable(UNAVAILABLE) from None
+        log.warning("reconnected to PostgreSQL at %s", describe(self.dsn))
 
     def _rollback(self) -> None:
         if not self.conn.closed:  # a lost connection's transaction is rolled back by the server

@@ -105,13 +105,13 @@ def _row(r: Sequence[Any]) -> Row:
 class PostgresStore(PgSession):
     """The PostgreSQL store.  ``unique_user_names=False`` is only for the duplicate-username quirk.
 
-    ``sleep`` and ``clock`` (injected by tests) pace the reconnect attempts (``pg_session``)."""
+    ``clock`` (injected by tests) times the window after a failed reconnect (``pg_session``)."""
 
     multi_process = True
 
-    def __init__(self, dsn: str, *, unique_user_names: bool = True, sleep: Callable[[float], None] = time.sleep,
+    def __init__(self, dsn: str, *, unique_user_names: bool = True,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        super().__init__(dsn, sleep=sleep, clock=clock)
+        super().__init__(dsn, clock=clock)
         schema = self.conn.execute("SELECT current_schemas(false)").fetchone()
         if schema is None or not schema[0]:
             self.conn.close()

@@ -121,29 +121,36 @@ class TenantServer:
         if path == "/admin/tenants" or path.startswith("/admin/tenants/"):
             await _send(send, await self._admin_api(scope, receive))
             return
-        m = _TENANT_PATH.match(path)
         try:
-            tenant = self.registry.get(m.group(1)) if m else None
-        except ScimError as exc:  # the registry's database is unavailable: 503 + Retry-After
-            await _send(send, error_response(exc))
+            routed = self._route(scope)
+        except ScimError as exc:  # the database is unavailable (the registry, or a tenant's first open): 503
+            routed = error_response(exc)
+        if isinstance(routed, Captured):
+            await _send(send, routed)
             return
+        app, sub = routed
+        await app(sub, receive, send)
+
+    def _route(self, scope: dict[str, Any]) -> tuple[ScimApp, dict[str, Any]] | Captured:
+        """The tenant's app and the request as it sees it, or the answer (404, 401) when there is none."""
+        path: str = scope["path"]
+        m = _TENANT_PATH.match(path)
+        tenant = self.registry.get(m.group(1)) if m else None
         if tenant is None or m is None:
-            if tenant is None and m is not None:
+            if m is not None:
                 self.drop(m.group(1))
-            await _send(send, error_response(NotFound(f"no SCIM endpoint at {path[:200]}")))
-            return
+            return error_response(NotFound(f"no SCIM endpoint at {path[:200]}"))
         rest = m.group(2) or "/"
         public = scope["method"] in ("GET", "HEAD") and re.sub(r"^/v2(?=/|$)", "", rest).startswith(PUBLIC)
         token = _bearer(scope)
         if not public and (token is None or not tenant.accepts(token)):
-            await _send(send, error_response(Unauthorized("a valid bearer token of this tenant is required"),
-                                             [("www-authenticate", CHALLENGE)]))
-            return
+            return error_response(Unauthorized("a valid bearer token of this tenant is required"),
+                                  [("www-authenticate", CHALLENGE)])
         sub = dict(scope)
         sub["root_path"] = scope.get("root_path", "") + f"/t/{tenant.name}/scim"
         sub["path"] = rest
         sub["raw_path"] = rest.encode("latin-1", errors="replace")
-        await self.app_of(tenant)(sub, receive, send)
+        return self.app_of(tenant), sub  # opened on first use: while the database is down, StoreUnavailable
 
     # -- admin API -----------------------------------------------------------------------------
     async def _admin_api(self, scope: dict[str, Any], receive: Any) -> Captured:

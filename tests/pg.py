@@ -87,6 +87,11 @@ class Cluster:
         """Stop PostgreSQL ("fast": it ends every session, as an operator's restart does); the data stays."""
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
 
+    def stop_server_smart(self) -> None:
+        """Begin a "smart" shutdown and return: PostgreSQL refuses new sessions at once but serves the open
+        ones until they end (an outage for whoever connects next; ``stop_server`` finishes it)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "smart", "-W", "stop")
+
     def restart(self) -> None:
         """An operator's restart: every open connection is cut, committed data survives."""
         self.stop_server()

@@ -15,7 +15,8 @@ import psycopg
 import pytest
 
 from reference_server.app import create_app
-from reference_server.pg_session import RECONNECT_DELAYS, RETRY_AFTER
+from reference_server import pg_session
+from reference_server.pg_session import DOWN_FOR, RETRY_AFTER, Unreachable
 from reference_server.settings import ServerSettings
 from reference_server.store import IndexKeys, StoreUnavailable
 from reference_server.store_postgres import PostgresStore
@@ -26,6 +27,9 @@ from tests.pg import Cluster, started_cluster
 from tests.server.helpers import AUTH, ERROR, TOKEN, USER
 
 pytestmark = [pytest.mark.socket, pytest.mark.slow]
+# (*) A store call that fails while PostgreSQL is down starts a window of 503s (pg_session.DOWN_FOR); the
+# recorder's timed flush would land in a restart by chance, so the socket tests flush it first (GET
+# /_recordings) and the first request after the restart must get through.
 KEYS = IndexKeys(user_name="ada", external_id=None, display_name=None)
 
 
@@ -35,18 +39,26 @@ def own_cluster() -> Iterator[Cluster]:
 
 
 class FakeTime:
-    """The injected sleep and clock: sleeping records the delay and moves the clock."""
+    """The injected clock (monotonic seconds); tests move it."""
 
     def __init__(self) -> None:
         self.now: float = 1000.0
-        self.slept: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
     def clock(self) -> float:
         return self.now
+
+
+@pytest.fixture
+def attempts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every connection attempt the store makes (its DSN), counted at psycopg.connect."""
+    made: list[str] = []
+    real = psycopg.connect
+
+    def counting(dsn: str, **kwargs: object) -> psycopg.Connection[object]:
+        made.append(dsn)
+        return real(dsn, **kwargs)  # type: ignore[arg-type]
+    monkeypatch.setattr(pg_session.psycopg, "connect", counting)
+    return made
 
 
 def _terminate_sessions(cluster: Cluster) -> None:
@@ -56,38 +68,60 @@ def _terminate_sessions(cluster: Cluster) -> None:
                       "WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'")
 
 
-def test_a_store_reads_and_writes_after_a_restart_without_being_reopened(own_cluster):
+def test_a_store_reads_and_writes_after_a_restart_without_being_reopened(own_cluster, attempts):
     t = FakeTime()
-    store = PostgresStore(own_cluster.schema_dsn(), sleep=t.sleep, clock=t.clock)
+    store = PostgresStore(own_cluster.schema_dsn(), clock=t.clock)
     store.insert("User", "u1", {"userName": "ada"}, KEYS)
     own_cluster.restart()
     assert store.get("User", "u1") is not None  # a read: reconnected and re-run
     own_cluster.restart()
     store.insert("User", "u2", {"userName": "bob"}, IndexKeys("bob", None, None))  # a write: BEGIN re-run
     assert store.count("User") == 2
-    assert t.slept == []  # PostgreSQL was up again: the first attempt connected
+    assert attempts.count(store.dsn) == 3  # the open, then one attempt per restart: PostgreSQL was up again
     store.close()
 
 
-def test_while_down_the_store_raises_unavailable_after_a_bounded_backoff(own_cluster):
+def test_while_down_the_store_says_unavailable_after_one_attempt_and_tries_again_after_the_window(
+        own_cluster, attempts):
+    """No backoff round on the event loop: one attempt, then 503 at once until the window has passed."""
     t = FakeTime()
-    store = PostgresStore(own_cluster.schema_dsn(), sleep=t.sleep, clock=t.clock)
+    store = PostgresStore(own_cluster.schema_dsn(), clock=t.clock)
     own_cluster.stop_server()
     try:
         with pytest.raises(StoreUnavailable) as raised:
             store.get("User", "u1")
         assert raised.value.status == 503 and ("retry-after", str(RETRY_AFTER)) in raised.value.headers
-        assert t.slept == list(RECONNECT_DELAYS)  # a few attempts, then it gives up
+        assert attempts.count(store.dsn) == 2  # the open, then a single reconnect attempt: nothing to wait out
+        for _ in range(3):  # a burst within the window: 503 at once, no attempt
+            with pytest.raises(StoreUnavailable):
+                store.count("User")
+        assert attempts.count(store.dsn) == 2
+        t.now += DOWN_FOR
         with pytest.raises(StoreUnavailable):
-            store.count("User")
-        assert t.slept == list(RECONNECT_DELAYS)  # within the down window: no new attempts, no waiting
+            store.count("User")  # the window has passed: one more attempt, still down
+        assert attempts.count(store.dsn) == 3
     finally:
         own_cluster.start_server()
     with pytest.raises(StoreUnavailable):
         store.count("User")  # PostgreSQL is back, but the window has not passed on the injected clock
-    t.now += 60
+    t.now += DOWN_FOR
     assert store.count("User") == 0
+    assert attempts.count(store.dsn) == 4
     store.close()
+
+
+def test_a_store_opened_while_postgresql_is_down_is_a_503_for_a_request_and_one_line_for_the_cli(own_cluster):
+    dsn = own_cluster.schema_dsn()
+    own_cluster.stop_server()
+    try:
+        with pytest.raises(Unreachable) as raised:
+            PostgresStore(dsn)
+    finally:
+        own_cluster.start_server()
+    assert isinstance(raised.value, StoreUnavailable) and isinstance(raised.value, ValueError)
+    assert raised.value.status == 503 and ("retry-after", str(RETRY_AFTER)) in raised.value.headers
+    assert "cannot connect to PostgreSQL at" in str(raised.value) and "\n" not in str(raised.value)
+    assert "PostgreSQL" not in raised.value.to_body()["detail"]  # the 503 names no server to the client
 
 
 def test_a_connection_lost_inside_a_transaction_is_not_retried_alone_and_nothing_is_applied(own_cluster):
@@ -160,6 +194,7 @@ def test_over_a_socket_a_server_outlives_a_postgresql_restart_and_says_503_while
         r = client.post("/Users", json={"schemas": [USER], "userName": "ada"})
         assert r.status_code == 201, r.text
         ada = r.json()["id"]
+        assert client.get("/_recordings").status_code == 200  # the recorder writes now, not mid-restart (*)
         own_cluster.restart()
         assert client.get(f"/Users/{ada}").status_code == 200
         r = client.post("/Users", json={"schemas": [USER], "userName": "bob"})
@@ -186,6 +221,25 @@ def test_over_a_socket_a_server_outlives_a_postgresql_restart_and_says_503_while
         assert client.get("/Users").json()["totalResults"] == 3  # "cy" was not half-created during the outage
 
 
+def test_over_a_socket_a_request_during_an_outage_costs_one_attempt_and_discovery_still_answers(own_cluster, attempts):
+    """The store runs on the event loop, so a reconnect's waiting would hold every request of the process:
+    there is none (one attempt, then 503); /ServiceProviderConfig needs no database and answers."""
+    dsn = own_cluster.schema_dsn()
+    app = create_app(ServerSettings(db=dsn, tokens=(TOKEN,), record=False))  # no recorder flush racing the count
+    with serve(app) as url, httpx.Client(base_url=url, headers=AUTH, timeout=30) as client:
+        assert client.get("/Users").status_code == 200
+        own_cluster.stop_server()
+        try:
+            before = attempts.count(dsn)
+            r = client.get("/Users")
+            assert r.status_code == 503 and r.headers["retry-after"] == str(RETRY_AFTER), r.text
+            assert attempts.count(dsn) - before == 1  # one attempt, no backoff round held on the loop
+            r = client.get("/ServiceProviderConfig")
+            assert r.status_code == 200 and r.json()["schemas"], r.text
+        finally:
+            own_cluster.start_server()
+    app.close()
+
 def test_the_tenant_registry_reads_after_a_restart_and_never_re_sends_an_insert(own_cluster):
     registry = TenantRegistry(own_cluster.database_dsn())
     registry.create("acme")
@@ -207,6 +261,7 @@ def test_over_a_socket_a_tenant_server_outlives_a_restart_and_says_503_while_it_
     server = TenantServer(registry, "admin-token-for-restarts-0123456789", ServerSettings())
     with serve(server) as url, httpx.Client(base_url=f"{url}/t/acme/scim/v2", headers=auth, timeout=30) as client:
         assert client.post("/Users", json={"schemas": [USER], "userName": "ada"}).status_code == 201
+        assert client.get("/_recordings").status_code == 200  # the recorder writes now, not mid-restart (*)
         own_cluster.restart()
         assert client.get("/Users").json()["totalResults"] == 1  # registry and tenant store both reconnected
         own_cluster.stop_server()
@@ -222,5 +277,40 @@ def test_over_a_socket_a_tenant_server_outlives_a_restart_and_says_503_while_it_
                 break
             time.sleep(int(r.headers["retry-after"]))
         assert r.status_code == 200 and r.json()["totalResults"] == 1, r.text
+    server.close()
+    registry.close()
+
+
+
+def test_over_a_socket_a_tenant_first_opened_during_an_outage_says_503_then_works_when_it_is_back(own_cluster):
+    """The registry's open session still reads while PostgreSQL refuses new ones (a smart shutdown), so the
+    tenant's store is what fails to open; then PostgreSQL is fully down; then back."""
+    registry = TenantRegistry(own_cluster.database_dsn())
+    _, token = registry.create("fresh")  # never asked for before the outage: its store is not open
+    auth = {"Authorization": f"Bearer {token}"}
+    server = TenantServer(registry, "admin-token-for-restarts-0123456789", ServerSettings())
+    with serve(server) as url, httpx.Client(base_url=f"{url}/t/fresh/scim/v2", headers=auth, timeout=30) as client:
+        own_cluster.stop_server_smart()  # new sessions refused; the registry's open one still answers
+        try:
+            r = client.get("/Users")
+            assert r.status_code == 503 and r.headers["retry-after"] == str(RETRY_AFTER), r.text
+            assert r.headers["content-type"].startswith("application/scim+json")
+            assert r.json()["schemas"] == [ERROR] and r.json()["status"] == "503"
+            assert "fresh" not in server.apps  # nothing cached half-opened
+        finally:
+            own_cluster.stop_server()  # fully down (ends the registry's session)
+        try:
+            r = client.post("/Users", json={"schemas": [USER], "userName": "ada"})  # the registry's read: 503
+            assert r.status_code == 503 and r.headers["retry-after"] == str(RETRY_AFTER), r.text
+            assert r.json()["schemas"] == [ERROR]
+        finally:
+            own_cluster.start_server()
+        for _ in range(15):  # honouring Retry-After, bounded
+            r = client.post("/Users", json={"schemas": [USER], "userName": "ada"})
+            if r.status_code != 503:
+                break
+            time.sleep(int(r.headers["retry-after"]))
+        assert r.status_code == 201, r.text
+        assert client.get("/Users").json()["totalResults"] == 1
     server.close()
     registry.close()
