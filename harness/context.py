@@ -45,6 +45,11 @@ BULK_RESPONSE_URN = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
 
 SEEN_LIMIT = 400  # characters of a seen value kept in a finding
 TRANSIENT = (429, 503)  # statuses that mean "try later", not "wrong"
+#: The ``n`` of every name :meth:`CheckContext.unique` makes in this process. One sequence, not
+#: one per check: each check has its own context, so a count per context left only six random hex
+#: digits between two checks' names, and a target that keeps a deleted user's userName (soft
+#: delete) answers 409 to a fixture whose name was drawn before in the run.
+_NAME_SEQUENCE = itertools.count(1)
 
 
 
@@ -115,7 +120,6 @@ class CheckContext(HttpVerbs):
         self.steps: list[Step] = []
         self.notes: list[str] = []
         self._created: list[str] = []  # resource paths, deleted in reverse order
-        self._counter = itertools.count(1)
 
     # -- names and endpoints -------------------------------------------------------------
     @property
@@ -136,8 +140,10 @@ class CheckContext(HttpVerbs):
         return IDP_GROUPS
 
     def unique(self, label: str = "x") -> str:
-        """A name no other run or check uses: ``<prefix><label>-<n>-<random>``."""
-        return f"{self.prefix}{label}-{next(self._counter)}-{uuid.uuid4().hex[:6]}"
+        """A name no other run or check uses: ``<prefix><label>-<n>-<random>``. ``n`` never repeats
+        in this process (:data:`_NAME_SEQUENCE`), so no two checks of a run share a name whatever
+        the random part draws; the random part and the run's prefix keep other processes apart."""
+        return f"{self.prefix}{label}-{next(_NAME_SEQUENCE)}-{uuid.uuid4().hex[:6]}"
 
     def unique_email(self, label: str = "u") -> str:
         return f"{self.unique(label)}@example.com"

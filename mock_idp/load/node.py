@@ -40,6 +40,7 @@ from mock_idp.load.config import LoadConfig, TenantSpec, tenant_specs  # noqa: E
 from mock_idp.load.gevent_wire import GeventWire  # noqa: E402
 from mock_idp.load.run import target_from  # noqa: E402
 from mock_idp.load.tenant import TenantJob, TenantReport  # noqa: E402
+from mock_idp.load.windows import Recent, between, percentile  # noqa: E402
 
 ENV = "SCIM_HARNESS_LOAD"
 RAW = "load-raw.json"
@@ -252,17 +253,6 @@ def _aborted() -> bool:
     return STATE.abort is not None
 
 
-def _percentile(hist: dict[int, int], total: int, q: float) -> float | None:
-    if total <= 0:
-        return None
-    want, seen = q * total, 0
-    for ms in sorted(hist):
-        seen += hist[ms]
-        if seen >= want:
-            return float(ms)
-    return float(max(hist))
-
-
 class Sampler:
     """Throughput and p50/p95/p99 per window.
 
@@ -277,6 +267,7 @@ class Sampler:
         self.t0 = time.monotonic()
         self.last_wall = time.time()
         self.last_hist: dict[int, int] = {}
+        self.recent = Recent()  # the console's p95: a 2-s window often holds no worker report
         self.points: list[dict[str, Any]] = []
         self.windows: list[tuple[int, int]] = []  # the wall-clock seconds [from, to) of each point
 
@@ -284,12 +275,12 @@ class Sampler:
         total = self.env.stats.total
         now, wall = time.monotonic(), time.time()
         hist = dict(total.response_times)
-        window = {k: v - self.last_hist.get(k, 0) for k, v in hist.items() if v - self.last_hist.get(k, 0) > 0}
-        count = sum(window.values())
+        window = between(self.last_hist, hist)
+        self.recent.add(now, hist)
         point = {"t": round(now - self.t0, 2), "rps": round(total.current_rps, 2),
                  "fail_rps": round(total.current_fail_per_sec, 2),
-                 "p50": _percentile(window, count, 0.5), "p95": _percentile(window, count, 0.95),
-                 "p99": _percentile(window, count, 0.99), "users": _runner().user_count,
+                 "p50": percentile(window, 0.5), "p95": percentile(window, 0.95),
+                 "p99": percentile(window, 0.99), "users": _runner().user_count,
                  "initial": sum(1 for p in STATE.phases.values() if p == "initial")}
         self.points.append(point)
         self.windows.append((int(self.last_wall), int(wall)))
@@ -331,9 +322,9 @@ def _raw(env: Environment, sampler: Sampler, started: float, stopped_by: str, wo
     }
 
 
-def _progress(point: dict[str, Any], done: int, total: int, errors: float) -> None:
-    p95 = "     -" if point["p95"] is None else f"{point['p95']:6.0f}"  # no statistics reached us in this window
-    sys.stderr.write(f"  {point['t']:7.0f}s  {point['rps']:8.1f} req/s  p95 {p95} ms  "
+def _progress(point: dict[str, Any], recent_p95: float | None, done: int, total: int, errors: float) -> None:
+    p95 = "     -" if recent_p95 is None else f"{recent_p95:6.0f}"  # no request reported yet
+    sys.stderr.write(f"  {point['t']:7.0f}s  {point['rps']:8.1f} req/s  p95 (last 10 s) {p95} ms  "
                      f"errors {errors:5.1%}  tenants: {point['users']} running, {point['initial']} in initial cycle,"
                      f" {done}/{total} done\n")
     sys.stderr.flush()
@@ -365,8 +356,10 @@ def drive(env: Environment, config: LoadConfig, out: Path, expect_workers: int, 
     sampler = Sampler(env)
     stopped_by = "interrupted"
     if STATE.abort is None and not interrupted:
-        runner.start(config.tenants, config.rate)
-        end = time.monotonic() + config.duration if config.duration else None
+        # a master's start() returns only when every tenant is dispatched (the ramp-up): progress
+        # goes on meanwhile, and the duration counts from the ramp's end, as before
+        spawning = gevent.spawn(runner.start, config.tenants, config.rate)
+        end: float | None = None
         next_sample = time.monotonic() + SAMPLE_SECONDS
         while True:
             gevent.sleep(0.1)
@@ -375,6 +368,8 @@ def drive(env: Environment, config: LoadConfig, out: Path, expect_workers: int, 
             if _aborted():
                 stopped_by = "abort"
                 break
+            if end is None and config.duration and spawning.ready():
+                end = time.monotonic() + config.duration
             if end is not None and time.monotonic() >= end:
                 stopped_by = "duration"
                 break
@@ -385,7 +380,9 @@ def drive(env: Environment, config: LoadConfig, out: Path, expect_workers: int, 
                 next_sample += SAMPLE_SECONDS
                 point = sampler.sample()
                 total = env.stats.total
-                _progress(point, len(STATE.reports), config.tenants, total.num_failures / max(1, total.num_requests))
+                _progress(point, sampler.recent.percentile(0.95), len(STATE.reports), config.tenants,
+                          total.num_failures / max(1, total.num_requests))
+        spawning.kill()  # stopped during the ramp-up: dispatch no more tenants
     else:
         stopped_by = "abort" if STATE.abort else "interrupted"
     runner.stop()

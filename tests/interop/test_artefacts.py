@@ -9,6 +9,9 @@ them (issue #11: each artefact first as a failing test, then the check fixed, no
   ``patch-form-501``); a refusal whose sentence pins no status passes with a note, and a check
   whose own behaviour the 501 hides says "not observable", naming that cause.
 - SCIMMY ignores startIndex/count on GET: one cause, ``paging-ignored``.
+- django-scim2-server keeps a deleted user's userName (DELETE deactivates), so a name drawn twice
+  in one run is a 409 to a fresh fixture: names never repeat in a run, whatever the random part
+  draws (tests/harness/test_unique_names.py).
 
 Each test starts the real server (tests/interop/servers.py) and runs only the checks concerned.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -26,6 +30,7 @@ from harness.config import RunConfig
 from harness.http import Auth, Target
 from harness.results import CheckResult, Outcome, RunResult
 from harness.runner import run_suite
+from tests.interop.matrix import findings, pinned
 from tests.interop.servers import BY_KEY, TOKEN, serve
 
 pytestmark = [pytest.mark.socket, pytest.mark.slow]
@@ -114,3 +119,17 @@ def test_paging_ignored_on_get_is_one_cause(tmp_path: Path) -> None:
     assert all(results[i].outcome is Outcome.FAIL for i in paging)
     assert {i: (results[i].outcome, results[i].cause) for i in needing} == \
         dict.fromkeys(needing, (Outcome.ERROR, "paging-ignored"))
+
+
+def test_a_run_never_posts_a_name_twice_on_a_server_that_keeps_deleted_names(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=0))  # no randomness: only the count tells names apart
+    run = _run("django-scim2-server", ("create.*", "delete.*"), tmp_path)
+    ran = {r.id for r in run.results}
+    assert len(ran) > 10 and not any(i.startswith("run.") for i in ran)  # no run finding (run.fixture-user)
+    names = [json.loads(ex.request_body).get("userName") for ex in run.exchanges
+             if ex.method == "POST" and ex.url.endswith("/Users") and ex.request_body]
+    assert len(names) > 10
+    # Every check's findings are the ones pinned for the whole suite (tests/interop/findings.json).
+    expected = {(f["check"], f["outcome"], f["cause"]) for f in pinned()["django-scim2-server"] if f["check"] in ran}
+    assert {(f["check"], f["outcome"], f["cause"]) for f in findings(run)} == expected

@@ -225,3 +225,23 @@ def test_without_locust_the_run_says_how_to_install_it(monkeypatch: pytest.Monke
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "locust" else real(name, *a))
     assert "pip install 'scim-harness[load]'" in (load_run.preflight(Target("http://127.0.0.1:1/", Auth.bearer("t")))
                                                   or "")
+
+
+def test_the_console_p95_covers_the_last_ten_seconds_though_reports_come_every_three() -> None:
+    from mock_idp.load.windows import Recent, between, percentile
+
+    recent, cumulative, last = Recent(10.0), {}, {}  # type: ignore[var-annotated]
+    empty_windows, shown = 0, []
+    for tick in range(1, 16):  # a sample every 2 s; a worker report every 3 s
+        t = tick * 2.0
+        if int(t // 3) > int((t - 2) // 3):  # a report arrived in this window
+            ms = 900 if t <= 10 else 20  # slow at first, then fast
+            cumulative = {**cumulative, ms: cumulative.get(ms, 0) + 100}
+        empty_windows += percentile(between(last, cumulative), 0.95) is None
+        recent.add(t, cumulative)
+        shown.append(recent.percentile(0.95))
+        last = dict(cumulative)
+    assert empty_windows >= 4  # why the console does not show the 2-s window's p95
+    assert None not in shown[1:]
+    assert shown[4] == 900.0 and shown[-1] == 20.0  # the slow start has left the last 10 s
+    assert percentile({10: 94, 500: 6}, 0.95) == 500.0 and percentile({}, 0.5) is None
