@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 import gevent
+import gevent.ssl
 from geventhttpclient import HTTPClient
 from geventhttpclient.header import Headers
 
@@ -49,6 +50,7 @@ class GeventWire:
         client = self._clients.get(key)
         if client is None:
             client = HTTPClient(host, port, ssl=url.scheme == "https", insecure=self.insecure,
+                                ssl_context_factory=_unverified if self.insecure else None,
                                 connection_timeout=wait, network_timeout=wait, concurrency=self.concurrency)
             self._clients[key] = client
         return client
@@ -93,6 +95,15 @@ class GeventWire:
         for client in self._clients.values():
             client.close()
         self._clients.clear()
+
+
+def _unverified(**_: Any) -> Any:
+    """``--insecure``: no certificate check at all, as the httpx wire's ``verify=False``
+    (geventhttpclient's own ``insecure`` only stops checking the host name)."""
+    context = gevent.ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = gevent.ssl.CERT_NONE
+    return context
 
 
 def _chunks(response: Any) -> Iterator[bytes]:

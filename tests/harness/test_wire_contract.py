@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import ipaddress
 import json
 import socket
 import struct
@@ -23,6 +24,7 @@ import pytest
 
 from harness.wire import HttpxWire, Transfer
 from tests.harness.hostile import RawSocketServer
+from tests.live import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 1024 * 1024
@@ -98,8 +100,8 @@ GEVENT_SIDE = """
 from gevent import monkey; monkey.patch_all()
 import base64, json, sys
 from mock_idp.load.gevent_wire import GeventWire
-cases, wait, limit = json.loads(sys.argv[1])
-wire = GeventWire()
+cases, wait, limit, insecure = json.loads(sys.argv[1])
+wire = GeventWire(insecure=insecure)
 out = []
 for method, url, body in cases:
     t = wire.transfer(method, url, [("User-Agent", "contract"), ("Content-Type", "application/scim+json")],
@@ -123,8 +125,8 @@ def _requests(base: str) -> list[tuple[str, str, bytes | None]]:
     return [(method, base + path if path else refused, body) for _, method, path, body in CASES]
 
 
-def _httpx_side(requests: list[tuple[str, str, bytes | None]]) -> list[Transfer]:
-    wire = HttpxWire()
+def _httpx_side(requests: list[tuple[str, str, bytes | None]], insecure: bool = False) -> list[Transfer]:
+    wire = HttpxWire(insecure=insecure)
     try:
         return [wire.transfer(method, url, [("User-Agent", "contract"), ("Content-Type", "application/scim+json")],
                               body, WAIT, LIMIT) for method, url, body in requests]
@@ -132,9 +134,9 @@ def _httpx_side(requests: list[tuple[str, str, bytes | None]]) -> list[Transfer]
         wire.close()
 
 
-def _gevent_side(requests: list[tuple[str, str, bytes | None]]) -> list[Transfer]:
+def _gevent_side(requests: list[tuple[str, str, bytes | None]], insecure: bool = False) -> list[Transfer]:
     cases = [(m, u, b.decode() if b is not None else None) for m, u, b in requests]
-    done = subprocess.run([sys.executable, "-c", GEVENT_SIDE, json.dumps([cases, WAIT, LIMIT])], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-c", GEVENT_SIDE, json.dumps([cases, WAIT, LIMIT, insecure])], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     raw: list[dict[str, Any]] = json.loads(done.stdout)
@@ -166,3 +168,46 @@ def test_each_wire_keeps_the_contract(side: str) -> None:
         assert answers[name].status is None and answers[name].error, (name, answers[name])
     assert "ConnectError" in (answers["refused"].error or "")
     assert took < 30  # every case bounded
+
+
+def _self_signed(tmp: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no authority signed (a vendor's staging endpoint)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    certfile, keyfile = tmp / "cert.pem", tmp / "key.pem"
+    certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    keyfile.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    return certfile, keyfile
+
+
+async def _hello(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+
+@pytest.mark.parametrize("side", ["httpx", "gevent"])
+def test_each_wire_refuses_a_certificate_no_one_signed_unless_told_insecure(side: str, tmp_path: Path) -> None:
+    certfile, keyfile = _self_signed(tmp_path)
+    send = _httpx_side if side == "httpx" else _gevent_side
+    with serve(_hello, ssl_certfile=str(certfile), ssl_keyfile=str(keyfile)) as url:
+        https = [("GET", url.replace("http://", "https://") + "/Users", None)]
+        verified, = send(https)
+        insecure, = send(https, insecure=True)
+    assert verified.status is None and "CERTIFICATE_VERIFY_FAILED" in (verified.error or ""), verified
+    assert (insecure.status, insecure.body, insecure.error) == (200, b"{}", None)
