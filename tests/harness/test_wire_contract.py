@@ -54,6 +54,9 @@ class ContractServer(RawSocketServer):
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nX-Name: caf\xc3\xa9\r\n"
                          b"Content-Length: " + str(len(data)).encode() + b"\r\n\r\n" + data)
             return True
+        if path == "/eof":  # no length, no chunks: the body ends when the connection does
+            conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b'{"until": "close"}')
+            return False
         if path == "/redirect":
             conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/elsewhere\r\nContent-Length: 0\r\n\r\n")
             return True
@@ -86,6 +89,7 @@ class ContractServer(RawSocketServer):
 CASES = [
     ("get", "GET", "/ok?filter=userName%20eq%20%22a%22", None),
     ("post", "POST", "/ok", b'{"userName":"caf\xc3\xa9"}'),
+    ("eof", "GET", "/eof", None),
     ("redirect", "GET", "/redirect", None),
     ("big", "GET", "/big", None),
     ("bomb", "GET", "/bomb", None),
@@ -156,6 +160,7 @@ def test_each_wire_keeps_the_contract(side: str) -> None:
     assert json.loads(get.body) == {"method": "GET", "target": "/ok?filter=userName%20eq%20%22a%22", "length": 0}
     assert dict(get.headers)["x-name"] == "café"  # names lower-cased, UTF-8 text decoded, as httpx gives them
     assert json.loads(post.body)["length"] == len(b'{"userName":"caf\xc3\xa9"}')
+    assert (answers["eof"].status, answers["eof"].body) == (200, b'{"until": "close"}')
     assert (answers["redirect"].status, answers["redirect"].body) == (302, b"")  # not followed
     big = answers["big"]
     assert (big.status, big.too_large, len(big.body)) == (200, True, LIMIT)
