@@ -2,7 +2,7 @@
 
 The tenant jobs send through the harness's ``TargetClient`` (URLs, credentials, redaction,
 recording, shapes); only the bytes move here, without httpx's client and its request and response
-models, which were half of a request's CPU in the Locust processes (docs/load.md). The wire's
+models, which were two thirds of a request's CPU in the Locust processes (docs/load.md). The wire's
 contract is harness/wire.py's, read through the same functions: a bounded body, gzip undone within
 the bound, a trickled body stopped, every failure an error string.
 
