@@ -25,9 +25,9 @@ from harness.recorder import Recorder
 from mock_idp import commands as idp_commands
 from redaction import REDACTED, Redactor, redact_body
 from reference_server.app import create_app
-from reference_server.middleware import body_once
 from reference_server.settings import ServerSettings
 from tests.live import serve
+from tests.scenarios.faults import FaultMiddleware, Req, Resp
 
 TOKEN = "body-redaction-token-31"
 PLANTED = "Planted-Pa55word-7f3a9c"
@@ -100,39 +100,19 @@ def _leaks(root: Path, *needles: str) -> dict[str, list[str]]:
     return found
 
 
-class PlantInAnswers:
-    """ASGI middleware: every JSON object answered gets a ``password`` and, nested, a ``client_secret``."""
+class PlantInAnswers(FaultMiddleware):
+    """Every JSON object the app answers gets a ``password`` and, nested, a ``client_secret``."""
 
     def __init__(self, app: Any) -> None:
-        self.app = app
+        super().__init__(app, response_hook=self._plant)
         self.planted = 0
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
-
-        async def capture(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            else:
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, capture)
-        body = b"".join(chunks)
-        try:
-            data = json.loads(body) if body else None
-        except ValueError:
-            data = None
-        if isinstance(data, dict):
-            data["password"] = PLANTED
-            data["urn:example:ext"] = {"deep": [{"client_secret": PLANTED_SECRET}]}
-            body = json.dumps(data).encode()
-            self.planted += 1
-        headers = [h for h in start.get("headers", []) if h[0].lower() != b"content-length"]
-        await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+    def _plant(self, req: Req, resp: Resp) -> Resp:
+        data = resp.json()
+        if not isinstance(data, dict):
+            return resp
+        self.planted += 1
+        return resp.with_json({**data, "password": PLANTED, "urn:example:ext": {"deep": [{"client_secret": PLANTED_SECRET}]}})
 
 
 @pytest.mark.socket
@@ -152,30 +132,18 @@ def test_run_outputs_hold_no_password_a_target_answered(tmp_path: Path) -> None:
     assert PLANTED not in result.output
 
 
-class CapturePasswords:
-    """ASGI middleware keeping every ``password`` a client sent in a JSON body."""
+class CapturePasswords(FaultMiddleware):
+    """Keeps every ``password`` a client sent in a JSON body."""
 
     def __init__(self, app: Any) -> None:
-        self.app = app
+        super().__init__(app, request_hook=self._keep)
         self.passwords: list[str] = []
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        chunks: list[bytes] = []
-        more = True
-        while more:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        raw = b"".join(chunks)
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = None
+    def _keep(self, req: Req) -> Req:
+        body = req.json()
         if isinstance(body, dict) and isinstance(body.get("password"), str):
             self.passwords.append(body["password"])
-        await self.app(scope, body_once(raw), send)
+        return req
 
 
 @pytest.mark.socket

@@ -23,6 +23,7 @@ from harness.idp.profile import load_profile
 from mock_idp.simulate import SimulationConfig, simulate
 from reference_server.middleware import body_once
 from tests.live import serve
+from tests.scenarios.faults import read_body
 from tests.mock_idp.test_reference_server import TOKEN, make_app, run_inprocess
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -40,13 +41,7 @@ class Capture:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        more = True
-        while more:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        raw = b"".join(chunks)
+        raw = await read_body(receive)
         self.seen.append({
             "method": scope["method"], "path": scope["path"],
             "raw_query": scope.get("query_string", b"").decode("latin-1"),

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
+from reference_server.middleware import body_once
 from tests.scenarios import faults as f
 from tests.scenarios.faults import Req, Resp, read_body
 
@@ -216,15 +217,6 @@ class Around:
 
 
 async def _capture(app: Any, scope: dict[str, Any], body: bytes) -> Resp:
-    sent = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
     resp = Resp(500)
     parts: list[bytes] = []
 
@@ -235,7 +227,7 @@ async def _capture(app: Any, scope: dict[str, Any], body: bytes) -> Resp:
         elif message["type"] == "http.response.body":
             parts.append(message.get("body", b""))
 
-    await app(scope, receive, send)
+    await app(scope, body_once(body), send)
     resp.body = b"".join(parts)
     return resp
 
