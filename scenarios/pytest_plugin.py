@@ -208,8 +208,12 @@ class ScimSuite(pytest.Collector):
 class _ScimItem(pytest.Item):
     """What check items and run-finding items share: a result turned into a pytest outcome."""
 
-    state: _ScimState
-    result: CheckResult | None
+    def __init__(self, *, state: _ScimState, keywords: set[str], **kw: Any) -> None:
+        super().__init__(**kw)
+        self.state = state
+        self.result: CheckResult | None = None
+        self.add_marker(pytest.mark.scim)
+        self.extra_keyword_matches.update(keywords)
 
     def judge(self, result: CheckResult) -> None:
         """Pass, skip, warn or raise :class:`ScimFinding`, as ``result`` and ``--scim-fail-on`` say."""
@@ -244,11 +248,8 @@ class ScimCheckItem(_ScimItem):
     """One check run against the target."""
 
     def __init__(self, *, spec: CheckSpec, state: _ScimState, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.spec, self.state = spec, state
-        self.result = None
-        self.add_marker(pytest.mark.scim)
-        self.extra_keyword_matches.update({spec.area, *spec.tags, spec.level.value, *spec.checklist})
+        super().__init__(state=state, keywords={spec.area, *spec.tags, spec.level.value, *spec.checklist}, **kw)
+        self.spec = spec
 
     def runtest(self) -> None:
         self.judge(self.state.session().run(self.spec))
@@ -261,11 +262,8 @@ class ScimRunFindingItem(_ScimItem):
     """One finding the run makes itself (harness/run_findings.py): passes when it was not made."""
 
     def __init__(self, *, title: str, state: _ScimState, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.title, self.state = title, state
-        self.result = None
-        self.add_marker(pytest.mark.scim)
-        self.extra_keyword_matches.update({"run", "run-finding"})
+        super().__init__(state=state, keywords={"run", "run-finding"}, **kw)
+        self.title = title
 
     def runtest(self) -> None:
         made = [r for r in self.state.run_findings() if r.id == self.name]
